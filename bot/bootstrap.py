@@ -1,0 +1,68 @@
+"""The composition root: build the whole application from settings, in one place.
+
+Nothing is built at import time; tests call :func:`bootstrap` with their own settings,
+clock and transports (fakes at the seams, as in "Architecture Patterns with Python").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.engine import decide, new_state
+from bot.model import ChannelState, Decision, InboundEvent
+from bot.ports import Clock, Transport
+from bot.prompts import load_script
+from bot.script import Script
+from bot.service import ChannelService
+from bot.settings import Settings
+from bot.storage.database import make_engine, upgrade
+
+
+class SystemClock:
+    """The real clock; the only place that reads the time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    script: Script
+    engine: AsyncEngine
+    service: ChannelService
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transports: Iterable[Transport] = (),
+    migrate: bool = True,
+) -> App:
+    """Load the script, open (and migrate) the database and wire the service."""
+    script = load_script(settings.prompts_dir, settings.language)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        await upgrade(engine)
+    language, timezone = settings.language, settings.timezone
+
+    def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:
+        return decide(state, event, script, now)
+
+    def fresh(channel: str) -> ChannelState:
+        return new_state(channel, language, timezone)
+
+    clock = clock or SystemClock()
+    service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock)
+    for transport in transports:
+        service.add_transport(transport)
+    return App(settings, script, engine, service, clock)

@@ -1,0 +1,185 @@
+"""``voordenken``: the command line. Each subcommand builds the app through bootstrap()."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from bot.script import ScriptError
+from bot.settings import Settings
+
+DEMO_CHANNEL = "demo"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voordenken", description="Think the problem through together first.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (Slack/Telegram when tokens are set, else the console)")
+    run.add_argument("--channel", default="general", help="console channel when no platform is configured")
+    run.add_argument("--user", default="you", help="console user for lines without 'name:'")
+
+    console = sub.add_parser("console", help="chat with the bot in the terminal, or replay a file from stdin")
+    console.add_argument("--channel", default="general", help="channel name (state is kept per channel)")
+    console.add_argument("--user", default="you", help="who speaks on lines without a 'name:' prefix")
+    console.add_argument("--database", help="database URL (default: VOORDENKEN_DATABASE_URL or ./voordenken.db)")
+
+    demo = sub.add_parser("demo", help="replay a bundled example conversation on a throw-away database")
+    demo.add_argument("language", nargs="?", default="en", choices=["en", "nl"])
+
+    export = sub.add_parser("export", help="export a channel's session")
+    export.add_argument("--channel", required=True, help="console channel name, or a full key like slack:T1:C1")
+    export.add_argument("--format", default="md", choices=["md", "json"])
+    export.add_argument("--database", help="database URL")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations (also done automatically on start)")
+
+    sub.add_parser("config", help="print the effective configuration (secrets masked)")
+
+    feedback = sub.add_parser("feedback", help="guard feedback from users")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
+    feedback_sub.add_parser("export", help="released 'not task talk' messages as labelled JSON lines")
+
+    sub.add_parser("classify", help="run the task-talk detector on text (see: voordenken classify --help)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "classify":
+        from bot.guard.cli import classify_main
+
+        return classify_main(argv[1:], sys.stdin, sys.stdout, sys.stderr)
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
+    try:
+        settings = Settings()
+        if getattr(args, "database", None):
+            settings = settings.model_copy(update={"database_url": args.database})
+        return asyncio.run(_dispatch(args, settings))
+    except (ValidationError, ScriptError) as exc:
+        print(f"voordenken: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "config":
+        for name, value in settings.masked().items():
+            print(f"{name}={value}")
+        return 0
+    if args.command == "db":
+        from bot.storage.database import upgrade_database
+
+        await upgrade_database(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "demo":
+        return await demo(args.language, sys.stdout)
+    if args.command == "console":
+        return await console(settings, args.channel, args.user, sys.stdin, sys.stdout)
+    if args.command == "run":
+        from bot.runner import run
+
+        return await run(settings, console_channel=args.channel, console_user=args.user)
+    if args.command == "export":
+        return await export(settings, args.channel, args.format, sys.stdout)
+    if args.command == "feedback":
+        return await feedback_export(settings, sys.stdout)
+    raise AssertionError(args.command)
+
+
+async def console(settings: Settings, channel: str, user: str, stdin: TextIO, stdout: TextIO) -> int:
+    from adapters.console import ConsoleTransport, read_lines, run_console
+    from bot.bootstrap import bootstrap
+
+    app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
+    try:
+        await app.service.deliver_pending()
+        interactive = stdin.isatty()
+        if interactive:
+            print(f"Voordenken console, channel '{channel}'. Type '/problem start' to begin, "
+                  f"'name: text' to speak as someone else, Ctrl-D to leave.")
+        await run_console(app.service, read_lines(stdin, "> " if interactive else None), stdout,
+                          channel=channel, user=user, echo=not interactive)
+    finally:
+        await app.close()
+    return 0
+
+
+def demo_file(language: str) -> Path:
+    from bot.prompts import DEFAULT_PROMPTS_DIR
+
+    return DEFAULT_PROMPTS_DIR / "demo" / f"{language}.txt"
+
+
+async def demo(language: str, stdout: TextIO) -> int:
+    from adapters.console import ConsoleTransport, read_lines, run_console
+    from bot.bootstrap import bootstrap
+
+    path = demo_file(language)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/demo.db", language=language)
+        app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
+        try:
+            with path.open(encoding="utf-8") as lines:
+                await run_console(app.service, read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True)
+        finally:
+            await app.close()
+    stdout.write(f"\n(This conversation is {path}. Replay your own: voordenken console --channel mine < file)\n")
+    return 0
+
+
+def channel_arg(name: str) -> str:
+    return name if ":" in name else f"console:{name}"
+
+
+async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> int:
+    from bot import export as exporting
+    from bot.bootstrap import bootstrap
+
+    app = await bootstrap(settings)
+    try:
+        state = await app.service.get_state(channel_arg(channel))
+    finally:
+        await app.close()
+    if state is None:
+        print(f"voordenken: no session found for channel '{channel}'", file=sys.stderr)
+        return 1
+    if fmt == "json":
+        stdout.write(json.dumps(exporting.to_json(state), ensure_ascii=False, indent=2) + "\n")
+    else:
+        stdout.write(exporting.to_markdown(state, app.script))
+    return 0
+
+
+async def feedback_export(settings: Settings, stdout: TextIO) -> int:
+    from bot.bootstrap import bootstrap
+    from bot.guard import detect
+
+    app = await bootstrap(settings)
+    try:
+        states = await app.service.all_states()
+    finally:
+        await app.close()
+    for state in states:
+        for item in state.parked:
+            if item.released:
+                record = {"text": item.text, "task_talk": False, "lang": detect(item.text).lang,
+                          "family": "released", "source": "feedback", "cue": item.cue}
+                stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0

@@ -1,0 +1,325 @@
+"""Value objects shared by the engine, the service layer and the adapters.
+
+Everything here is a frozen dataclass of plain data so the engine stays pure and the
+storage layer can serialise a channel's whole state as one JSON document.
+
+Channel keys are platform-qualified strings (``console:demo``, ``slack:T1:C1``,
+``telegram:-1001``); the part before the first colon names the platform whose
+transport delivers that channel's messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    IDLE = "idle"
+    ANALYSIS = "analysis"
+    DRAFTING = "drafting"
+    VOTING = "voting"
+    AGREED = "agreed"
+
+
+class Strictness(StrEnum):
+    OFF = "off"
+    OBSERVE = "observe"
+    GENTLE = "gentle"
+    STRICT = "strict"
+
+
+class Choice(StrEnum):
+    AGREE = "agree"
+    CONCERN = "concern"
+    OBJECT = "object"
+    ABSTAIN = "abstain"
+
+
+def platform_of(channel: str) -> str:
+    """The platform prefix of a channel key (``slack:T1:C1`` -> ``slack``)."""
+    return channel.split(":", 1)[0]
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who caused an event. ``id`` is the stable platform user id; ``name`` is for display."""
+
+    id: str
+    name: str
+    is_admin: bool = False  # platform channel/workspace admin (may act as facilitator)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextMessage:
+    """A plain chat message in the channel (or in a thread of it)."""
+
+    event_id: str
+    channel: str
+    sender: Sender
+    text: str
+    message_id: str | None = None
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandIssued:
+    """``/problem <text>``; ``text`` is everything after the command word.
+
+    ``command_lang`` is ``"nl"`` when the Dutch alias (``/probleem``) was used, so a
+    session started in Dutch speaks Dutch.
+    """
+
+    event_id: str
+    channel: str
+    sender: Sender
+    text: str
+    command_lang: str | None = None
+    message_id: str | None = None
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed:
+    """A button from one of our messages. ``text`` carries a typed reason (modal/reply)."""
+
+    event_id: str
+    channel: str
+    sender: Sender
+    action: str
+    value: str
+    text: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tick:
+    """A scheduled wake-up for a channel (check-in, vote deadline, review)."""
+
+    event_id: str
+    channel: str
+    kind: str
+
+
+InboundEvent = TextMessage | CommandIssued | ButtonPressed | Tick
+
+
+# --------------------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button; ``command`` is the typed equivalent shown where buttons do not exist."""
+
+    label: str
+    action: str
+    value: str
+    command: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post:
+    """A public message in the channel. ``key`` names it so it can be edited later."""
+
+    text: str
+    kind: str = "info"  # question | draft | vote | result | redirect | checkin | info
+    title: str | None = None
+    buttons: tuple[Button, ...] = ()
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """A reply to one user message (in its thread where the platform has threads)."""
+
+    text: str
+    message_id: str | None
+    thread_id: str | None = None
+    kind: str = "info"
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notify:
+    """A note meant for one user only (ephemeral where possible, else a reply)."""
+
+    user: str
+    text: str
+    message_id: str | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """Replace the text of an earlier keyed ``Post`` (e.g. the vote count)."""
+
+    key: str
+    text: str
+    kind: str = "info"
+    title: str | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """Ask the shell to send a ``Tick(kind)`` to this channel at ``at`` (UTC)."""
+
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unschedule:
+    kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observed:
+    """Something the shell may count (guard held/released/observed); never shown to users."""
+
+    what: str
+    detail: str = ""
+
+
+OutboundMessage = Post | Reply | Notify | Edit
+Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    step: int
+    user: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    version: int
+    text: str
+    author: str  # user id, or "bot" for the composed draft
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    user: str
+    choice: Choice
+    version: int
+    reason: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRound:
+    number: int
+    version: int
+    opened_by: str
+    opened_at: datetime
+    deadline: datetime | None = None
+    votes: tuple[Vote, ...] = ()
+    outcome: str | None = None  # None while open; "agreed" | "objected" | "no_quorum" | "cancelled"
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    text: str
+    version: int
+    agreed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedItem:
+    id: int
+    user: str
+    text: str
+    at: datetime
+    cue: str = ""
+    message_id: str | None = None
+    released: bool = False
+    released_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    owner: str
+    text: str
+    created_by: str
+    at: datetime
+    status: str = "open"  # open | done
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinState:
+    """Scheduled check-ins and deadlines of one channel (times in UTC, rules in local time)."""
+
+    rule: str = ""  # canonical schedule, e.g. "weekly mon 09:00"; "" = no check-ins
+    paused_until: str | None = None  # ISO date (local), check-ins resume the day after
+    mentions: bool = True  # mention people who have not contributed yet
+    vote_deadline: datetime | None = None
+    review_at: datetime | None = None
+    last_posted_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    backed_off: bool = False  # said "nothing new" once; quiet until something changes
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """Everything the engine knows about one channel. Replaced, never mutated."""
+
+    channel: str
+    language: str = "en"
+    phase: Phase = Phase.IDLE
+    topic: str = ""
+    facilitator: str | None = None
+    participants: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    step: int = 0
+    ready: frozenset[str] = frozenset()
+    answers: tuple[Answer, ...] = ()
+    drafts: tuple[Draft, ...] = ()
+    rounds: tuple[VoteRound, ...] = ()
+    statement: Statement | None = None
+    parked: tuple[ParkedItem, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    strictness: Strictness = Strictness.GENTLE
+    private_redirects: bool = False  # redirect task talk privately to its author instead of replying
+    timezone: str = "UTC"
+    checkins: CheckinState = field(default_factory=CheckinState)
+    observed: tuple[ParkedItem, ...] = ()  # what observe mode would have held (last few)
+    pending_reset: str | None = None  # user id who asked for a reset and must confirm
+    next_id: int = 1
+    recent_events: tuple[str, ...] = ()  # last event ids, so decide() is idempotent too
+    started_at: datetime | None = None
+
+    @property
+    def current_draft(self) -> Draft | None:
+        return self.drafts[-1] if self.drafts else None
+
+    @property
+    def open_round(self) -> VoteRound | None:
+        last = self.rounds[-1] if self.rounds else None
+        return last if last is not None and last.outcome is None else None
+
+    @property
+    def contributors(self) -> tuple[str, ...]:
+        """Users who answered at least one question, in order of first answer."""
+        seen: dict[str, None] = {}
+        for answer in self.answers:
+            seen.setdefault(answer.user, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    state: ChannelState
+    effects: tuple[Effect, ...] = ()

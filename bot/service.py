@@ -1,0 +1,290 @@
+"""The service layer: the imperative shell around the pure engine.
+
+``handle`` turns one inbound event into one database transaction (de-duplicate, load,
+decide, save, log, enqueue messages, record wakeups) and then delivers the channel's
+outbox. Messages are written to the outbox in the same transaction as the state that
+caused them, so a crash after the commit delays a message but never loses it;
+``deliver_pending`` (at start-up and in ``run_outbox``) picks it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.model import (
+    ChannelState,
+    Decision,
+    Edit,
+    Effect,
+    InboundEvent,
+    Notify,
+    Observed,
+    Post,
+    Reply,
+    Schedule,
+    Unschedule,
+    platform_of,
+)
+from bot.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
+from bot.storage import repository as repo
+from bot.storage.repository import LostRace, OutboxRow, Repository
+
+log = logging.getLogger(__name__)
+
+Decide = Callable[[ChannelState, InboundEvent, datetime], Decision]
+
+_TRANSACTION_ATTEMPTS = 5
+_MAX_BACKOFF = timedelta(seconds=300)
+# How long a claimed outbox row stays ours; past it another deliverer may retry it.
+_CLAIM_LEASE = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class HandleResult:
+    duplicate: bool
+    effects: tuple[Effect, ...]
+
+
+def _describe(error: BaseException) -> str:
+    """A short, text-free description for the outbox row and the logs.
+
+    Transports write ``DeliveryError`` details deliberately (an API error code); any other
+    exception's text might quote the message, so only its class name is kept.
+    """
+    if isinstance(error, DeliveryError):
+        return f"{type(error).__name__}: {error}"[:200]
+    return type(error).__name__
+
+
+def _backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... seconds after the first, second, third ... failure, capped at 300 s."""
+    return min(timedelta(seconds=2 ** min(attempts - 1, 16)), _MAX_BACKOFF)
+
+
+class ChannelService:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        decide: Decide,
+        new_state: Callable[[str], ChannelState],
+        clock: Clock,
+        transports: Mapping[str, Transport] | None = None,
+        max_attempts: int = 8,
+    ) -> None:
+        self._engine = engine
+        self._decide = decide
+        self._new_state = new_state
+        self._clock = clock
+        self._transports: dict[str, Transport] = dict(transports or {})
+        self._max_attempts = max_attempts
+        self.repository = Repository(engine)
+        # Locks live only while someone holds or awaits them.
+        self._handle_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._delivery_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._missing_transport_logged: set[str] = set()
+        self._wake: asyncio.Event | None = None  # created inside the running loop by run_outbox
+
+    def add_transport(self, transport: Transport) -> None:
+        self._transports[transport.platform] = transport
+        self._missing_transport_logged.discard(transport.platform)
+
+    # ----------------------------------------------------------------------- inbound
+
+    async def handle(self, event: InboundEvent) -> HandleResult:
+        """Process ``event`` exactly once (per event id), then deliver the channel's outbox."""
+        lock = self._lock(self._handle_locks, event.channel)
+        async with lock:
+            result = await self._handle_in_transaction(event)
+        if not result.duplicate and any(isinstance(e, Post | Reply | Notify | Edit) for e in result.effects):
+            if self._wake is not None:
+                self._wake.set()
+            try:
+                await self.deliver_pending(event.channel)
+            except Exception:
+                # Committed already; the outbox loop or the next start retries delivery.
+                log.exception("delivery after handling failed for channel %s", event.channel)
+        return result
+
+    async def _handle_in_transaction(self, event: InboundEvent) -> HandleResult:
+        for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
+            try:
+                async with self._engine.begin() as connection:
+                    return await self._apply(connection, event)
+            except LostRace:
+                log.info("lost a race on channel %s (attempt %d); retrying", event.channel, attempt)
+        raise RuntimeError(f"channel {event.channel}: gave up after {_TRANSACTION_ATTEMPTS} lost races")
+
+    async def _apply(self, connection: AsyncConnection, event: InboundEvent) -> HandleResult:
+        now = self._clock.now()
+        channel = event.channel
+        if not await repo.mark_processed(connection, event.event_id, channel, now):
+            log.debug("duplicate event %s for channel %s", event.event_id, channel)
+            return HandleResult(duplicate=True, effects=())
+        loaded = await repo.load_channel(connection, channel)
+        state, version = loaded if loaded is not None else (self._new_state(channel), None)
+        decision = self._decide(state, event, now)
+        if decision.state.channel != channel:
+            raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
+        if decision.state is not state and decision.state != state:
+            await repo.save_channel(connection, decision.state, version, now)
+        await repo.append_log(
+            connection, channel, event.event_id, type(event).__name__, now, decision.effects
+        )
+        for effect in decision.effects:
+            await self._record(connection, channel, effect, now)
+        return HandleResult(duplicate=False, effects=decision.effects)
+
+    async def _record(self, connection: AsyncConnection, channel: str, effect: Effect, now: datetime) -> None:
+        match effect:
+            case Post() | Reply() | Notify() | Edit():
+                await repo.enqueue(connection, channel, effect, now)
+            case Schedule(kind=kind, at=at):
+                await repo.set_wakeup(connection, channel, kind, at)
+            case Unschedule(kind=kind):
+                await repo.clear_wakeup(connection, channel, kind)
+            case Observed(what=what, detail=detail):
+                log.debug("observed in %s: %s %s", channel, what, detail)
+            case _:
+                raise TypeError(f"unknown effect: {type(effect).__name__}")
+
+    # ----------------------------------------------------------------------- outbound
+
+    async def deliver_pending(self, channel: str | None = None) -> int:
+        """Deliver due outbox messages (of one channel, or all); returns how many were sent."""
+        if channel is not None:
+            channels = [channel]
+        else:
+            async with self._engine.begin() as connection:
+                channels = await repo.channels_with_due_messages(connection, self._clock.now())
+        sent = 0
+        for name in channels:
+            transport = self._transports.get(platform_of(name))
+            if transport is None:
+                platform = platform_of(name)
+                if platform not in self._missing_transport_logged:
+                    self._missing_transport_logged.add(platform)
+                    log.warning("no transport for platform %r; its messages stay pending", platform)
+                continue
+            async with self._lock(self._delivery_locks, name):
+                sent += await self._deliver_channel(name, transport)
+        return sent
+
+    async def _deliver_channel(self, channel: str, transport: Transport) -> int:
+        sent = 0
+        while True:
+            now = self._clock.now()
+            async with self._engine.begin() as connection:
+                row = await repo.claim_head(connection, channel, now, _CLAIM_LEASE)
+                if row is None:
+                    return sent
+                target = (
+                    await repo.message_ref(connection, channel, row.message.key)
+                    if isinstance(row.message, Edit)
+                    else None
+                )
+            outcome = await self._deliver_row(row, transport, target)
+            if outcome is _Outcome.WAIT:
+                return sent  # the head must wait (rate limit or backoff): keep the order
+            sent += outcome is _Outcome.SENT
+
+    async def _deliver_row(self, row: OutboxRow, transport: Transport, target: str | None) -> _Outcome:
+        channel, message = row.channel, row.message
+        try:
+            platform_id = await transport.deliver(channel, message, target)
+        except RateLimited as error:
+            retry_at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
+            async with self._engine.begin() as connection:
+                await repo.settle_retry(connection, row.id, retry_at, _describe(error))
+            log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
+            return _Outcome.WAIT
+        except PermanentDeliveryError as error:
+            async with self._engine.begin() as connection:
+                await repo.settle_failed(connection, row.id, _describe(error))
+            log.warning("outbox %d for channel %s failed permanently: %s", row.id, channel, _describe(error))
+            return _Outcome.FAILED
+        except Exception as error:
+            attempts = row.attempts + 1
+            log.debug("delivery error detail for outbox %d", row.id, exc_info=True)
+            async with self._engine.begin() as connection:
+                if attempts >= self._max_attempts:
+                    await repo.settle_failed(connection, row.id, _describe(error))
+                    log.warning(
+                        "outbox %d for channel %s failed after %d attempts: %s",
+                        row.id,
+                        channel,
+                        attempts,
+                        _describe(error),
+                    )
+                    return _Outcome.FAILED
+                retry_at = self._clock.now() + _backoff(attempts)
+                await repo.settle_retry(connection, row.id, retry_at, _describe(error))
+            log.info(
+                "outbox %d for channel %s: attempt %d failed (%s)",
+                row.id,
+                channel,
+                attempts,
+                _describe(error),
+            )
+            return _Outcome.WAIT
+        now = self._clock.now()
+        async with self._engine.begin() as connection:
+            await repo.settle_sent(connection, row.id, platform_id, now)
+            key = message.key if isinstance(message, Post | Edit) else None
+            if key is not None and platform_id is not None:
+                await repo.set_message_ref(connection, channel, key, platform_id, now)
+        return _Outcome.SENT
+
+    async def run_outbox(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
+        """Deliver due messages until ``stop`` is set; ``handle`` wakes it early."""
+        self._wake = wake = asyncio.Event()
+        try:
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    await self.deliver_pending()
+                except Exception:
+                    log.exception("outbox pass failed; retrying in %ss", poll_interval)
+                waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())}
+                try:
+                    await asyncio.wait(waiters, timeout=poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+                    await asyncio.gather(*waiters, return_exceptions=True)
+        finally:
+            if self._wake is wake:
+                self._wake = None
+
+    # ----------------------------------------------------------------------- queries
+
+    async def get_state(self, channel: str) -> ChannelState | None:
+        return await self.repository.get_state(channel)
+
+    async def all_states(self) -> list[ChannelState]:
+        return await self.repository.all_states()
+
+    async def delete_channel(self, channel: str) -> bool:
+        """Forget a channel's content (state, outbox, message refs, wakeups) in one transaction."""
+        async with self._lock(self._handle_locks, channel), self._engine.begin() as connection:
+            return await repo.purge_channel(connection, channel)
+
+    @staticmethod
+    def _lock(locks: weakref.WeakValueDictionary[str, asyncio.Lock], channel: str) -> asyncio.Lock:
+        lock = locks.get(channel)
+        if lock is None:
+            lock = locks[channel] = asyncio.Lock()
+        return lock
+
+
+class _Outcome(enum.Enum):
+    SENT = "sent"
+    FAILED = "failed"  # settled as failed; the next message may go
+    WAIT = "wait"  # to be retried later; later messages wait behind it

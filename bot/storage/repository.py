@@ -1,0 +1,391 @@
+"""Queries on the tables, one function per intent.
+
+Write functions take an open :class:`AsyncConnection` so the caller decides the transaction
+boundary (the service puts de-duplication, state, log, outbox and wakeups in one).
+:class:`Repository` wraps an engine for read-only questions asked from outside a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.model import ChannelState, Effect, OutboundMessage
+from bot.storage.codec import decode_message, decode_state, encode_message, encode_state
+from bot.storage.tables import (
+    OUTBOX_FAILED,
+    OUTBOX_PENDING,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+    channels,
+    event_log,
+    message_refs,
+    outbox,
+    processed_events,
+    wakeups,
+)
+
+UNSETTLED = (OUTBOX_PENDING, OUTBOX_SENDING)
+
+
+class LostRace(Exception):
+    """Another writer changed the channel since we read it; retry the whole transaction."""
+
+
+class Wakeup(NamedTuple):
+    channel: str
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    channel: str
+    message: OutboundMessage
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    platform_message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    id: int
+    channel: str
+    event_id: str
+    kind: str
+    at: datetime
+    effects: tuple[str, ...]
+
+
+def _insert(connection: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both PostgreSQL and SQLite do)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database: {connection.dialect.name}")
+
+
+# --------------------------------------------------------------------------- events and state
+
+
+async def mark_processed(connection: AsyncConnection, event_id: str, channel: str, at: datetime) -> bool:
+    """Record ``event_id``; False when it was already recorded (the database decides)."""
+    statement = (
+        _insert(connection, processed_events)
+        .values(event_id=event_id, channel=channel, at=at)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    result = await connection.execute(statement)
+    return bool(result.rowcount == 1)
+
+
+async def load_channel(connection: AsyncConnection, channel: str) -> tuple[ChannelState, int] | None:
+    """The channel's state and version, row-locked on PostgreSQL.
+
+    SQLite renders no FOR UPDATE; there ``BEGIN IMMEDIATE`` already holds the write lock.
+    """
+    row = (
+        await connection.execute(
+            select(channels.c.state, channels.c.version).where(channels.c.key == channel).with_for_update()
+        )
+    ).one_or_none()
+    return None if row is None else (decode_state(row.state), row.version)
+
+
+async def save_channel(
+    connection: AsyncConnection, state: ChannelState, version: int | None, at: datetime
+) -> int:
+    """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent)."""
+    document = encode_state(state)
+    if version is None:
+        statement = (
+            _insert(connection, channels)
+            .values(key=state.channel, state=document, version=1, updated_at=at)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        if (await connection.execute(statement)).rowcount != 1:
+            raise LostRace(state.channel)
+        return 1
+    result = await connection.execute(
+        update(channels)
+        .where(channels.c.key == state.channel, channels.c.version == version)
+        .values(state=document, version=version + 1, updated_at=at)
+    )
+    if result.rowcount != 1:
+        raise LostRace(state.channel)
+    return version + 1
+
+
+async def append_log(
+    connection: AsyncConnection,
+    channel: str,
+    event_id: str,
+    kind: str,
+    at: datetime,
+    effects: Sequence[Effect],
+) -> None:
+    """What happened, never what was said: event kind and effect kinds only."""
+    await connection.execute(
+        event_log.insert().values(
+            channel=channel,
+            event_id=event_id,
+            kind=kind,
+            at=at,
+            effects=",".join(type(effect).__name__ for effect in effects),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- wakeups
+
+
+async def set_wakeup(connection: AsyncConnection, channel: str, kind: str, at: datetime) -> None:
+    statement = _insert(connection, wakeups).values(channel=channel, kind=kind, at=at)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["channel", "kind"], set_={"at": statement.excluded.at}
+        )
+    )
+
+
+async def clear_wakeup(connection: AsyncConnection, channel: str, kind: str) -> None:
+    await connection.execute(delete(wakeups).where(wakeups.c.channel == channel, wakeups.c.kind == kind))
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+async def enqueue(connection: AsyncConnection, channel: str, message: OutboundMessage, now: datetime) -> int:
+    result = await connection.execute(
+        outbox.insert()
+        .values(
+            channel=channel,
+            payload=encode_message(message),
+            status=OUTBOX_PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(outbox.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def _outbox_row(row: Any) -> OutboxRow:
+    return OutboxRow(
+        id=row.id,
+        channel=row.channel,
+        message=decode_message(row.payload),
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        platform_message_id=row.platform_message_id,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+async def channels_with_due_messages(connection: AsyncConnection, now: datetime) -> list[str]:
+    """Channels whose oldest unsettled message may be tried now, oldest work first."""
+    rows = await connection.execute(
+        select(outbox.c.channel)
+        .where(outbox.c.status.in_(UNSETTLED), outbox.c.next_attempt_at <= now)
+        .group_by(outbox.c.channel)
+        .order_by(func.min(outbox.c.id))
+    )
+    return [row.channel for row in rows]
+
+
+async def claim_head(
+    connection: AsyncConnection, channel: str, now: datetime, lease: timedelta
+) -> OutboxRow | None:
+    """Claim the channel's oldest unsettled message, or None when there is nothing to do now.
+
+    Only the head may be claimed, so one channel's messages go out in order. The claim is a
+    compare-and-set on (status, next_attempt_at), so of two deliverers (two replicas, or a
+    request and the retry loop) exactly one wins; the loser sees a claimed head and stops.
+    A claim that is not settled within ``lease`` (deliverer crashed) becomes claimable again.
+    """
+    row = (
+        await connection.execute(
+            select(outbox)
+            .where(outbox.c.channel == channel, outbox.c.status.in_(UNSETTLED))
+            .order_by(outbox.c.id)
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None or row.next_attempt_at > now:
+        return None
+    result = await connection.execute(
+        update(outbox)
+        .where(
+            outbox.c.id == row.id,
+            outbox.c.status == row.status,
+            outbox.c.next_attempt_at == row.next_attempt_at,
+        )
+        .values(status=OUTBOX_SENDING, next_attempt_at=now + lease)
+    )
+    return _outbox_row(row) if result.rowcount == 1 else None
+
+
+async def settle_sent(
+    connection: AsyncConnection, row_id: int, platform_message_id: str | None, now: datetime
+) -> None:
+    await connection.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(
+            status=OUTBOX_SENT,
+            attempts=outbox.c.attempts + 1,
+            platform_message_id=platform_message_id,
+            last_error=None,
+            sent_at=now,
+        )
+    )
+
+
+async def settle_retry(connection: AsyncConnection, row_id: int, at: datetime, error: str) -> None:
+    await connection.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(status=OUTBOX_PENDING, attempts=outbox.c.attempts + 1, next_attempt_at=at, last_error=error)
+    )
+
+
+async def settle_failed(connection: AsyncConnection, row_id: int, error: str) -> None:
+    await connection.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(status=OUTBOX_FAILED, attempts=outbox.c.attempts + 1, last_error=error)
+    )
+
+
+# --------------------------------------------------------------------------- message refs
+
+
+async def message_ref(connection: AsyncConnection, channel: str, key: str) -> str | None:
+    result = await connection.execute(
+        select(message_refs.c.platform_message_id).where(
+            message_refs.c.channel == channel, message_refs.c.key == key
+        )
+    )
+    value: str | None = result.scalar_one_or_none()
+    return value
+
+
+async def set_message_ref(
+    connection: AsyncConnection, channel: str, key: str, platform_message_id: str, now: datetime
+) -> None:
+    statement = _insert(connection, message_refs).values(
+        channel=channel, key=key, platform_message_id=platform_message_id, updated_at=now
+    )
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["channel", "key"],
+            set_={
+                "platform_message_id": statement.excluded.platform_message_id,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+    )
+
+
+# --------------------------------------------------------------------------- purge
+
+
+async def purge_channel(connection: AsyncConnection, channel: str) -> bool:
+    """Delete a channel's content; the content-free event ids and log stay for de-duplication."""
+    deleted = 0
+    for statement in (
+        delete(channels).where(channels.c.key == channel),
+        delete(outbox).where(outbox.c.channel == channel),
+        delete(message_refs).where(message_refs.c.channel == channel),
+        delete(wakeups).where(wakeups.c.channel == channel),
+    ):
+        deleted += (await connection.execute(statement)).rowcount
+    return deleted > 0
+
+
+# --------------------------------------------------------------------------- reads
+
+
+class Repository:
+    """Read-only views for the scheduler, the CLI and tests; each call is its own transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get_state(self, channel: str) -> ChannelState | None:
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(select(channels.c.state).where(channels.c.key == channel))
+            ).one_or_none()
+        return None if row is None else decode_state(row.state)
+
+    async def all_states(self) -> list[ChannelState]:
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(select(channels.c.state).order_by(channels.c.key))).all()
+        return [decode_state(row.state) for row in rows]
+
+    async def version(self, channel: str) -> int | None:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(select(channels.c.version).where(channels.c.key == channel))
+            value: int | None = result.scalar_one_or_none()
+        return value
+
+    async def due_wakeups(self, now: datetime) -> list[Wakeup]:
+        """Wakeups at or before ``now``, earliest first."""
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                select(wakeups).where(wakeups.c.at <= now).order_by(wakeups.c.at, wakeups.c.channel)
+            )
+            return [Wakeup(row.channel, row.kind, row.at) for row in rows]
+
+    async def all_wakeups(self) -> list[Wakeup]:
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(select(wakeups).order_by(wakeups.c.at, wakeups.c.channel))
+            return [Wakeup(row.channel, row.kind, row.at) for row in rows]
+
+    async def outbox(self, channel: str | None = None) -> list[OutboxRow]:
+        query = select(outbox).order_by(outbox.c.id)
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
+        async with self._engine.begin() as connection:
+            return [_outbox_row(row) for row in await connection.execute(query)]
+
+    async def event_log(self, channel: str | None = None) -> list[LogEntry]:
+        query = select(event_log).order_by(event_log.c.id)
+        if channel is not None:
+            query = query.where(event_log.c.channel == channel)
+        async with self._engine.begin() as connection:
+            return [
+                LogEntry(
+                    row.id,
+                    row.channel,
+                    row.event_id,
+                    row.kind,
+                    row.at,
+                    tuple(row.effects.split(",")) if row.effects else (),
+                )
+                for row in await connection.execute(query)
+            ]
+
+    async def processed_count(self, channel: str | None = None) -> int:
+        query = select(func.count()).select_from(processed_events)
+        if channel is not None:
+            query = query.where(processed_events.c.channel == channel)
+        async with self._engine.begin() as connection:
+            return int((await connection.execute(query)).scalar_one())

@@ -1,0 +1,44 @@
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.service import ChannelService
+from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state
+from tests.storage.fixtures import database_url, engine
+
+__all__ = ["clock", "database_url", "engine", "make_service", "service", "transport"]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def transport() -> FakeTransport:
+    return FakeTransport()
+
+
+@pytest.fixture
+def make_service(clock: FakeClock) -> Callable[..., ChannelService]:
+    """Build a service on any engine with the fake engine and clock."""
+
+    def build(engine: AsyncEngine, *transports: FakeTransport, max_attempts: int = 8) -> ChannelService:
+        return ChannelService(
+            engine,
+            counting_decide,
+            new_state,
+            clock,
+            {t.platform: t for t in transports},
+            max_attempts=max_attempts,
+        )
+
+    return build
+
+
+@pytest.fixture
+async def service(
+    engine: AsyncEngine, transport: FakeTransport, make_service: Callable[..., ChannelService]
+) -> AsyncIterator[ChannelService]:
+    yield make_service(engine, transport)

@@ -1,0 +1,214 @@
+"""Handling inbound events: exactly once, atomically, durably."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.model import Observed, Post, Reply, Schedule
+from bot.service import ChannelService, HandleResult
+from bot.storage.database import make_engine
+from bot.storage.repository import Wakeup
+from tests.service.fakes import START, FakeClock, FakeTransport, command, text
+
+DEMO = "console:demo"
+
+
+async def test_an_answer_changes_the_state_and_is_acknowledged(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    result = await service.handle(text(DEMO, "console:demo:1", "the build is slow"))
+
+    assert result == HandleResult(duplicate=False, effects=(Reply(text="answer 1", message_id="console:demo:1"),))
+    state = await service.get_state(DEMO)
+    assert state is not None
+    assert [a.text for a in state.answers] == ["the build is slow"]
+    assert transport.texts == ["answer 1"]
+
+
+async def test_a_retried_delivery_of_the_same_event_changes_nothing_and_sends_nothing_twice(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    event = text(DEMO, "console:demo:1", "hello")
+    await service.handle(event)
+    version = await service.repository.version(DEMO)
+
+    again = await service.handle(event)
+
+    assert again == HandleResult(duplicate=True, effects=())
+    assert await service.repository.version(DEMO) == version
+    state = await service.get_state(DEMO)
+    assert state is not None and len(state.answers) == 1
+    assert transport.texts == ["answer 1"]
+    assert len(await service.repository.outbox(DEMO)) == 1
+
+
+async def test_an_event_that_changes_nothing_is_still_recorded_as_processed(service: ChannelService) -> None:
+    first = await service.handle(text(DEMO, "console:demo:1", "quiet"))
+    second = await service.handle(text(DEMO, "console:demo:1", "quiet"))
+
+    assert (first.duplicate, second.duplicate) == (False, True)
+    assert await service.get_state(DEMO) is None  # an untouched default state is not stored
+    assert await service.repository.processed_count(DEMO) == 1
+
+
+async def test_event_ids_are_global_so_platforms_must_qualify_them(service: ChannelService) -> None:
+    await service.handle(text("console:a", "console:a:1", "x"))
+    assert (await service.handle(text("console:b", "console:a:1", "x"))).duplicate
+    assert not (await service.handle(text("console:b", "console:b:1", "x"))).duplicate
+
+
+async def test_when_decide_fails_nothing_is_recorded_and_the_event_can_be_retried(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    with pytest.raises(RuntimeError, match="decide failed"):
+        await service.handle(command(DEMO, "console:demo:1", "fail"))
+
+    assert await service.repository.processed_count() == 0
+    assert await service.repository.event_log() == []
+    assert (await service.handle(command(DEMO, "console:demo:1", "post k hi"))).duplicate is False
+    assert transport.texts == ["hi"]
+
+
+async def test_fifty_concurrent_events_for_one_channel_are_each_counted_once(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    events = [text(DEMO, f"console:demo:{n}", f"answer {n}") for n in range(50)]
+
+    results = await asyncio.gather(*(service.handle(e) for e in events + events[:10]))
+
+    assert sum(not r.duplicate for r in results) == 50
+    state = await service.get_state(DEMO)
+    assert state is not None
+    assert sorted(a.text for a in state.answers) == sorted(e.text for e in events)
+    assert await service.repository.version(DEMO) == 50
+    assert sorted(transport.texts) == sorted(f"answer {n}" for n in range(1, 51))
+
+
+async def test_two_processes_on_one_database_count_each_event_once(
+    database_url: str, engine: AsyncEngine, make_service: Callable[..., ChannelService]
+) -> None:
+    """Two services with their own engines share no in-process lock; the database serialises."""
+    other_engine = make_engine(database_url)
+    try:
+        first = make_service(engine, FakeTransport())
+        second = make_service(other_engine, FakeTransport())
+        events = [text(DEMO, f"console:demo:{n}", f"answer {n}") for n in range(50)]
+
+        results = await asyncio.gather(
+            *(first.handle(e) for e in events[::2] + events[1::2]),
+            *(second.handle(e) for e in events[1::2] + events[::2]),
+        )
+    finally:
+        await other_engine.dispose()
+
+    assert sum(not r.duplicate for r in results) == 50
+    state = await first.get_state(DEMO)
+    assert state is not None and len(state.answers) == 50
+    assert await first.repository.version(DEMO) == 50
+    assert len(await first.repository.outbox(DEMO)) == 50
+
+
+async def test_state_survives_a_restart(
+    database_url: str, clock: FakeClock, make_service: Callable[..., ChannelService]
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        from bot.storage.database import upgrade
+
+        await upgrade(engine)
+        await make_service(engine, FakeTransport()).handle(text(DEMO, "console:demo:1", "before"))
+    finally:
+        await engine.dispose()
+
+    engine = make_engine(database_url)
+    try:
+        restarted = make_service(engine, FakeTransport())
+        assert (await restarted.handle(text(DEMO, "console:demo:1", "before"))).duplicate
+        await restarted.handle(text(DEMO, "console:demo:2", "after"))
+        state = await restarted.get_state(DEMO)
+    finally:
+        await engine.dispose()
+    assert state is not None
+    assert [a.text for a in state.answers] == ["before", "after"]
+
+
+async def test_the_event_log_keeps_kinds_but_never_what_was_said(service: ChannelService) -> None:
+    await service.handle(text(DEMO, "console:demo:1", "a secret remark"))
+    await service.handle(command(DEMO, "console:demo:2", "schedule checkin 60"))
+
+    log = await service.repository.event_log(DEMO)
+
+    assert [(e.event_id, e.kind, e.effects) for e in log] == [
+        ("console:demo:1", "TextMessage", ("Reply",)),
+        ("console:demo:2", "CommandIssued", ("Schedule",)),
+    ]
+    assert "secret" not in repr(log)
+
+
+async def test_schedule_upserts_a_wakeup_and_unschedule_removes_it(service: ChannelService) -> None:
+    await service.handle(command(DEMO, "e1", "schedule checkin 3600"))
+    await service.handle(command(DEMO, "e2", "schedule checkin 60"))
+    await service.handle(command(DEMO, "e3", "schedule deadline 7200"))
+    await service.handle(command("console:other", "e4", "schedule checkin 30"))
+
+    assert await service.repository.all_wakeups() == [
+        Wakeup("console:other", "checkin", START + timedelta(seconds=30)),
+        Wakeup(DEMO, "checkin", START + timedelta(seconds=60)),
+        Wakeup(DEMO, "deadline", START + timedelta(seconds=7200)),
+    ]
+    assert [w.channel for w in await service.repository.due_wakeups(START + timedelta(seconds=60))] == [
+        "console:other",
+        DEMO,
+    ]
+
+    await service.handle(command(DEMO, "e5", "unschedule checkin"))
+
+    assert [(w.channel, w.kind) for w in await service.repository.all_wakeups()] == [
+        ("console:other", "checkin"),
+        (DEMO, "deadline"),
+    ]
+
+
+async def test_observed_effects_are_returned_but_neither_sent_nor_queued(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    result = await service.handle(command(DEMO, "e1", "observe guard_held"))
+
+    assert result.effects == (Observed(what="guard_held", detail=""),)
+    assert transport.delivered == []
+    assert await service.repository.outbox() == []
+
+
+async def test_deleting_a_channel_purges_its_content_but_remembers_processed_events(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    await service.handle(command(DEMO, "e1", "post tally 0 votes"))
+    await service.handle(command(DEMO, "e2", "schedule checkin 60"))
+    await service.handle(text("console:other", "e3", "unrelated"))
+
+    assert await service.delete_channel(DEMO) is True
+
+    assert await service.get_state(DEMO) is None
+    assert await service.repository.outbox(DEMO) == []
+    assert await service.repository.all_wakeups() == []
+    assert [s.channel for s in await service.all_states()] == ["console:other"]
+    assert (await service.handle(command(DEMO, "e1", "post tally 0 votes"))).duplicate
+    assert await service.delete_channel("console:never-seen") is False
+    # A new keyed post after the purge does not inherit the old platform message id.
+    await service.handle(command(DEMO, "e4", "edit tally 1 vote"))
+    assert transport.delivered[-1].target is None
+
+
+async def test_all_states_lists_every_stored_channel(service: ChannelService) -> None:
+    for channel in ("console:b", "console:a"):
+        await service.handle(text(channel, f"{channel}:1", "hi"))
+    assert [s.channel for s in await service.all_states()] == ["console:a", "console:b"]
+
+
+def test_effect_types_the_fake_engine_emits_are_real_model_types() -> None:
+    assert Post.__module__ == Schedule.__module__ == "bot.model"
