@@ -7,9 +7,9 @@ lacks, are shown as the commands that do the same.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
-import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import TextIO

@@ -136,11 +136,12 @@ def _cast(turn: Turn, choice: Choice, reason: str, version: int | None) -> None:
                   kind="result")
         return
     turn.tell(f"voted_{choice.value}", version=vote_round.version)
+    if set(turn.state.participants) <= {v.user for v in votes}:
+        _conclude(turn)  # everyone has voted: the closing edit replaces the count
+        return
     text, buttons = _vote_message(turn, vote_round)
     turn.emit(Edit(key=f"vote:{vote_round.number}", text=text, kind="vote",
                    title=turn.t("vote_title", version=vote_round.version), buttons=buttons))
-    if set(turn.state.participants) <= {v.user for v in votes}:
-        _conclude(turn)
 
 
 def close(turn: Turn, args: str) -> None:

@@ -183,3 +183,7 @@ async def feedback_export(settings: Settings, stdout: TextIO) -> int:
                           "family": "released", "source": "feedback", "cue": item.cue}
                 stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -65,6 +65,7 @@ class Turn:
         return self.script.text(self.state.language, key, **params)
 
     def button(self, label_key: str, action: str, value: str, command: str, style: str | None = None) -> Button:
+        command = command.replace("/problem", self.t("command_word"), 1)
         return Button(self.t(label_key), action, value, command, style)
 
     # ------------------------------------------------------------------ changing

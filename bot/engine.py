@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import agreement, parking, session
+from bot import agreement, checkins, parking, session
 from bot.commands import MAX_MESSAGE_CHARS, Command, clean, parse
 from bot.context import Turn
 from bot.model import (
@@ -55,10 +55,13 @@ HANDLERS: dict[str, Handler] = {
     "close": agreement.close,
     "reopen": agreement.reopen,
     "export": session.export,
+    "checkin": checkins.checkin,
+    "tz": checkins.tz,
+    "review": checkins.review,
 }
 
 # Subcommands that work before a session is started.
-WITHOUT_SESSION = {"start", "help", "lang", "status", "export", "parked", "tasks"}
+WITHOUT_SESSION = {"start", "help", "lang", "status", "export", "parked", "tasks", "tz"}
 
 
 def new_state(channel: str, language: str = "en", timezone: str = "UTC") -> ChannelState:
@@ -78,6 +81,9 @@ def decide(state: ChannelState, event: InboundEvent, script: Script, now: dateti
         _message(turn, event)
     elif isinstance(event, Tick):
         agreement.tick(turn, event.kind)
+        checkins.tick(turn, event.kind)
+    if not isinstance(event, Tick):
+        checkins.note_activity(turn, state)
     recent = (*turn.state.recent_events, event.event_id)[-RECENT_EVENTS:]
     turn.update(recent_events=recent)
     return Decision(turn.state, tuple(turn.effects))
@@ -105,7 +111,11 @@ def _run(turn: Turn, name: str, args: str) -> None:
 
 
 def _unknown(turn: Turn, command: Command) -> None:
-    close = difflib.get_close_matches(command.word.lower(), list(turn.script.aliases()), n=1)
+    aliases = turn.script.aliases()
+    word = command.word.lower()
+    close = difflib.get_close_matches(word, sorted(HANDLERS), n=1) or [
+        aliases[match] for match in difflib.get_close_matches(word, list(aliases), n=1)
+    ]
     if close:
         turn.tell("unknown_command_suggest", word=command.word, suggestion=close[0])
     else:

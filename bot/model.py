@@ -264,13 +264,15 @@ class CheckinState:
     """Scheduled check-ins and deadlines of one channel (times in UTC, rules in local time)."""
 
     rule: str = ""  # canonical schedule, e.g. "weekly mon 09:00"; "" = no check-ins
-    paused_until: str | None = None  # ISO date (local), check-ins resume the day after
+    paused_until: str | None = None  # ISO date (local) on which check-ins resume
     mentions: bool = True  # mention people who have not contributed yet
     vote_deadline: datetime | None = None
     review_at: datetime | None = None
     last_posted_at: datetime | None = None
     last_activity_at: datetime | None = None
     backed_off: bool = False  # said "nothing new" once; quiet until something changes
+    next_at: datetime | None = None  # the slot the shell was asked to wake us for
+    unanswered: int = 0  # check-ins in a row that were followed by no activity
 
 
 @dataclass(frozen=True, slots=True)

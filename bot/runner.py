@@ -100,7 +100,7 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
         for platform in platforms:
             await platform.start()
             log.info("platform started", extra={"platform": platform.name})
-        port = site._server.sockets[0].getsockname()[1] if site._server else settings.http_port  # type: ignore[union-attr]
+        port = _bound_port(site, settings.http_port)
         if ready is not None:
             await ready(port)
         await stop.wait()
@@ -112,6 +112,13 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
         await outbox
         await runner.cleanup()
         await app.close()
+
+
+def _bound_port(site: web.TCPSite, default: int) -> int:
+    """The port actually bound (differs from the setting when it is 0, as in tests)."""
+    server = site._server
+    sockets = getattr(server, "sockets", None)
+    return int(sockets[0].getsockname()[1]) if sockets else default
 
 
 def _health(app: App, platforms: list[Platform]) -> Callable[[web.Request], Awaitable[web.Response]]:

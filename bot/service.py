@@ -104,13 +104,15 @@ class ChannelService:
         async with lock:
             result = await self._handle_in_transaction(event)
         if not result.duplicate and any(isinstance(e, Post | Reply | Notify | Edit) for e in result.effects):
-            if self._wake is not None:
-                self._wake.set()
             try:
                 await self.deliver_pending(event.channel)
             except Exception:
                 # Committed already; the outbox loop or the next start retries delivery.
                 log.exception("delivery after handling failed for channel %s", event.channel)
+            finally:
+                # Woken after the attempt, the loop sees what it left (e.g. a rate-limited head).
+                if self._wake is not None:
+                    self._wake.set()
         return result
 
     async def _handle_in_transaction(self, event: InboundEvent) -> HandleResult:
@@ -135,9 +137,7 @@ class ChannelService:
             raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
         if decision.state is not state and decision.state != state:
             await repo.save_channel(connection, decision.state, version, now)
-        await repo.append_log(
-            connection, channel, event.event_id, type(event).__name__, now, decision.effects
-        )
+        await repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
         for effect in decision.effects:
             await self._record(connection, channel, effect, now)
         return HandleResult(duplicate=False, effects=decision.effects)

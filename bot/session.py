@@ -8,17 +8,16 @@ from dataclasses import replace
 from bot import export as exporting
 from bot.context import Turn, resolve_user
 from bot.drafting import compose_draft
-from bot.model import Answer, ChannelState, Draft, Phase
+from bot.model import Answer, ChannelState, CommandIssued, Draft, Phase
+
 
 def start(turn: Turn, args: str) -> None:
     state = turn.state
     if state.phase is not Phase.IDLE:
         turn.tell("already_running", phase=turn.t(f"phase_{state.phase.value}"))
         return
-    language = state.language
-    event_lang = getattr(turn.event, "command_lang", None)
-    if event_lang in turn.script.packs:
-        language = event_lang
+    event_lang = turn.event.command_lang if isinstance(turn.event, CommandIssued) else None
+    language = event_lang if event_lang is not None and event_lang in turn.script.packs else state.language
     sender = turn.sender
     turn.state = ChannelState(
         channel=state.channel,

@@ -30,7 +30,12 @@ def sqlite_url_for(path: str | Path) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine configured for the backend in ``url``; extra kwargs go to SQLAlchemy."""
+    """An async engine configured for the backend in ``url``; extra kwargs go to SQLAlchemy.
+
+    Statement parameters are hidden from error messages by default: they carry chat text
+    (outbox payloads, channel state), and errors end up in logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)

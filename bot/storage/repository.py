@@ -104,9 +104,7 @@ async def load_channel(connection: AsyncConnection, channel: str) -> tuple[Chann
     return None if row is None else (decode_state(row.state), row.version)
 
 
-async def save_channel(
-    connection: AsyncConnection, state: ChannelState, version: int | None, at: datetime
-) -> int:
+async def save_channel(connection: AsyncConnection, state: ChannelState, version: int | None, at: datetime) -> int:
     """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent)."""
     document = encode_state(state)
     if version is None:
@@ -154,9 +152,7 @@ async def append_log(
 async def set_wakeup(connection: AsyncConnection, channel: str, kind: str, at: datetime) -> None:
     statement = _insert(connection, wakeups).values(channel=channel, kind=kind, at=at)
     await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["channel", "kind"], set_={"at": statement.excluded.at}
-        )
+        statement.on_conflict_do_update(index_elements=["channel", "kind"], set_={"at": statement.excluded.at})
     )
 
 
@@ -209,9 +205,7 @@ async def channels_with_due_messages(connection: AsyncConnection, now: datetime)
     return [row.channel for row in rows]
 
 
-async def claim_head(
-    connection: AsyncConnection, channel: str, now: datetime, lease: timedelta
-) -> OutboxRow | None:
+async def claim_head(connection: AsyncConnection, channel: str, now: datetime, lease: timedelta) -> OutboxRow | None:
     """Claim the channel's oldest unsettled message, or None when there is nothing to do now.
 
     Only the head may be claimed, so one channel's messages go out in order. The claim is a
@@ -241,9 +235,7 @@ async def claim_head(
     return _outbox_row(row) if result.rowcount == 1 else None
 
 
-async def settle_sent(
-    connection: AsyncConnection, row_id: int, platform_message_id: str | None, now: datetime
-) -> None:
+async def settle_sent(connection: AsyncConnection, row_id: int, platform_message_id: str | None, now: datetime) -> None:
     await connection.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
@@ -278,9 +270,7 @@ async def settle_failed(connection: AsyncConnection, row_id: int, error: str) ->
 
 async def message_ref(connection: AsyncConnection, channel: str, key: str) -> str | None:
     result = await connection.execute(
-        select(message_refs.c.platform_message_id).where(
-            message_refs.c.channel == channel, message_refs.c.key == key
-        )
+        select(message_refs.c.platform_message_id).where(message_refs.c.channel == channel, message_refs.c.key == key)
     )
     value: str | None = result.scalar_one_or_none()
     return value
@@ -330,9 +320,7 @@ class Repository:
 
     async def get_state(self, channel: str) -> ChannelState | None:
         async with self._engine.begin() as connection:
-            row = (
-                await connection.execute(select(channels.c.state).where(channels.c.key == channel))
-            ).one_or_none()
+            row = (await connection.execute(select(channels.c.state).where(channels.c.key == channel))).one_or_none()
         return None if row is None else decode_state(row.state)
 
     async def all_states(self) -> list[ChannelState]:
@@ -382,6 +370,19 @@ class Repository:
                 )
                 for row in await connection.execute(query)
             ]
+
+    async def prune(self, before: datetime) -> int:
+        """Forget event ids and delivered messages older than ``before``; returns rows deleted.
+
+        Keep ``before`` well past the platforms' retry windows (Slack retries for minutes),
+        or a very late redelivery would be processed again.
+        """
+        async with self._engine.begin() as connection:
+            events = await connection.execute(delete(processed_events).where(processed_events.c.at < before))
+            sent = await connection.execute(
+                delete(outbox).where(outbox.c.status == OUTBOX_SENT, outbox.c.sent_at < before)
+            )
+        return int(events.rowcount + sent.rowcount)
 
     async def processed_count(self, channel: str | None = None) -> int:
         query = select(func.count()).select_from(processed_events)

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Observed, Post, Reply, Schedule
+from bot.model import Observed, Reply
 from bot.service import ChannelService, HandleResult
-from bot.storage.database import make_engine
+from bot.storage.database import make_engine, upgrade
 from bot.storage.repository import Wakeup
 from tests.service.fakes import START, FakeClock, FakeTransport, command, text
 
@@ -118,8 +118,6 @@ async def test_state_survives_a_restart(
 ) -> None:
     engine = make_engine(database_url)
     try:
-        from bot.storage.database import upgrade
-
         await upgrade(engine)
         await make_service(engine, FakeTransport()).handle(text(DEMO, "console:demo:1", "before"))
     finally:
@@ -210,5 +208,17 @@ async def test_all_states_lists_every_stored_channel(service: ChannelService) ->
     assert [s.channel for s in await service.all_states()] == ["console:a", "console:b"]
 
 
-def test_effect_types_the_fake_engine_emits_are_real_model_types() -> None:
-    assert Post.__module__ == Schedule.__module__ == "bot.model"
+async def test_pruning_forgets_old_event_ids_and_delivered_messages_only(
+    service: ChannelService, transport: FakeTransport, clock: FakeClock
+) -> None:
+    await service.handle(text(DEMO, "e1", "old"))
+    clock.advance(3600)
+    await service.handle(text("telegram:1", "e2", "undeliverable, stays"))
+    await service.handle(text(DEMO, "e3", "new"))
+
+    assert await service.repository.prune(START + timedelta(seconds=60)) == 2
+
+    assert [row.channel for row in await service.repository.outbox()] == ["telegram:1", DEMO]
+    assert await service.repository.processed_count() == 2
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["old", "new"]

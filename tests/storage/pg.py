@@ -29,9 +29,7 @@ async def _admin_connection() -> tuple[asyncpg.Connection, str]:
     errors: list[str] = []
     for user in USERS:
         try:
-            connection = await asyncpg.connect(
-                host=HOST, port=PORT, user=user, database=ADMIN_DATABASE, timeout=5
-            )
+            connection = await asyncpg.connect(host=HOST, port=PORT, user=user, database=ADMIN_DATABASE, timeout=5)
         except (OSError, asyncpg.PostgresError, TimeoutError) as error:
             errors.append(f"{user}: {type(error).__name__}: {error}")
             continue

@@ -45,9 +45,7 @@ async def test_sqlite_connections_use_wal_a_busy_timeout_and_immediate_transacti
 async def test_times_come_back_as_aware_utc(engine: AsyncEngine) -> None:
     amsterdam = timezone(timedelta(hours=1))
     async with engine.begin() as connection:
-        await set_wakeup(
-            connection, "console:demo", "checkin", datetime(2026, 11, 28, 10, 0, tzinfo=amsterdam)
-        )
+        await set_wakeup(connection, "console:demo", "checkin", datetime(2026, 11, 28, 10, 0, tzinfo=amsterdam))
     [wakeup] = await Repository(engine).all_wakeups()
     assert wakeup.at == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert wakeup.at.utcoffset() == timedelta(0)
@@ -80,7 +78,5 @@ async def test_a_wakeup_per_channel_and_kind_is_upserted_and_listed_when_due(eng
         await clear_wakeup(connection, "console:a", "checkin")
         await clear_wakeup(connection, "console:a", "never-set")
     async with engine.connect() as connection:
-        kinds = (
-            await connection.execute(select(wakeups.c.kind).where(wakeups.c.channel == "console:a"))
-        ).all()
+        kinds = (await connection.execute(select(wakeups.c.kind).where(wakeups.c.channel == "console:a"))).all()
     assert [k for (k,) in kinds] == ["deadline"]

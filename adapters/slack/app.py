@@ -1,0 +1,332 @@
+"""The Slack platform: a slack-bolt ``AsyncApp`` wired to the channel service.
+
+Every listener acknowledges first and works after (Slack wants an answer within 3 s),
+in background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
+De-duplication of retried deliveries is the service's (its database table, keyed by
+the event ids ``translate`` builds), never an in-memory set here.
+
+HTTP mode verifies every request's signature at the edge, before Bolt sees it: Bolt's
+own check would log the rejected request body, and we log only the fact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import translate
+from adapters.slack.home import home
+from adapters.slack.render import reason_modal
+from adapters.slack.transport import SlackTransport
+from bot.bootstrap import App
+from bot.model import InboundEvent
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+# Slack's own payloads are a few KB; anything near this is not from Slack.
+MAX_BODY = 256 * 1024
+SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
+          "users:read")
+_DRAIN_SECONDS = 10.0
+
+
+class SlackConfigError(RuntimeError):
+    """The settings cannot run Slack (missing secret or token); says which setting to set."""
+
+
+class SlackPlatform:
+    """``bot.runner.Platform`` for Slack (HTTP Events API or Socket Mode)."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, app: App) -> None:
+        self._settings = settings
+        self._app = app
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started = False
+        self._socket: AsyncSocketModeHandler | None = None
+        bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        self._app_token = app_token or None
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        if self._app_token is None and not secret:
+            raise SlackConfigError(
+                "Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+        self._verifier = SignatureVerifier(secret) if secret else None
+        client_kwargs: dict[str, Any] = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+        oauth: AsyncOAuthSettings | None = None
+        self._installations: AsyncSQLAlchemyInstallationStore | None = None
+        self._states: AsyncSQLAlchemyOAuthStateStore | None = None
+        if settings.slack_client_id:
+            if settings.slack_client_secret is None:
+                raise SlackConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not")
+            self._installations = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, app.engine)
+            self._states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.engine)
+            oauth = AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                scopes=list(SCOPES),
+                installation_store=self._installations,
+                state_store=self._states,
+            )
+            self._client = AsyncWebClient(**client_kwargs)
+        elif bot_token:
+            self._client = AsyncWebClient(token=bot_token, **client_kwargs)
+        else:
+            raise SlackConfigError(
+                "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth)")
+        self._bot_token = None if oauth is not None else bot_token
+        self.bolt = AsyncApp(
+            name="voordenken",
+            client=self._client,
+            oauth_settings=oauth,
+            process_before_response=False,
+            # Verified at the edge in _events (see the module docstring); Socket Mode needs none.
+            request_verification_enabled=False,
+            logger=logging.getLogger("adapters.slack.bolt"),
+        )
+        self.transport = SlackTransport(self._client, self._token_for)
+        self._register()
+
+    # ------------------------------------------------------------------ Platform
+
+    def mount(self, web_app: web.Application) -> None:
+        if self._app_token is None:
+            web_app.router.add_post(EVENTS_PATH, self._events)
+        flow = self.bolt.oauth_flow
+        if flow is not None:
+            web_app.router.add_get(flow.install_path, self._install)
+            web_app.router.add_get(flow.redirect_uri_path, self._oauth_redirect)
+
+    async def start(self) -> None:
+        if self._installations is not None and self._states is not None:
+            await self._installations.create_tables()
+            await self._states.create_tables()
+        if self._app_token is not None:
+            self._socket = AsyncSocketModeHandler(self.bolt, self._app_token)
+            await self._socket.connect_async()
+            log.info("slack: connected in Socket Mode")
+        else:
+            log.info("slack: receiving events over HTTP at %s", EVENTS_PATH)
+        self._started = True
+
+    async def stop(self) -> None:
+        self._started = False
+        if self._socket is not None:
+            await self._socket.close_async()
+        try:
+            await asyncio.wait_for(self.drain(), _DRAIN_SECONDS)
+        except TimeoutError:
+            pending = set(self._tasks)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Wait until the work of every acknowledged request is done (also used by tests)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    def healthy(self) -> bool:
+        if not self._started:
+            return False
+        if self._socket is None:
+            return True
+        client = self._socket.client
+        session = client.current_session
+        return not client.closed and session is not None and not session.closed
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _events(self, request: web.Request) -> web.Response:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413)
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.Response(status=413)
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        assert self._verifier is not None
+        if not timestamp or not signature or not self._verifier.is_valid(body, timestamp, signature):
+            log.warning("slack: rejected a request with a missing, wrong or stale signature")
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400)
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
+        response = await self.bolt.async_dispatch(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def _install(self, request: web.Request) -> web.Response:
+        assert self.bolt.oauth_flow is not None
+        response = await self.bolt.oauth_flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        assert self.bolt.oauth_flow is not None
+        response = await self.bolt.oauth_flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    # ------------------------------------------------------------------ listeners
+
+    def _register(self) -> None:
+        bolt = self.bolt
+        bolt.middleware(self._note_retries)
+        bolt.command("/problem")(self._on_command)
+        bolt.command("/probleem")(self._on_command)
+        bolt.action(re.compile("^" + re.escape(translate.ACTION_PREFIX)))(self._on_action)
+        bolt.view(translate.REASON_CALLBACK)(self._on_reason)
+        bolt.event("message")(self._on_message)
+        bolt.event("app_home_opened")(self._on_home)
+
+    async def _note_retries(self, req: AsyncBoltRequest, next: Callable[[], Awaitable[Any]]) -> Any:
+        retry = req.headers.get("x-slack-retry-num")
+        if retry:
+            reason = (req.headers.get("x-slack-retry-reason") or ["?"])[0]
+            log.debug("slack: retried delivery #%s (%s)", retry[0], reason)
+        return await next()
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+        await ack()
+        parsed = translate.command(body)
+        if parsed is not None:
+            self._spawn(self._command(parsed, respond, client))
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        pressed = translate.block_action(body)
+        if pressed is None:
+            return
+        if pressed.needs_reason:
+            self._spawn(self._ask_reason(pressed, client))
+        else:
+            self._spawn(self._handle(pressed.event))
+
+    async def _on_reason(self, ack: Any, body: dict[str, Any]) -> None:
+        submitted = translate.reason_submission(body)
+        if submitted is None:
+            await ack()
+            return
+        if submitted.event is None:
+            language = await self._language(submitted.channel)
+            text = self._app.script.text(language, "slack_reason_required")
+            await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
+            return
+        await ack()
+        self._spawn(self._handle(submitted.event))
+
+    async def _on_message(self, body: dict[str, Any]) -> None:
+        event = translate.message_event(body)
+        if event is not None:
+            self._spawn(self._handle(event))
+
+    async def _on_home(self, event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
+        user, team = event.get("user"), context.team_id
+        if event.get("tab") == "home" and isinstance(user, str) and isinstance(team, str):
+            self._spawn(self._publish_home(team, user, client))
+
+    # ------------------------------------------------------------------ work (after ack)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, event: InboundEvent) -> None:
+        try:
+            await self._app.service.handle(event)
+        except Exception:
+            log.exception("slack: handling %s for %s failed", type(event).__name__, event.channel)
+
+    async def _command(self, parsed: translate.SlashCommand, respond: Any, client: AsyncWebClient) -> None:
+        """Check that the bot can speak in the channel before the engine changes anything."""
+        problem = await self._membership_problem(parsed.channel_id, client)
+        if problem is not None:
+            key, params = problem
+            language = parsed.event.command_lang or await self._language(parsed.event.channel)
+            if respond is not None:
+                try:
+                    note = self._app.script.text(language, key, **params)
+                    await respond(text=note, response_type="ephemeral")
+                except Exception:
+                    log.warning("slack: could not answer a slash command through its response_url")
+            return
+        await self._handle(parsed.event)
+
+    async def _membership_problem(self, channel_id: str,
+                                  client: AsyncWebClient) -> tuple[str, dict[str, str]] | None:
+        try:
+            info = await client.conversations_info(channel=channel_id)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error in ("channel_not_found", "not_in_channel"):
+                return "slack_not_in_channel", {}
+            if error == "missing_scope":
+                return "slack_missing_scope", {"scope": str(exc.response.get("needed") or "channels:read")}
+            log.info("slack: membership check failed (%s); going ahead", error or exc.response.status_code)
+            return None  # a hiccup: delivery will report a real problem
+        channel = info.get("channel") or {}
+        if channel.get("is_im") or channel.get("is_mpim"):
+            return "slack_use_in_channel", {}
+        if not channel.get("is_member", False):
+            return "slack_not_in_channel", {}
+        return None
+
+    async def _ask_reason(self, pressed: translate.Pressed, client: AsyncWebClient) -> None:
+        event = pressed.event
+        choice, _, version = event.value.partition(":")
+        language = await self._language(event.channel)
+        text = self._app.script.text
+
+        view = reason_modal(
+            title=text(language, f"slack_reason_title_{choice}"),
+            label=text(language, f"slack_reason_label_{choice}", version=version),
+            hint=text(language, "slack_reason_hint"),
+            submit=text(language, "slack_reason_submit"),
+            close=text(language, "slack_reason_close"),
+            metadata=translate.reason_metadata(event),
+            callback_id=translate.REASON_CALLBACK,
+            block_id=translate.REASON_BLOCK,
+            input_id=translate.REASON_INPUT,
+        )
+        try:
+            await client.views_open(trigger_id=pressed.trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("slack: could not open the reason dialog (%s)", exc.response.get("error"))
+
+    async def _publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
+        states = await self._app.service.all_states()
+        view = home(states, team, user, self._app.script, self._settings.language)
+        try:
+            await client.views_publish(user_id=user, view=view)
+        except SlackApiError as exc:
+            log.warning("slack: could not publish App Home (%s)", exc.response.get("error"))
+
+    async def _language(self, channel: str) -> str:
+        state = await self._app.service.get_state(channel)
+        return state.language if state is not None else self._settings.language
+
+    async def _token_for(self, team: str) -> str | None:
+        if self._installations is None:
+            return self._bot_token
+        bot = await self._installations.async_find_bot(enterprise_id=None, team_id=team)
+        return bot.bot_token if bot is not None else None

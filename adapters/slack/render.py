@@ -1,0 +1,135 @@
+"""Outbound messages -> Block Kit. Pure functions, within Slack's limits.
+
+The engine's texts quote what users typed, so everything is escaped for mrkdwn
+(``&``, ``<``, ``>``); only user mentions (``<@U123>``, which is how the engine names
+people here) are let through, so a pasted ``<!channel>`` can never ping everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack.translate import action_id
+from bot.model import Button, Edit, OutboundMessage, Post
+
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_LIMIT = 75
+MAX_BLOCKS = 50
+MAX_BUTTONS = 25
+FALLBACK_LIMIT = 3000
+_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})(?:\|[^&<>]{0,80})?&gt;")
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str  # plain fallback for notifications and clients without blocks
+    blocks: list[Block]
+
+
+def escape(text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub(lambda m: f"<@{m.group(1)}>", escaped)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split at line breaks (or hard, for a very long line) into pieces of at most ``limit``."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def _sections(text: str) -> list[Block]:
+    # Escaping can lengthen the text, so split the escaped text.
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in chunks(escape(text))]
+
+
+def _button(button: Button, index: int) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _clip(button.label, BUTTON_LIMIT), "emoji": True},
+        "action_id": action_id(button.action, index),
+        "value": button.value,
+    }
+    if button.style in ("primary", "danger"):
+        element["style"] = button.style
+    return element
+
+
+def render(message: OutboundMessage) -> Rendered:
+    title = message.title if isinstance(message, Post | Edit) else None
+    blocks: list[Block] = []
+    if title:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_LIMIT)}})
+    blocks.extend(_sections(message.text))
+    room = MAX_BLOCKS - (1 if message.buttons else 0)
+    if len(blocks) > room:
+        blocks = blocks[: room - 1]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "…"}})
+    if message.buttons:
+        elements = [_button(b, i) for i, b in enumerate(message.buttons[:MAX_BUTTONS])]
+        blocks.append({"type": "actions", "elements": elements})
+    fallback = f"{title}\n{message.text}" if title else message.text
+    return Rendered(text=_clip(escape(fallback), FALLBACK_LIMIT), blocks=blocks)
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def reason_modal(*, title: str, label: str, hint: str, submit: str, close: str, metadata: str,
+                 callback_id: str, block_id: str, input_id: str) -> Block:
+    """The modal that asks why someone objects or has a concern."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": _clip(title, 24)},
+        "submit": {"type": "plain_text", "text": _clip(submit, 24)},
+        "close": {"type": "plain_text", "text": _clip(close, 24)},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": block_id,
+                "label": {"type": "plain_text", "text": _clip(label, 2000)},
+                "hint": {"type": "plain_text", "text": _clip(hint, 2000)},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": input_id,
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+            }
+        ],
+    }
+
+
+def home_view(title: str, lines: list[str]) -> Block:
+    """The App Home tab: a header and one section per line (channel)."""
+    header = {"type": "plain_text", "text": _clip(title, HEADER_LIMIT)}
+    blocks: list[Block] = [{"type": "header", "text": header}]
+    for line in lines[: MAX_BLOCKS - 1]:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(line, SECTION_LIMIT)}})
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,139 @@
+"""Delivers the outbox's messages through the Slack Web API.
+
+Rate limits and permanent failures are reported to the outbox (``RateLimited``,
+``PermanentDeliveryError``) instead of being retried here: the outbox owns retries, so
+a 429 delays a message (in order) but never drops or doubles it. The client therefore
+has no rate-limit retry handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import render
+from adapters.slack.translate import split_key
+from bot.model import Edit, Notify, OutboundMessage, Post, Reply
+from bot.ports import DeliveryError, PermanentDeliveryError, RateLimited
+
+log = logging.getLogger(__name__)
+
+# API errors that no retry will fix, with what an operator should do about them.
+PERMANENT = {
+    "not_in_channel": "the bot is not in the channel; invite it with /invite @Voordenken",
+    "channel_not_found": "channel not found (private channel without the bot, or deleted)",
+    "missing_scope": "the app lacks a scope; reinstall it from deploy/slack-manifest.yaml",
+    "is_archived": "the channel is archived",
+    "restricted_action": "a workspace setting forbids the bot to post here",
+    "invalid_auth": "the bot token is invalid",
+    "account_inactive": "the bot token was revoked (app uninstalled?)",
+    "token_revoked": "the bot token was revoked (app uninstalled?)",
+    "not_authed": "no bot token for this workspace",
+    "invalid_blocks": "Slack refused the message layout",
+    "msg_too_long": "the message is too long",
+    "no_text": "the message was empty",
+}
+# chat.update cannot find or change the message: post it anew instead.
+GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
+
+TokenLookup = Callable[[str], Awaitable[str | None]]
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float:
+    for name, value in (headers or {}).items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(float(raw), 0.0)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+class SlackTransport:
+    """``bot.ports.Transport`` for channels keyed ``slack:{team}:{channel}``."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, token_for: TokenLookup) -> None:
+        self._client = client
+        self._token_for = token_for
+
+    async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
+        try:
+            team, channel_id = split_key(channel)
+        except ValueError as exc:
+            raise PermanentDeliveryError("not a Slack channel key") from exc
+        token = await self._token_for(team)
+        if token is None:
+            raise PermanentDeliveryError(f"no installation for workspace {team}")
+        rendered = render(message)
+        content = {"text": rendered.text, "blocks": rendered.blocks}
+        match message:
+            case Post():
+                return await self._post(token, channel_id, content)
+            case Reply(message_id=message_id, thread_id=thread_id):
+                return await self._post(token, channel_id, content, thread_ts=thread_id or message_id)
+            case Edit():
+                if target is None:
+                    return await self._post(token, channel_id, content)
+                try:
+                    await self._call("chat_update", token=token, channel=channel_id, ts=target, **content)
+                except _Gone:
+                    return await self._post(token, channel_id, content)
+                return target
+            case Notify(user=user, message_id=message_id):
+                try:
+                    response = await self._call("chat_postEphemeral", token=token, channel=channel_id,
+                                                user=user, **content)
+                except _UserNotInChannel:
+                    if message_id is None:
+                        raise PermanentDeliveryError("user_not_in_channel") from None
+                    # The note answers one of their messages: say it in that message's thread.
+                    return await self._post(token, channel_id, content, thread_ts=message_id)
+                return _str(response.get("message_ts"))
+        raise TypeError(f"cannot deliver {type(message).__name__}")  # pragma: no cover
+
+    async def _post(self, token: str, channel_id: str, content: dict[str, Any],
+                    thread_ts: str | None = None) -> str | None:
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        response = await self._call("chat_postMessage", token=token, channel=channel_id, **content, **extra)
+        return _str(response.get("ts"))
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self._client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise _classify(method, exc) from None
+
+
+class _Gone(DeliveryError):
+    pass
+
+
+class _UserNotInChannel(DeliveryError):
+    pass
+
+
+def _classify(method: str, exc: SlackApiError) -> DeliveryError:
+    """Map a Slack API error to what the outbox should do (never quoting the message)."""
+    response = exc.response
+    status = getattr(response, "status_code", None)
+    error = str(response.get("error", "")) if response is not None else ""
+    if status == 429 or error == "ratelimited":
+        return RateLimited(_retry_after(getattr(response, "headers", None)), f"{method}: 429")
+    if error in PERMANENT:
+        return PermanentDeliveryError(f"{method}: {error}: {PERMANENT[error]}")
+    if method == "chat_update" and error in GONE:
+        return _Gone(error)
+    if method == "chat_postEphemeral" and error == "user_not_in_channel":
+        return _UserNotInChannel(error)
+    return DeliveryError(f"{method}: {error or status}")  # transient: the outbox retries
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,405 @@
+"""The Telegram platform: PTB ``Application`` wiring, polling or webhook, start-up checks.
+
+Handlers only translate updates into engine events and hand them to the service; what
+the bot says comes back through :class:`~adapters.telegram.transport.TelegramTransport`
+via the outbox. Two things are done here directly, because the engine has no notion of
+them: the ForceReply prompt that asks for the reason of a concern/objection, and the
+one-time privacy-mode note.
+
+Reason prompts are stateless: the prompt's own text says which choice and version it is
+about and mentions the user it asks (see :func:`translate.reason_event`), so a restart
+or another replica still understands the reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import BotCommand, ForceReply, ReplyParameters, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import Conflict, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram import redact, translate
+from adapters.telegram.render import USER_MARK, reason_prompt
+from adapters.telegram.transport import TelegramTransport
+from bot.bootstrap import App
+from bot.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
+from bot.settings import Settings
+from bot.storage import repository as repo
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024
+ALLOWED_UPDATES = ["message", "callback_query"]
+ADMIN_CACHE_SECONDS = 60.0
+POLL_TIMEOUT_SECONDS = 10
+_VERSION_MARK = "987654321"
+_CONFLICT_MESSAGE = (
+    "Telegram answered 409 Conflict: another process is polling with this bot token. "
+    "Run one poller, or use webhook mode (TELEGRAM_WEBHOOK_URL). Polling has stopped."
+)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class TelegramPlatform:
+    """One bot token; long polling by default, webhook mode when a webhook URL is set."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings, app: App) -> None:
+        if settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        token = settings.telegram_bot_token.get_secret_value()
+        self._app = app
+        self._default_language = settings.language
+        self._webhook_url = _webhook_url(settings.telegram_webhook_url)
+        self._secret = b""
+        if self._webhook_url is not None:
+            secret = settings.telegram_webhook_secret
+            if secret is None or not secret.get_secret_value():
+                raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
+            self._secret = secret.get_secret_value().encode("utf-8")
+        builder = ApplicationBuilder().token(token).job_queue(None)
+        api = (settings.telegram_api_url or "").rstrip("/")
+        if api:
+            builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+        if self._webhook_url is not None:
+            builder = builder.updater(None)
+        self.application: Application = builder.build()  # type: ignore[type-arg]
+        self.transport = TelegramTransport(self.application.bot, names=self._name_of)
+        self._redactor = redact.install(token)
+        self._patterns = translate.build_reason_patterns(
+            {
+                (language, choice): app.script.text(
+                    language, f"telegram_reason_{choice.value}", user=USER_MARK, version=_VERSION_MARK
+                )
+                for language in app.script.languages
+                for choice in translate.REASON_CHOICES
+            },
+            USER_MARK,
+            _VERSION_MARK,
+        )
+        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        self._privacy_limited = False
+        self._privacy_noted: set[int] = set()
+        self._accepting = False  # set once getMe is done: updates can be processed
+        self._running = False
+        self._conflict = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._register_handlers()
+
+    # ------------------------------------------------------------------ Platform
+
+    def mount(self, web_app: web.Application) -> None:
+        if self._webhook_url is not None:
+            web_app.router.add_post(WEBHOOK_PATH, self._webhook)
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: bot id, username, privacy flag
+        self._accepting = True
+        bot = self.application.bot
+        self._privacy_limited = not bot.can_read_all_group_messages
+        if self._privacy_limited:
+            log.warning(
+                "Telegram privacy mode is on for @%s: in groups the bot only sees commands and replies to "
+                "its messages. Fix: BotFather -> /mybots -> @%s -> Bot Settings -> Group Privacy -> Turn off, "
+                "then remove and re-add the bot to each group (or make it a group admin).",
+                bot.username, bot.username,
+            )
+        await self._register_commands()
+        if self._webhook_url is not None:
+            await bot.set_webhook(
+                url=self._webhook_url,
+                secret_token=self._secret.decode("utf-8"),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            updater = self.application.updater
+            assert updater is not None
+            await updater.start_polling(
+                poll_interval=0.0,
+                timeout=POLL_TIMEOUT_SECONDS,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._polling_error,
+            )
+        await self.application.start()
+        self._running = True
+
+    async def stop(self) -> None:
+        self._running = self._accepting = False
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.application.shutdown()
+        redact.uninstall(self._redactor)
+
+    def healthy(self) -> bool:
+        return self._running and not self._conflict
+
+    # ------------------------------------------------------------------ start-up
+
+    async def _register_commands(self) -> None:
+        """``setMyCommands`` in English (default) and Dutch; a failure is logged, not fatal."""
+        script = self._app.script
+        for language in ("en", "nl"):
+            description = script.text(language, "telegram_command_description")
+            commands = [BotCommand("problem", description), BotCommand("probleem", description)]
+            try:
+                await self.application.bot.set_my_commands(
+                    commands, language_code=None if language == "en" else language
+                )
+            except TelegramError as error:
+                log.warning("setMyCommands (%s) failed: %s", language, type(error).__name__)
+
+    def _polling_error(self, error: TelegramError) -> None:
+        """Called by PTB's polling loop; a 409 stops polling instead of retrying forever."""
+        if isinstance(error, Conflict):
+            if not self._conflict:
+                self._conflict = True
+                log.error(_CONFLICT_MESSAGE)
+                self._spawn(self._stop_polling())
+            return
+        log.warning("Telegram polling failed (%s); retrying", type(error).__name__)
+
+    async def _stop_polling(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+
+    def _spawn(self, coroutine: object) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ webhook
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("telegram webhook: refused a request without the right secret token")
+            return web.Response(status=403, text="forbidden")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="too large")
+        if len(body) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return web.Response(status=400, text="invalid json")
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return web.Response(status=400, text="not an update")
+        if not self._accepting:
+            return web.Response(status=503, text="starting")  # Telegram retries
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception:
+            return web.Response(status=400, text="not an update")
+        await self.application.process_update(update)
+        return web.Response(text="ok")
+
+    # ------------------------------------------------------------------ handlers
+
+    def _register_handlers(self) -> None:
+        only_new = filters.UpdateType.MESSAGE  # edited messages never re-run anything
+        self.application.add_handler(
+            CommandHandler(list(translate.COMMANDS), self._on_command, filters=only_new)
+        )
+        self.application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, self._on_text))
+        self.application.add_handler(CallbackQueryHandler(self._on_callback))
+        self.application.add_error_handler(self._on_error)
+
+    async def _on_command(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        is_admin = await self._is_admin(message.chat.id, message.chat.type, message.from_user.id)
+        event = translate.command_event(update.update_id, message, is_admin)
+        if event is None:
+            return
+        result = await self._app.service.handle(event)
+        if not result.duplicate and self._starts_session(event):
+            await self._maybe_privacy_note(message.chat.id, message.chat.type)
+
+    async def _on_text(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        event: InboundEvent | None = None
+        if message.reply_to_message is not None:
+            event = translate.reason_event(update.update_id, message, self.application.bot.id, self._patterns)
+            if event is not None:
+                admin = await self._is_admin(message.chat.id, message.chat.type, message.from_user.id)
+                event = _with_admin(event, admin)
+        if event is None:
+            event = translate.text_event(update.update_id, message)
+        if event is not None:
+            await self._app.service.handle(event)
+
+    async def _on_callback(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        message = query.message
+        chat = message.chat if message is not None else None
+        is_admin = await self._is_admin(chat.id, chat.type, query.from_user.id) if chat is not None else False
+        event = translate.button_event(update.update_id, query, is_admin)
+        if event is None or chat is None or message is None:
+            await _answer(query)
+            return
+        if event.action == "vote" and await self._needs_reason(event):
+            await self._ask_reason(update.update_id, event, message.message_id)
+            await _answer(query, await self._text(event.channel, "telegram_reason_toast"))
+            return
+        await _answer(query)
+        await self._app.service.handle(event)
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
+
+    # ------------------------------------------------------------------ reasons
+
+    async def _needs_reason(self, event: ButtonPressed) -> bool:
+        """Concern/Object on the version being voted on: ask for the reason first.
+
+        Anything else (a stale version, no open round) goes to the engine as is, which
+        says what is wrong and changes nothing.
+        """
+        choice, _, version = event.value.partition(":")
+        if choice not in (Choice.CONCERN.value, Choice.OBJECT.value):
+            return False
+        state = await self._app.service.get_state(event.channel)
+        open_round = state.open_round if state is not None else None
+        return open_round is not None and str(open_round.version) == version
+
+    async def _ask_reason(self, update_id: int, event: ButtonPressed, vote_message_id: int) -> None:
+        """Send the ForceReply prompt once per update (the database de-duplicates)."""
+        async with self._app.engine.begin() as connection:
+            fresh = await repo.mark_processed(
+                connection, translate.event_id(update_id), event.channel, self._app.clock.now()
+            )
+        if not fresh:
+            return
+        choice, _, version = event.value.partition(":")
+        language = await self._language(event.channel)
+        text = self._app.script.text(language, f"telegram_reason_{choice}", user=USER_MARK, version=int(version))
+        html = reason_prompt(text, event.sender.id, event.sender.name)
+        try:
+            await self.application.bot.send_message(
+                translate.chat_id_of(event.channel),
+                html,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=ReplyParameters(message_id=vote_message_id, allow_sending_without_reply=True),
+                reply_markup=ForceReply(selective=True),
+            )
+        except TelegramError as error:
+            log.warning("could not send the reason prompt in %s: %s", event.channel, type(error).__name__)
+
+    # ------------------------------------------------------------------ privacy
+
+    def _starts_session(self, event: CommandIssued) -> bool:
+        word = event.text.split(maxsplit=1)[0].lower() if event.text.strip() else ""
+        return self._app.script.aliases().get(word) == "start"
+
+    async def _maybe_privacy_note(self, chat_id: int, chat_type: str) -> None:
+        """Once per chat (per process): say how to let the bot read the group."""
+        if not self._privacy_limited or chat_type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return
+        if chat_id in self._privacy_noted:
+            return
+        if self.application.bot.id in await self._admin_ids(chat_id, chat_type):
+            return  # admins receive every message
+        self._privacy_noted.add(chat_id)
+        channel = translate.channel_key(chat_id)
+        text = await self._text(channel, "telegram_privacy_note", bot=f"@{self.application.bot.username}")
+        try:
+            await self.transport.deliver(channel, Post(text=text), None)
+        except Exception as error:
+            log.warning("could not send the privacy note in %s: %s", channel, type(error).__name__)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _is_admin(self, chat_id: int, chat_type: str, user_id: int) -> bool:
+        return user_id in await self._admin_ids(chat_id, chat_type)
+
+    async def _admin_ids(self, chat_id: int, chat_type: str) -> frozenset[int]:
+        """Group administrators (facilitator powers), cached for a minute."""
+        if chat_type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return frozenset()
+        now = time.monotonic()
+        cached = self._admins.get(chat_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            members = await self.application.bot.get_chat_administrators(chat_id)
+            ids = frozenset(member.user.id for member in members)
+        except TelegramError as error:
+            log.info("getChatAdministrators failed in %s: %s", chat_id, type(error).__name__)
+            ids = frozenset()
+        self._admins[chat_id] = (now + ADMIN_CACHE_SECONDS, ids)
+        return ids
+
+    async def _language(self, channel: str) -> str:
+        state = await self._app.service.get_state(channel)
+        return state.language if state is not None else self._default_language
+
+    async def _text(self, channel: str, key: str, **params: object) -> str:
+        return self._app.script.text(await self._language(channel), key, **params)
+
+    async def _name_of(self, channel: str, user: str) -> str | None:
+        state = await self._app.service.get_state(channel)
+        return state.participants.get(user) if state is not None else None
+
+
+def _with_admin(event: ButtonPressed, is_admin: bool) -> ButtonPressed:
+    from dataclasses import replace
+
+    return replace(event, sender=replace(event.sender, is_admin=is_admin))
+
+
+async def _answer(query: object, text: str | None = None) -> None:
+    """Always answer a callback query (the client shows a spinner until we do)."""
+    try:
+        await query.answer(text)  # type: ignore[attr-defined]
+    except TelegramError as error:
+        log.debug("answerCallbackQuery failed: %s", type(error).__name__)
+
+
+def _webhook_url(url: str | None) -> str | None:
+    """The public webhook URL; a bare origin gets ``/telegram/webhook`` appended."""
+    if not url:
+        return None
+    if urlsplit(url).path in ("", "/"):
+        return url.rstrip("/") + WEBHOOK_PATH
+    return url
+
+
+def build_platform(settings: Settings, app: App) -> TelegramPlatform:
+    return TelegramPlatform(settings, app)

@@ -1,0 +1,150 @@
+"""Outbound messages -> Telegram HTML text and inline keyboards. Pure: no I/O.
+
+Telegram counts its 4096-character limit on the text *after* entity parsing, so long
+texts are split as plain text first and each piece escaped afterwards; a tag can never
+be cut in half. Every piece of user text goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.model import Button, Edit, Notify, OutboundMessage, Post
+
+# Telegram's limit is 4096 UTF-16 code units; keep a margin for the title line.
+MAX_TEXT = 4000
+MAX_CALLBACK_BYTES = 64
+BUTTONS_PER_ROW = 2
+ELLIPSIS = "\n…\n"
+
+# action -> one-letter prefix in callback data (the inverse lives in translate.py)
+CALLBACK_PREFIX = {"vote": "v", "release": "r", "cmd": "c"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The pieces to send, in order; the keyboard belongs on the last piece."""
+
+    chunks: tuple[str, ...]
+    keyboard: InlineKeyboardMarkup | None
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def mention(user_id: str, name: str) -> str:
+    """A mention by id: works for users without a @username, and notifies them."""
+    try:
+        numeric = int(user_id)
+    except ValueError:
+        return escape(name)
+    return f'<a href="tg://user?id={numeric}">{escape(name)}</a>'
+
+
+def callback_data(button: Button) -> str | None:
+    """``v:agree:3``, ``r:12``, ``c:ready``; ``None`` when it would not fit in 64 bytes."""
+    prefix = CALLBACK_PREFIX.get(button.action)
+    if prefix is None:
+        return None
+    data = f"{prefix}:{button.value}"
+    return data if len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES else None
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """Inline buttons, two per row; a button that cannot be encoded is left out
+    (its typed command still works)."""
+    usable = [(b.label, data) for b in buttons if (data := callback_data(b)) is not None]
+    if not usable:
+        return None
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data) for label, data in usable[i : i + BUTTONS_PER_ROW]]
+        for i in range(0, len(usable), BUTTONS_PER_ROW)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def split_plain(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split plain text into pieces of at most ``limit`` UTF-16 units, at line ends when possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        current = ""
+        while utf16_len(line) > limit:
+            cut = _cut_point(line, limit)
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        current = line
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _cut_point(line: str, limit: int) -> int:
+    """The largest prefix within ``limit`` UTF-16 units, preferring a space."""
+    end = 0
+    used = 0
+    for index, char in enumerate(line):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            break
+        end = index + 1
+    space = line.rfind(" ", 0, end)
+    return space if space > end // 2 else max(end, 1)
+
+
+def shorten(text: str, limit: int = MAX_TEXT) -> str:
+    """Fit text into one message by cutting its middle (an edit cannot be split;
+    the end of a vote message carries the count)."""
+    if utf16_len(text) <= limit:
+        return text
+    keep = (limit - len(ELLIPSIS)) // 2
+    head = split_plain(text, keep)[0]
+    tail_pieces = split_plain(text[::-1], keep)[0][::-1]
+    return head + ELLIPSIS + tail_pieces
+
+
+def _html(title: str | None, plain: str) -> str:
+    body = escape(plain, quote=False)
+    return f"<b>{escape(title, quote=False)}</b>\n{body}" if title else body
+
+
+def render(message: OutboundMessage, user_name: str | None = None) -> Rendered:
+    """Telegram HTML for an outbound message; ``user_name`` names the user of a Notify."""
+    title: str | None = None
+    prefix = ""
+    if isinstance(message, Post | Edit):
+        title = message.title
+    if isinstance(message, Notify):
+        prefix = mention(message.user, user_name or "🙂") + ": "
+    text = message.text
+    budget = MAX_TEXT - (utf16_len(title) + 1 if title else 0) - (utf16_len(user_name or "") + 4 if prefix else 0)
+    if isinstance(message, Edit):
+        pieces = [shorten(text, budget)]
+    else:
+        pieces = split_plain(text, budget)
+    chunks = [_html(title if i == 0 else None, piece) for i, piece in enumerate(pieces)]
+    chunks[0] = prefix + chunks[0]
+    return Rendered(tuple(chunks), keyboard(message.buttons))
+
+
+USER_MARK = "VOORDENKENUSERMARK"
+
+
+def reason_prompt(text: str, user_id: str, name: str) -> str:
+    """The ForceReply prompt asking one user for the reason of a concern or objection.
+
+    ``text`` is the script text rendered with ``user=USER_MARK``; it is escaped first,
+    then the mention (already HTML) takes the mark's place.
+    """
+    return escape(text, quote=False).replace(USER_MARK, mention(user_id, name), 1)

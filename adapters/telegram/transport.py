@@ -1,0 +1,101 @@
+"""Delivers outbound messages through the python-telegram-bot ``Bot``.
+
+Error mapping is the whole point of this module: the outbox retries what is transient,
+waits where Telegram asks it to (``RetryAfter`` -> :class:`RateLimited`, per chat, so
+nothing is dropped), and gives up on what can never succeed (bot removed or blocked,
+chat gone). Error details written into exceptions are Telegram's own error strings,
+never message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
+
+from adapters.telegram.render import render
+from adapters.telegram.translate import chat_id_of
+from bot.model import Edit, Notify, OutboundMessage, Reply
+from bot.ports import PermanentDeliveryError, RateLimited
+
+log = logging.getLogger(__name__)
+
+NameLookup = Callable[[str, str], Awaitable[str | None]]
+
+def retry_seconds(error: RetryAfter) -> float:
+    """``RetryAfter.retry_after`` as seconds (an int or a timedelta, depending on PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramTransport:
+    """Implements :class:`bot.ports.Transport` for ``telegram:<chat id>`` channels."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot, names: NameLookup | None = None) -> None:
+        self._bot = bot
+        self._names = names
+
+    async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
+        chat_id = chat_id_of(channel)
+        try:
+            return await self._deliver(channel, chat_id, message, target)
+        except RetryAfter as error:
+            raise RateLimited(retry_seconds(error), f"telegram flood control: retry after {retry_seconds(error)}s") \
+                from None
+        except Forbidden as error:
+            raise PermanentDeliveryError(f"telegram forbidden: {error.message}") from None
+        except ChatMigrated as error:
+            # The group became a supergroup; its sessions live under the old key.
+            raise PermanentDeliveryError(f"telegram chat migrated to {error.new_chat_id}") from None
+        except BadRequest as error:
+            if "message is not modified" in error.message.lower():
+                return target
+            raise PermanentDeliveryError(f"telegram bad request: {error.message}") from None
+
+    async def _deliver(self, channel: str, chat_id: int, message: OutboundMessage, target: str | None) -> str | None:
+        name = None
+        if isinstance(message, Notify) and self._names is not None:
+            name = await self._names(channel, message.user)
+        rendered = render(message, name)
+        markup = rendered.keyboard
+        if isinstance(message, Edit) and target is not None:
+            try:
+                await self._bot.edit_message_text(
+                    rendered.chunks[0], chat_id=chat_id, message_id=int(target),
+                    parse_mode=ParseMode.HTML, reply_markup=markup,
+                )
+                return target
+            except BadRequest as error:
+                if "message to edit not found" not in error.message.lower():
+                    raise
+                log.info("edit target gone in %s; posting the update as a new message", channel)
+        reply_to: str | None = None
+        if isinstance(message, Reply | Notify):
+            reply_to = message.message_id
+        last: str | None = None
+        for index, chunk in enumerate(rendered.chunks):
+            is_last = index == len(rendered.chunks) - 1
+            last = await self._send(chat_id, chunk, markup if is_last else None, reply_to if index == 0 else None)
+        return last
+
+    async def _send(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None,
+                    reply_to: str | None) -> str:
+        parameters = None
+        if reply_to is not None and reply_to.isdigit():
+            parameters = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+        sent = await self._bot.send_message(
+            chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup, reply_parameters=parameters,
+        )
+        return str(sent.message_id)
+
+
+__all__ = ["TelegramTransport", "retry_seconds"]

@@ -1,0 +1,24 @@
+"""Shared fixtures: the bundled script, and an engine chat per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.prompts import load_script
+from bot.script import Script
+from tests.engine.chat import Chat
+
+
+@pytest.fixture(scope="session")
+def script() -> Script:
+    return load_script()
+
+
+@pytest.fixture
+def chat(script: Script) -> Chat:
+    return Chat(script)
+
+
+@pytest.fixture
+def chat_nl(script: Script) -> Chat:
+    return Chat(script, language="nl")

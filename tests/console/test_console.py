@@ -1,0 +1,120 @@
+"""The console adapter and the command line, driven as a person would: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def voordenken(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "VOORDENKEN_"))}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+                          env=environment, cwd=cwd or ROOT, timeout=120)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+
+
+def test_a_second_process_on_the_same_database_continues_the_session(database: str) -> None:
+    first = voordenken("console", "--channel", "wijk", "--database", database, stdin=(
+        "alice: /problem start overlast in de wijk\n"
+        "bob: Reports get lost between the police and the youth team.\n"
+    ))
+    assert first.returncode == 0, first.stderr
+    assert "Question 1 of 6" in first.stdout
+
+    second = voordenken("console", "--channel", "wijk", "--database", database, stdin=(
+        "carol: /problem status\n"
+        "alice: /problem next\n"
+    ))
+    assert second.returncode == 0, second.stderr
+    assert "Answered this question: 1 of 2 (bob)." in second.stdout
+    assert "Question 2 of 6: Who is affected?" in second.stdout
+
+
+def test_lines_without_a_name_speak_as_the_given_user(database: str) -> None:
+    result = voordenken("console", "--channel", "c", "--user", "dana", "--database", database,
+                        stdin="/problem start\n/problem status\n")
+    assert "dana started a session" in result.stdout
+    assert "voordenken (only to dana): Phase: analysing the problem." in result.stdout
+
+
+def test_the_demo_shows_the_whole_journey_in_english() -> None:
+    result = voordenken("demo", "en")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for milestone in ("Question 1 of 6", "parked it (#", "Draft problem statement, version 1",
+                      "objects to version 1", "We have a shared problem statement (version 2",
+                      "Parked proposals, now candidate tasks", "Task 3 recorded", "prompts/demo/en.txt"):
+        assert milestone in out, milestone
+
+
+def test_the_demo_shows_the_whole_journey_in_dutch() -> None:
+    result = voordenken("demo", "nl")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for milestone in ("Vraag 1 van 6", "geparkeerd (#", "Concept-probleemstelling, versie 1",
+                      "maakt bezwaar tegen versie 1", "We hebben een gezamenlijke probleemstelling (versie 2",
+                      "Geparkeerde voorstellen, nu kandidaat-taken", "vastgelegd"):
+        assert milestone in out, milestone
+
+
+def test_export_as_json_and_markdown(database: str) -> None:
+    voordenken("console", "--channel", "team", "--database", database, stdin=(
+        "alice: /problem start\n"
+        "bob: Reports get lost between the police and the youth team.\n"
+        "bob: Who is going to call the landlord?\n"
+    ))
+    result = voordenken("export", "--channel", "team", "--format", "json", "--database", database)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["channel"] == "console:team" and data["phase"] == "analysis" and data["language"] == "en"
+    assert data["statement"] is None
+    assert data["answers"] == [
+        {"step": 1, "user": "bob", "text": "Reports get lost between the police and the youth team."}
+    ]
+    assert data["parked"] == [{"user": "bob", "text": "Who is going to call the landlord?", "released": False,
+                               "at": data["parked"][0]["at"]}]
+    assert data["votes"] == [] and data["tasks"] == []
+
+    markdown = voordenken("export", "--channel", "team", "--database", database).stdout
+    assert "## Parking lot" in markdown and "- **bob**: Who is going to call the landlord?" in markdown
+
+
+def test_export_of_an_unknown_channel_fails_with_a_message(database: str) -> None:
+    result = voordenken("export", "--channel", "nowhere", "--database", database)
+    assert result.returncode == 1
+    assert "no session found for channel 'nowhere'" in result.stderr
+
+
+def test_config_never_prints_secrets() -> None:
+    result = voordenken("config", env={"SLACK_BOT_TOKEN": "xoxb-very-secret", "TELEGRAM_BOT_TOKEN": "123:ABC-secret",
+                                       "VOORDENKEN_DATABASE_URL": "postgresql+asyncpg://bot:hunter2@db/voordenken"})
+    assert result.returncode == 0, result.stderr
+    assert "very-secret" not in result.stdout and "ABC-secret" not in result.stdout and "hunter2" not in result.stdout
+    assert "SLACK_BOT_TOKEN=******** (set)" in result.stdout
+    assert "SLACK_APP_TOKEN=(not set)" in result.stdout
+
+
+def test_a_bad_setting_is_a_clear_error_and_a_non_zero_exit() -> None:
+    result = voordenken("config", env={"VOORDENKEN_TIMEZONE": "Mars/Olympus"})
+    assert result.returncode == 2
+    assert "unknown time zone 'Mars/Olympus'" in result.stderr
+
+
+def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    result = voordenken("db", "upgrade", env={"VOORDENKEN_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fresh.db").exists()

@@ -1,0 +1,75 @@
+"""A malformed prompts/ folder is refused at start, naming the file, the field and what is expected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.prompts import DEFAULT_PROMPTS_DIR, load_script
+from bot.script import ScriptError
+
+
+@pytest.fixture
+def prompts(tmp_path: Path) -> Path:
+    for name in ("en.yaml", "nl.yaml"):
+        shutil.copy(DEFAULT_PROMPTS_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_the_bundled_prompts_load_in_both_languages() -> None:
+    script = load_script()
+    assert set(script.languages) == {"en", "nl"}
+    assert [q.id for q in script.questions("nl")] == [q.id for q in script.questions("en")]
+    assert len(script.questions("en")) == 6
+
+
+def test_a_missing_language_is_refused(prompts: Path) -> None:
+    (prompts / "nl.yaml").unlink()
+    with pytest.raises(ScriptError, match=r"missing language file\(s\) \['nl'\]"):
+        load_script(prompts)
+
+
+def test_a_field_of_the_wrong_type_is_named(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["questions"][0].update(title=42))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'questions\.0\.title': Input should be a valid string"):
+        load_script(prompts)
+
+
+def test_a_template_naming_an_unknown_answer_is_refused(prompts: Path) -> None:
+    edit(prompts / "en.yaml", lambda d: d.update(draft_template="Problem: {problem}. Budget: {budget}"))
+    with pytest.raises(ScriptError, match=r"en\.yaml: field 'draft_template': names unknown answer\(s\) \['budget'\]"):
+        load_script(prompts)
+
+
+def test_a_text_missing_in_one_language_is_refused(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["texts"].pop("redirect"))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'texts': missing \['redirect'\]"):
+        load_script(prompts)
+
+
+def test_a_text_with_other_placeholders_is_refused(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["texts"].update(task_added="Taak {nummer}: {owner}: {text}"))
+    expected = r"field 'texts\.task_added': expected placeholders \['id', 'owner', 'text'\]"
+    with pytest.raises(ScriptError, match=expected):
+        load_script(prompts)
+
+
+def test_questions_must_match_across_languages(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["questions"].pop())
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'questions': expected the ids"):
+        load_script(prompts)
+
+
+def test_broken_yaml_is_refused(prompts: Path) -> None:
+    (prompts / "en.yaml").write_text("texts: [unclosed", encoding="utf-8")
+    with pytest.raises(ScriptError, match=r"en\.yaml: cannot be read as YAML"):
+        load_script(prompts)

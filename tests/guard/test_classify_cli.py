@@ -1,0 +1,57 @@
+"""Tests of ``voordenken classify`` (bot.guard.cli.classify_main) with in-memory streams."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from bot.guard.cli import classify_main
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = classify_main(argv, io.StringIO(stdin), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_text_arguments_one_verdict_each() -> None:
+    code, out, _ = run(["ik pak de schuldhulpverlening op", "goedemorgen allemaal"])
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith("task talk") and "ik pak … op" in lines[0]
+    assert lines[1].startswith("ok")
+
+
+def test_names_option() -> None:
+    code, out, _ = run(["--names", "Mark,Sarah", "Mark, you're on comms"])
+    assert code == 0 and out.startswith("task talk")
+
+
+def test_jsonl_adds_fields_and_reports_bad_lines() -> None:
+    stdin = "\n".join(
+        [
+            json.dumps({"text": "wie gaat dat doen?", "id": 1}),
+            "{not json",
+            json.dumps({"text": "thanks everyone", "id": 2}),
+            json.dumps({"no_text": True}),
+        ]
+    )
+    code, out, err = run(["--jsonl"], stdin)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code != 0
+    assert [r["id"] for r in rows] == [1, 2]
+    assert rows[0]["task_talk"] is True and rows[0]["lang"] == "nl" and isinstance(rows[0]["score"], float)
+    assert rows[1]["task_talk"] is False and rows[1]["lang"] == "en"
+    assert "line 2" in err and "line 4" in err
+
+
+def test_jsonl_strict_holds_information_gathering() -> None:
+    stdin = json.dumps({"text": "I'll look up the figures"}) + "\n"
+    assert json.loads(run(["--jsonl"], stdin)[1])["task_talk"] is False
+    code, out, _ = run(["--jsonl", "--strictness", "strict"], stdin)
+    assert code == 0 and json.loads(out)["task_talk"] is True
+
+
+def test_usage_errors() -> None:
+    assert run([])[0] == 2
+    assert run(["--strictness", "loud", "x"])[0] == 2

@@ -1,0 +1,302 @@
+"""A small fake of the Slack Web API (and the Socket Mode websocket), for offline tests.
+
+It runs an aiohttp server in a daemon thread with its own event loop on an ephemeral
+port (a server on the test's own loop would hang across pytest-asyncio loop scopes),
+records every call thread-safely, and can be told to answer 429 or an API error.
+The real slack_sdk ``AsyncWebClient`` talks to it over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+TEAM = "T1"
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ts(self) -> str:
+        """The ts Slack answered (a new message) or was asked to update."""
+        return str(self.result.get("ts") or self.result.get("message_ts") or self.params.get("ts"))
+
+    @property
+    def channel(self) -> str | None:
+        return self.params.get("channel")
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or (self.params.get("view") or {}).get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+    @property
+    def content(self) -> str:
+        """Everything a person would read: fallback text plus the blocks' texts."""
+        parts = [str(self.params.get("text") or "")]
+        for block in self.blocks:
+            text = block.get("text")
+            if isinstance(text, dict):
+                parts.append(str(text.get("text", "")))
+            for element in block.get("elements", []) or []:
+                label = element.get("text")
+                if isinstance(label, dict):
+                    parts.append(str(label.get("text", "")))
+        return "\n".join(parts)
+
+    def button(self, label: str) -> dict[str, Any]:
+        """The button element whose label contains ``label``."""
+        for block in self.blocks:
+            for element in block.get("elements", []) or []:
+                if element.get("type") == "button" and label in element["text"]["text"]:
+                    return dict(element)
+        raise AssertionError(f"no button {label!r} in {self.method} call: {self.content!r}")
+
+
+@dataclass
+class _Rule:
+    method: str
+    remaining: int
+    error: str | None = None
+    status: int = 200
+    retry_after: float | None = None
+    channel: str | None = None
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: list[Call] = []
+        self._rules: list[_Rule] = []
+        self._ts = itertools.count(1)
+        self.not_member: set[str] = set()  # conversations.info: is_member false (public channel)
+        self.hidden: set[str] = set()  # conversations.info: channel_not_found (private, not invited)
+        self.ims: set[str] = set()
+        self.socket_acks: list[dict[str, Any]] = []
+        self._sockets: list[web.WebSocketResponse] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ life cycle
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "api/"
+
+    def start(self) -> None:
+        started = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self._serve())
+            started.set()
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-slack", daemon=True)
+        self._thread.start()
+        if not started.wait(10):
+            raise RuntimeError("fake Slack did not start")
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{id}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _shutdown(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ behaviour
+
+    def rate_limit(self, method: str, times: int, retry_after: float = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""
+        with self._lock:
+            self._rules.append(_Rule(method, times, "ratelimited", 429, retry_after))
+
+    def fail(self, method: str, error: str, *, channel: str | None = None, times: int = 1_000_000) -> None:
+        """Answer ``method`` (for ``channel``) with ``{"ok": false, "error": error}``."""
+        with self._lock:
+            self._rules.append(_Rule(method, times, error, channel=channel))
+
+    def _rule_for(self, method: str, params: dict[str, Any]) -> _Rule | None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.method == method and rule.remaining > 0 and rule.channel in (None, params.get("channel")):
+                    rule.remaining -= 1
+                    return rule
+        return None
+
+    # ------------------------------------------------------------------ recorded calls
+
+    def calls(self, method: str | None = None, *, channel: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if (method is None or c.method == method)
+                    and (channel is None or c.channel == channel)]
+
+    def messages(self, containing: str = "") -> list[Call]:
+        """Channel messages (posts and thread replies) whose content contains ``containing``."""
+        return [c for c in self.calls("chat.postMessage") if containing in c.content]
+
+    async def wait_for(self, find: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+        """Poll ``find`` until it returns something truthy; fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = find()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                summary = "\n".join(f"  {c.method}: {c.content[:80]!r}" for c in self.calls())
+                raise AssertionError(f"timed out waiting for {what or find}; calls so far:\n{summary}")
+            await asyncio.sleep(0.01)
+
+    async def posted(self, containing: str, method: str = "chat.postMessage", timeout: float = 5.0) -> Call:
+        """Wait for a ``method`` call whose content contains ``containing``; return the latest."""
+        found = await self.wait_for(
+            lambda: [c for c in self.calls(method) if containing in c.content], timeout,
+            f"{method} containing {containing!r}")
+        return found[-1]
+
+    # ------------------------------------------------------------------ HTTP handlers
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data) if isinstance(data, dict) else {}
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            params[key] = value if isinstance(value, str) else str(value)
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else params.pop("token", None)
+        call = Call(method, params, token)
+        rule = self._rule_for(method, params)
+        if rule is not None:
+            headers = {"Retry-After": str(int(rule.retry_after))} if rule.retry_after is not None else {}
+            call.result = {"ok": False, "error": rule.error}
+            self._record(call)
+            return web.json_response(call.result, status=rule.status, headers=headers)
+        with self._lock:
+            call.result = self._answer(method, params)
+            self._calls.append(call)
+        return web.json_response(call.result)
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "voordenken",
+                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, "text": params.get("text")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
+        if method == "conversations.info":
+            if channel in self.hidden:
+                return {"ok": False, "error": "channel_not_found"}
+            if channel in self.ims:
+                return {"ok": True, "channel": {"id": channel, "is_im": True}}
+            return {"ok": True, "channel": {"id": channel, "is_channel": True,
+                                            "is_member": channel not in self.not_member}}
+        if method == "users.info":
+            return {"ok": True, "user": {"id": params.get("user"), "is_admin": False, "is_owner": False}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        if method == "oauth.v2.access":
+            return {"ok": True, "access_token": "xoxb-installed", "token_type": "bot", "scope": "commands,chat:write",
+                    "bot_user_id": BOT_USER, "app_id": "A1", "team": {"id": "T2", "name": "Other"},
+                    "enterprise": None, "is_enterprise_install": False,
+                    "authed_user": {"id": "UINSTALLER"}}
+        return {"ok": True}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        self._record(Call("respond", dict(data), None))
+        return web.Response(text="ok")
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A1"}, "debug_info": {"host": "fake"}})
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    ack = json.loads(message.data)
+                    with self._lock:
+                        self.socket_acks.append(ack)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    @property
+    def socket_connected(self) -> bool:
+        return bool(self._sockets)
+
+    async def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Push an envelope to the connected Socket Mode client (from the test's loop)."""
+        assert self._loop is not None and self._sockets, "no Socket Mode connection"
+        ws = self._sockets[-1]
+        future = asyncio.run_coroutine_threadsafe(ws.send_json(envelope), self._loop)
+        await asyncio.wrap_future(future)
+
+    def acked(self, envelope_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [a for a in self.socket_acks if a.get("envelope_id") == envelope_id]
