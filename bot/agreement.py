@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot import checkins
+from bot.commands import split_flag
 from bot.context import Turn
-from bot.model import Choice, Draft, Edit, Phase, Statement, Unschedule, Vote, VoteRound
+from bot.model import Choice, Draft, Edit, Phase, Schedule, Statement, Unschedule, Vote, VoteRound
+from bot.schedule import ScheduleError, parse_deadline
 
 
 def quorum(turn: Turn) -> int:
@@ -54,12 +57,25 @@ def vote(turn: Turn, args: str) -> None:
     if state.phase is not Phase.DRAFTING or state.current_draft is None:
         turn.tell("vote_needs_draft")
         return
-    if args:
+    rest, until = split_flag(args, "--until")
+    if until is None:
+        rest, until = split_flag(rest, "--tot")
+    if rest or until == "":
         turn.tell("vote_usage")
         return
+    deadline = None
+    if until is not None:
+        try:
+            deadline = parse_deadline(until, turn.now, state.timezone)
+        except ScheduleError as error:
+            checkins.tell_error(turn, error, until)
+            return
     number = len(state.rounds) + 1
-    new_round = VoteRound(number, state.current_draft.version, turn.sender.id, turn.now)
-    turn.update(phase=Phase.VOTING, rounds=(*state.rounds, new_round))
+    new_round = VoteRound(number, state.current_draft.version, turn.sender.id, turn.now, deadline=deadline)
+    turn.update(phase=Phase.VOTING, rounds=(*state.rounds, new_round),
+                checkins=replace(state.checkins, vote_deadline=deadline))
+    if deadline is not None:
+        turn.emit(Schedule(kind="vote_deadline", at=deadline))
     text, buttons = _vote_message(turn, new_round)
     turn.post(text, kind="vote", title=turn.t("vote_title", version=new_round.version),
               buttons=buttons, key=f"vote:{number}")
@@ -76,6 +92,8 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
         voted=len(vote_round.votes),
         total=len(turn.state.participants),
     )
+    if vote_round.deadline is not None:
+        text += "\n" + turn.t("vote_deadline_line", at=checkins.when(turn, vote_round.deadline))
     v = vote_round.version
     buttons = (
         turn.button("button_agree", "vote", f"agree:{v}", "/problem agree", "primary"),
@@ -155,8 +173,19 @@ def close(turn: Turn, args: str) -> None:
 
 
 def tick(turn: Turn, kind: str) -> None:
-    if kind == "vote_deadline" and turn.state.open_round is not None:
-        _conclude(turn)
+    """At the round's deadline the round closes by the usual rule; stale wake-ups do nothing."""
+    if kind != "vote_deadline":
+        return
+    vote_round = turn.state.open_round
+    if vote_round is None or vote_round.deadline is None:
+        turn.emit(Unschedule(kind="vote_deadline"))
+        return
+    if turn.now < vote_round.deadline:
+        turn.emit(Schedule(kind="vote_deadline", at=vote_round.deadline))
+        return
+    turn.post(turn.t("vote_deadline_passed", at=checkins.when(turn, vote_round.deadline),
+                     version=vote_round.version), kind="result")
+    _conclude(turn)
 
 
 def _conclude(turn: Turn) -> None:
@@ -168,7 +197,9 @@ def _conclude(turn: Turn) -> None:
     if agrees < needed:
         _finish_round(turn, "no_quorum")
         turn.update(phase=Phase.DRAFTING)
-        turn.post(turn.t("no_quorum", agrees=agrees, quorum=needed), kind="result")
+        reasons = [turn.t("concern_line", user=turn.name(v.user), reason=v.reason)
+                   for v in vote_round.votes if v.choice is Choice.CONCERN]
+        turn.post("\n".join([turn.t("no_quorum", agrees=agrees, quorum=needed), *reasons]), kind="result")
         return
     current = turn.state.current_draft
     assert current is not None
@@ -203,6 +234,7 @@ def _finish_round(turn: Turn, outcome: str) -> None:
         return
     closed = replace(vote_round, outcome=outcome, closed_at=turn.now)
     _replace_round(turn, closed)
+    turn.update(checkins=replace(turn.state.checkins, vote_deadline=None))
     tally = {c: sum(1 for v in closed.votes if v.choice is c) for c in Choice}
     turn.emit(Edit(key=f"vote:{closed.number}", kind="vote",
                    title=turn.t("vote_title", version=closed.version),

@@ -7,15 +7,19 @@ clock and transports (fakes at the seams, as in "Architecture Patterns with Pyth
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.engine import decide, new_state
+from bot.flood import FloodGuard
+from bot.metrics import Metrics
 from bot.model import ChannelState, Decision, InboundEvent
 from bot.ports import Clock, Transport
 from bot.prompts import load_script
+from bot.ratelimit import RateLimiter
+from bot.scheduler import CheckinScheduler
 from bot.script import Script
 from bot.service import ChannelService
 from bot.settings import Settings
@@ -36,8 +40,11 @@ class App:
     engine: AsyncEngine
     service: ChannelService
     clock: Clock
+    scheduler: CheckinScheduler
+    metrics: Metrics = field(default_factory=Metrics)  # this app's own Prometheus registry
 
     async def close(self) -> None:
+        await self.scheduler.stop()
         await self.engine.dispose()
 
 
@@ -62,7 +69,11 @@ async def bootstrap(
         return new_state(channel, language, timezone)
 
     clock = clock or SystemClock()
-    service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock)
+    metrics = Metrics()
+    service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock,
+                             limiter=RateLimiter(clock), flood=FloodGuard(), metrics=metrics)
     for transport in transports:
         service.add_transport(transport)
-    return App(settings, script, engine, service, clock)
+    scheduler = CheckinScheduler(service, engine, clock,
+                                 max_lateness=timedelta(seconds=settings.checkin_max_lateness))
+    return App(settings, script, engine, service, clock, scheduler, metrics)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from bot.context import Turn
 from bot.model import CheckinState, Observed, Phase, Schedule, Unschedule
@@ -47,7 +48,7 @@ _ACTIVITY_FIELDS = ("phase", "step", "answers", "drafts", "rounds", "statement",
 # --------------------------------------------------------------------------- helpers
 
 
-def _set(turn: Turn, **changes: object) -> None:
+def _set(turn: Turn, **changes: Any) -> None:
     turn.update(checkins=replace(turn.state.checkins, **changes))
 
 

@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply migrations (also done automatically on start)")
 
+    purge = sub.add_parser("purge", help="delete a channel's content for good (or all expired channels)")
+    target = purge.add_mutually_exclusive_group(required=True)
+    target.add_argument("--channel", help="console channel name, or a full key like slack:T1:C1")
+    target.add_argument("--expired", action="store_true",
+                        help="every channel idle for longer than VOORDENKEN_RETENTION_DAYS")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.add_argument("--database", help="database URL")
+
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 
     feedback = sub.add_parser("feedback", help="guard feedback from users")
@@ -69,12 +77,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         if getattr(args, "database", None):
             settings = settings.model_copy(update={"database_url": args.database})
+        _configure_logging(args, settings)
         return asyncio.run(_dispatch(args, settings))
     except (ValidationError, ScriptError) as exc:
         print(f"voordenken: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
+    """Logs go to stderr; in a terminal chat (console, demo) only warnings, unless a level was set."""
+    from bot.logs import configure_logging
+    from bot.runner import configured_platforms
+
+    chat_in_terminal = args.command in ("console", "demo") or (
+        args.command == "run" and not configured_platforms(settings)
+    )
+    if chat_in_terminal and "log_level" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"log_level": "WARNING"})
+    configure_logging(settings)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -98,6 +120,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await run(settings, console_channel=args.channel, console_user=args.user)
     if args.command == "export":
         return await export(settings, args.channel, args.format, sys.stdout)
+    if args.command == "purge":
+        return await purge(settings, args.channel, args.expired, args.yes, sys.stdin, sys.stdout)
     if args.command == "feedback":
         return await feedback_export(settings, sys.stdout)
     raise AssertionError(args.command)
@@ -110,6 +134,7 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
     app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
     try:
         await app.service.deliver_pending()
+        await app.scheduler.start()  # check-ins keep coming while the console is open
         interactive = stdin.isatty()
         if interactive:
             print(f"Voordenken console, channel '{channel}'. Type '/problem start' to begin, "
@@ -121,19 +146,19 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
     return 0
 
 
-def demo_file(language: str) -> Path:
+def demo_file(language: str, prompts_dir: Path | None = None) -> Path:
     from bot.prompts import DEFAULT_PROMPTS_DIR
 
-    return DEFAULT_PROMPTS_DIR / "demo" / f"{language}.txt"
+    return (prompts_dir or DEFAULT_PROMPTS_DIR) / "demo" / f"{language}.txt"
 
 
 async def demo(language: str, stdout: TextIO) -> int:
     from adapters.console import ConsoleTransport, read_lines, run_console
     from bot.bootstrap import bootstrap
 
-    path = demo_file(language)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/demo.db", language=language)
+        path = demo_file(language, settings.prompts_dir)  # VOORDENKEN_PROMPTS_DIR in an installed image
         app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
         try:
             with path.open(encoding="utf-8") as lines:
@@ -164,6 +189,41 @@ async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> 
         stdout.write(json.dumps(exporting.to_json(state), ensure_ascii=False, indent=2) + "\n")
     else:
         stdout.write(exporting.to_markdown(state, app.script))
+    return 0
+
+
+async def purge(settings: Settings, channel: str | None, expired: bool, yes: bool, stdin: TextIO,
+                stdout: TextIO) -> int:
+    from datetime import timedelta
+
+    from bot.bootstrap import bootstrap
+
+    what = f"channel '{channel}'" if channel else f"every channel idle for over {settings.retention_days} days"
+    if not yes:
+        if not stdin.isatty():
+            print(f"voordenken: purging {what} deletes its content for good; add --yes to confirm",
+                  file=sys.stderr)
+            return 2
+        stdout.write(f"Delete the content of {what} for good? Type 'yes': ")
+        stdout.flush()
+        if stdin.readline().strip().lower() != "yes":
+            print("nothing deleted", file=sys.stderr)
+            return 1
+    if expired and settings.retention_days == 0:
+        print("voordenken: VOORDENKEN_RETENTION_DAYS is 0 (keep forever); nothing to purge", file=sys.stderr)
+        return 0
+    app = await bootstrap(settings)
+    try:
+        if channel is not None:
+            if not await app.service.delete_channel(channel_arg(channel)):
+                print(f"voordenken: nothing stored for channel '{channel}'", file=sys.stderr)
+                return 1
+            stdout.write(f"purged {channel_arg(channel)}\n")
+        else:
+            for key in await app.service.purge_expired(timedelta(days=settings.retention_days)):
+                stdout.write(f"purged {key}\n")
+    finally:
+        await app.close()
     return 0
 
 

@@ -22,6 +22,7 @@ from bot.model import (
     Reply,
     Sender,
     TextMessage,
+    Throttled,
 )
 from bot.script import Question, Script
 
@@ -40,7 +41,7 @@ class Turn:
 
     @property
     def sender(self) -> Sender:
-        if isinstance(self.event, TextMessage | CommandIssued | ButtonPressed):
+        if isinstance(self.event, TextMessage | CommandIssued | ButtonPressed | Throttled):
             return self.event.sender
         return Sender("bot", "Voordenken")
 

@@ -21,6 +21,7 @@ from bot.model import (
     InboundEvent,
     Phase,
     TextMessage,
+    Throttled,
     Tick,
 )
 from bot.script import Script
@@ -38,6 +39,7 @@ HANDLERS: dict[str, Handler] = {
     "lang": session.lang,
     "help": session.help_,
     "reset": session.reset,
+    "purge": session.purge,
     "facilitator": session.hand_over,
     "guard": parking.guard,
     "redirect": parking.redirect,
@@ -82,6 +84,8 @@ def decide(state: ChannelState, event: InboundEvent, script: Script, now: dateti
     elif isinstance(event, Tick):
         agreement.tick(turn, event.kind)
         checkins.tick(turn, event.kind)
+    elif isinstance(event, Throttled) and event.notify:
+        turn.tell("slow_down")
     if not isinstance(event, Tick):
         checkins.note_activity(turn, state)
     recent = (*turn.state.recent_events, event.event_id)[-RECENT_EVENTS:]

@@ -105,7 +105,20 @@ class Tick:
     kind: str
 
 
-InboundEvent = TextMessage | CommandIssued | ButtonPressed | Tick
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Throttled:
+    """A command or button the shell refused because its sender floods the channel.
+
+    ``notify`` is true for the first refusal of a burst, so the sender is told once.
+    """
+
+    event_id: str
+    channel: str
+    sender: Sender
+    notify: bool = True
+
+
+InboundEvent = TextMessage | CommandIssued | ButtonPressed | Tick | Throttled
 
 
 # --------------------------------------------------------------------------- effects
@@ -186,8 +199,13 @@ class Observed:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Purge:
+    """Delete everything stored about this channel's content; only the fact stays in the log."""
+
+
 OutboundMessage = Post | Reply | Notify | Edit
-Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed
+Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge
 
 
 # --------------------------------------------------------------------------- state
@@ -299,6 +317,7 @@ class ChannelState:
     checkins: CheckinState = field(default_factory=CheckinState)
     observed: tuple[ParkedItem, ...] = ()  # what observe mode would have held (last few)
     pending_reset: str | None = None  # user id who asked for a reset and must confirm
+    pending_purge: str | None = None  # user id who asked for a purge and must confirm
     next_id: int = 1
     recent_events: tuple[str, ...] = ()  # last event ids, so decide() is idempotent too
     started_at: datetime | None = None

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -18,6 +19,8 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.bootstrap import App, bootstrap
+from bot.leader import Leadership
+from bot.metrics import CONTENT_TYPE
 from bot.ports import Transport
 from bot.settings import Settings
 
@@ -25,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class Platform(Protocol):
-    """A chat platform adapter as the runner sees it."""
+    """A chat platform adapter as the runner sees it.
+
+    A platform may also set ``needs_single_owner = True`` (e.g. Telegram long polling: one
+    poller per token). The runner then starts it, and registers its transport, only in
+    the replica holding the platform's advisory-lock lease (:mod:`bot.leader`).
+    """
 
     name: str
     transport: Transport
@@ -87,31 +95,66 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     app = await bootstrap(settings)
     platforms = [factory(settings, app) for factory in factories]
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.router.add_get("/healthz", _health(app, platforms))
+    # --- single-owner platforms (see Platform): started only while this replica leads
+    leases = {
+        p.name: Leadership(app.engine, f"platform:{p.name}", retry_interval=LEASE_RETRY_SECONDS,
+                           check_interval=LEASE_CHECK_SECONDS)
+        for p in platforms if getattr(p, "needs_single_owner", False)
+    }
+    owned: list[asyncio.Task[None]] = []
+    web_app.router.add_get("/healthz", _health(app, platforms, leases))
+    web_app.router.add_get("/metrics", _metrics(app))
     for platform in platforms:
-        app.service.add_transport(platform.transport)
+        if platform.name not in leases:
+            app.service.add_transport(platform.transport)
         platform.mount(web_app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     outbox = asyncio.create_task(app.service.run_outbox(stop), name="outbox")
+    retention = asyncio.create_task(_retention(app, settings, stop), name="retention")
     try:
         for platform in platforms:
+            if platform.name in leases:
+                owned.append(asyncio.create_task(_run_owned(app, platform, leases[platform.name], stop)))
+                continue
             await platform.start()
             log.info("platform started", extra={"platform": platform.name})
+        await app.scheduler.start()  # after the platforms: missed check-ins go out at once
         port = _bound_port(site, settings.http_port)
         if ready is not None:
             await ready(port)
         await stop.wait()
     finally:
         stop.set()
+        await app.scheduler.stop()
+        await asyncio.gather(*owned, return_exceptions=True)  # they stop their platforms
         for platform in reversed(platforms):
+            if platform.name in leases:
+                continue
             with contextlib.suppress(Exception):
                 await platform.stop()
         await outbox
+        await retention
         await runner.cleanup()
         await app.close()
+
+
+RETENTION_INTERVAL_SECONDS = 6 * 3600
+
+
+async def _retention(app: App, settings: Settings, stop: asyncio.Event) -> None:
+    """Delete the content of channels idle for longer than the retention period, now and then."""
+    if settings.retention_days == 0:
+        return
+    while not stop.is_set():
+        try:
+            await app.service.purge_expired(timedelta(days=settings.retention_days))
+        except Exception:
+            log.exception("retention purge failed; retrying later")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), RETENTION_INTERVAL_SECONDS)
 
 
 def _bound_port(site: web.TCPSite, default: int) -> int:
@@ -121,14 +164,50 @@ def _bound_port(site: web.TCPSite, default: int) -> int:
     return int(sockets[0].getsockname()[1]) if sockets else default
 
 
-def _health(app: App, platforms: list[Platform]) -> Callable[[web.Request], Awaitable[web.Response]]:
+LEASE_RETRY_SECONDS = 15.0  # a dead leader's work is taken over within ~15-20 s
+LEASE_CHECK_SECONDS = 5.0
+
+
+async def _run_owned(app: App, platform: Platform, lease: Leadership, stop: asyncio.Event) -> None:
+    """Run a single-owner platform whenever this replica holds its lease."""
+
+    async def start() -> None:
+        await platform.start()
+        app.service.add_transport(platform.transport)
+        app.metrics.set_leading(platform.name, True)
+        log.info("platform started (lease holder)", extra={"platform": platform.name})
+
+    async def end() -> None:
+        app.metrics.set_leading(platform.name, False)
+        app.service.remove_transport(platform.name)
+        await platform.stop()
+
+    await lease.run_while_leader(start, end, stop)
+
+
+def _health(
+    app: App, platforms: list[Platform], leases: dict[str, Leadership]
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def health(request: web.Request) -> web.Response:
         checks = {"database": await _database_ok(app)}
-        checks.update({platform.name: platform.healthy() for platform in platforms})
+        standby = [name for name, lease in leases.items() if not lease.leading]
+        # A replica on standby for a single-owner platform is healthy: it is not meant to run it.
+        checks.update({p.name: p.name in standby or p.healthy() for p in platforms})
         status = 200 if all(checks.values()) else 503
-        return web.json_response({"ok": status == 200, "checks": checks}, status=status)
+        return web.json_response({"ok": status == 200, "checks": checks, "standby": standby}, status=status)
 
     return health
+
+
+def _metrics(app: App) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def metrics(request: web.Request) -> web.Response:
+        try:
+            await app.metrics.refresh(app.engine, app.clock.now())
+        except Exception as error:
+            log.warning("metrics: outbox backlog unavailable (%s)", type(error).__name__)
+        return web.Response(body=app.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    return metrics
 
 
 async def _database_ok(app: App) -> bool:

@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.flood import FloodGuard
 from bot.model import (
     ChannelState,
     Decision,
@@ -27,13 +30,16 @@ from bot.model import (
     InboundEvent,
     Notify,
     Observed,
+    OutboundMessage,
     Post,
+    Purge,
     Reply,
     Schedule,
     Unschedule,
     platform_of,
 )
 from bot.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
+from bot.ratelimit import RateLimiter
 from bot.storage import repository as repo
 from bot.storage.repository import LostRace, OutboxRow, Repository
 
@@ -45,6 +51,22 @@ _TRANSACTION_ATTEMPTS = 5
 _MAX_BACKOFF = timedelta(seconds=300)
 # How long a claimed outbox row stays ours; past it another deliverer may retry it.
 _CLAIM_LEASE = timedelta(seconds=120)
+
+
+class ServiceMetrics(Protocol):
+    """What the service reports; :class:`bot.metrics.Metrics` implements it for Prometheus."""
+
+    def event_handled(
+        self, event: InboundEvent, *, duplicate: bool, effects: tuple[Effect, ...], seconds: float
+    ) -> None: ...
+
+    def event_failed(self, event: InboundEvent, seconds: float) -> None: ...
+
+    def message_delivered(self, channel: str, message: OutboundMessage) -> None: ...
+
+    def delivery_failed(self, channel: str) -> None: ...
+
+    def delivery_retry(self, channel: str, reason: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,9 @@ class ChannelService:
         clock: Clock,
         transports: Mapping[str, Transport] | None = None,
         max_attempts: int = 8,
+        limiter: RateLimiter | None = None,
+        flood: FloodGuard | None = None,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self._engine = engine
         self._decide = decide
@@ -91,18 +116,59 @@ class ChannelService:
         self._delivery_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._missing_transport_logged: set[str] = set()
         self._wake: asyncio.Event | None = None  # created inside the running loop by run_outbox
+        self._limiter = limiter  # None: no outbound rate limits (tests, console)
+        self._metrics = metrics  # None: nothing is counted (tests, CLI commands)
+        self._flood = flood  # None: no inbound flood control
+        self._wakeup_listeners: list[Callable[[datetime], None]] = []
+
+    def add_wakeup_listener(self, listener: Callable[[datetime], None]) -> None:
+        """Called with the time of every wakeup a handled event scheduled (after the commit)."""
+        self._wakeup_listeners.append(listener)
 
     def add_transport(self, transport: Transport) -> None:
         self._transports[transport.platform] = transport
         self._missing_transport_logged.discard(transport.platform)
 
+    def remove_transport(self, platform: str) -> None:
+        """Stop delivering for ``platform`` here (its messages stay pending for another replica)."""
+        self._transports.pop(platform, None)
+        self._missing_transport_logged.add(platform)  # expected, not worth a warning
+
     # ----------------------------------------------------------------------- inbound
 
     async def handle(self, event: InboundEvent) -> HandleResult:
         """Process ``event`` exactly once (per event id), then deliver the channel's outbox."""
+        started = time.perf_counter()
+        try:
+            result = await self._handle(event)
+        except Exception:
+            if self._metrics is not None:
+                self._metrics.event_failed(event, time.perf_counter() - started)
+            raise
+        if self._metrics is not None:
+            self._metrics.event_handled(
+                event, duplicate=result.duplicate, effects=result.effects, seconds=time.perf_counter() - started
+            )
+        return result
+
+    async def _handle(self, event: InboundEvent) -> HandleResult:
+        if self._flood is not None:
+            event = self._flood.check(event, self._clock.now())
         lock = self._lock(self._handle_locks, event.channel)
         async with lock:
             result = await self._handle_in_transaction(event)
+        log.info(
+            "event handled",
+            extra={
+                "channel": event.channel,
+                "event_id": event.event_id,
+                "event_type": type(event).__name__,
+                "duplicate": result.duplicate,
+                "effects": len(result.effects),
+            },
+        )
+        if not result.duplicate:
+            self._notify_wakeups(result.effects)
         if not result.duplicate and any(isinstance(e, Post | Reply | Notify | Edit) for e in result.effects):
             try:
                 await self.deliver_pending(event.channel)
@@ -114,6 +180,15 @@ class ChannelService:
                 if self._wake is not None:
                     self._wake.set()
         return result
+
+    def _notify_wakeups(self, effects: tuple[Effect, ...]) -> None:
+        for effect in effects:
+            if isinstance(effect, Schedule):
+                for listener in self._wakeup_listeners:
+                    try:
+                        listener(effect.at)
+                    except Exception:
+                        log.exception("wakeup listener failed")
 
     async def _handle_in_transaction(self, event: InboundEvent) -> HandleResult:
         for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
@@ -135,6 +210,10 @@ class ChannelService:
         decision = self._decide(state, event, now)
         if decision.state.channel != channel:
             raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
+        if any(isinstance(effect, Purge) for effect in decision.effects):
+            # Content goes first; the purge itself stays visible in the event log only.
+            await repo.purge_channel(connection, channel)
+            version = None
         if decision.state is not state and decision.state != state:
             await repo.save_channel(connection, decision.state, version, now)
         await repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
@@ -152,6 +231,8 @@ class ChannelService:
                 await repo.clear_wakeup(connection, channel, kind)
             case Observed(what=what, detail=detail):
                 log.debug("observed in %s: %s %s", channel, what, detail)
+            case Purge():
+                log.info("channel %s purged", channel)
             case _:
                 raise TypeError(f"unknown effect: {type(effect).__name__}")
 
@@ -180,10 +261,14 @@ class ChannelService:
     async def _deliver_channel(self, channel: str, transport: Transport) -> int:
         sent = 0
         while True:
+            if self._limiter is not None and self._limiter.try_acquire(channel) > 0:
+                return sent  # over the platform's rate: stays pending, the outbox loop comes back
             now = self._clock.now()
             async with self._engine.begin() as connection:
                 row = await repo.claim_head(connection, channel, now, _CLAIM_LEASE)
                 if row is None:
+                    if self._limiter is not None:
+                        self._limiter.refund(channel)
                     return sent
                 target = (
                     await repo.message_ref(connection, channel, row.message.key)
@@ -204,11 +289,15 @@ class ChannelService:
             async with self._engine.begin() as connection:
                 await repo.settle_retry(connection, row.id, retry_at, _describe(error))
             log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
+            if self._metrics is not None:
+                self._metrics.delivery_retry(channel, "rate_limited")
             return _Outcome.WAIT
         except PermanentDeliveryError as error:
             async with self._engine.begin() as connection:
                 await repo.settle_failed(connection, row.id, _describe(error))
             log.warning("outbox %d for channel %s failed permanently: %s", row.id, channel, _describe(error))
+            if self._metrics is not None:
+                self._metrics.delivery_failed(channel)
             return _Outcome.FAILED
         except Exception as error:
             attempts = row.attempts + 1
@@ -223,6 +312,8 @@ class ChannelService:
                         attempts,
                         _describe(error),
                     )
+                    if self._metrics is not None:
+                        self._metrics.delivery_failed(channel)
                     return _Outcome.FAILED
                 retry_at = self._clock.now() + _backoff(attempts)
                 await repo.settle_retry(connection, row.id, retry_at, _describe(error))
@@ -233,6 +324,8 @@ class ChannelService:
                 attempts,
                 _describe(error),
             )
+            if self._metrics is not None:
+                self._metrics.delivery_retry(channel, "error")
             return _Outcome.WAIT
         now = self._clock.now()
         async with self._engine.begin() as connection:
@@ -240,6 +333,8 @@ class ChannelService:
             key = message.key if isinstance(message, Post | Edit) else None
             if key is not None and platform_id is not None:
                 await repo.set_message_ref(connection, channel, key, platform_id, now)
+        if self._metrics is not None:
+            self._metrics.message_delivered(channel, message)
         return _Outcome.SENT
 
     async def run_outbox(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
@@ -271,10 +366,27 @@ class ChannelService:
     async def all_states(self) -> list[ChannelState]:
         return await self.repository.all_states()
 
-    async def delete_channel(self, channel: str) -> bool:
-        """Forget a channel's content (state, outbox, message refs, wakeups) in one transaction."""
+    async def delete_channel(self, channel: str, reason: str = "Purge") -> bool:
+        """Forget a channel's content (state, outbox, message refs, wakeups) in one transaction.
+
+        The event log keeps one content-free line saying that (and why) it happened.
+        """
+        now = self._clock.now()
         async with self._lock(self._handle_locks, channel), self._engine.begin() as connection:
-            return await repo.purge_channel(connection, channel)
+            deleted = await repo.purge_channel(connection, channel)
+            if deleted:
+                await repo.append_log(connection, channel, f"{reason.lower()}:{channel}:{now.isoformat()}",
+                                      reason, now, ())
+            return deleted
+
+    async def purge_expired(self, max_idle: timedelta) -> list[str]:
+        """Retention: delete the content of every channel untouched for longer than ``max_idle``."""
+        async with self._engine.connect() as connection:
+            expired = await repo.idle_channels(connection, self._clock.now() - max_idle)
+        purged = [channel for channel in expired if await self.delete_channel(channel, "RetentionPurge")]
+        if purged:
+            log.info("retention purged %d channel(s)", len(purged))
+        return purged
 
     @staticmethod
     def _lock(locks: weakref.WeakValueDictionary[str, asyncio.Lock], channel: str) -> asyncio.Lock:

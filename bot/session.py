@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot import export as exporting
 from bot.context import Turn, resolve_user
 from bot.drafting import compose_draft
-from bot.model import Answer, ChannelState, CommandIssued, Draft, Phase
+from bot.model import Answer, ChannelState, CommandIssued, Draft, Phase, Purge
 
 
 def start(turn: Turn, args: str) -> None:
@@ -184,6 +184,23 @@ def reset(turn: Turn, args: str) -> None:
     turn.update(pending_reset=turn.sender.id)
     turn.tell_text(turn.t("reset_confirm"),
                    (turn.button("button_confirm_reset", "cmd", "reset confirm", "/problem reset confirm",
+                                "danger"),))
+
+
+def purge(turn: Turn, args: str) -> None:
+    """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages)."""
+    if turn.state.phase is not Phase.IDLE and not _may_steer(turn):
+        return
+    if args.strip().lower() in ("confirm", "bevestig") and turn.state.pending_purge == turn.sender.id:
+        state = turn.state
+        turn.state = ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
+                                  recent_events=state.recent_events)
+        turn.emit(Purge())
+        turn.post(turn.t("purge_done", user=turn.sender.name))
+        return
+    turn.update(pending_purge=turn.sender.id)
+    turn.tell_text(turn.t("purge_confirm"),
+                   (turn.button("button_confirm_purge", "cmd", "purge confirm", "/problem purge confirm",
                                 "danger"),))
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     )
     timezone: str = Field("UTC", validation_alias=_env("VOORDENKEN_TIMEZONE"),
                           description="Default time zone of new channels (IANA name)")
+    checkin_max_lateness: int = Field(
+        3600, ge=0, validation_alias=_env("VOORDENKEN_CHECKIN_MAX_LATENESS"),
+        description="Seconds a check-in may be late (bot was down) and still be posted; later ones are skipped",
+    )
     prompts_dir: Path = Field(DEFAULT_PROMPTS_DIR, validation_alias=_env("VOORDENKEN_PROMPTS_DIR"),
                               description="Folder with the question scripts and texts")
     http_host: str = Field("0.0.0.0", validation_alias=_env("VOORDENKEN_HTTP_HOST"),
@@ -41,6 +45,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("VOORDENKEN_LOG_FORMAT"),
                                                 description="text or json")
     log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"), description="Python log level")
+
+    retention_days: int = Field(180, ge=0, validation_alias=_env("VOORDENKEN_RETENTION_DAYS"),
+                                description="Delete a channel's content this many days after its last "
+                                            "activity (0 keeps it forever)")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"),
                                               description="xoxb- token; enables Slack")

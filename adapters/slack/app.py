@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import translate
 from adapters.slack.home import home
 from adapters.slack.render import reason_modal
-from adapters.slack.transport import SlackTransport
+from adapters.slack.transport import SlackTransport, error_code
 from bot.bootstrap import App
 from bot.model import InboundEvent
 from bot.settings import Settings
@@ -247,15 +247,20 @@ class SlackPlatform:
     # ------------------------------------------------------------------ work (after ack)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(self._guarded(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(self, event: InboundEvent) -> None:
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
+        """Background work has no caller to raise to: log the failure (type and trace, no payload)."""
         try:
-            await self._app.service.handle(event)
+            await work
         except Exception:
-            log.exception("slack: handling %s for %s failed", type(event).__name__, event.channel)
+            log.exception("slack: work after acknowledging a request failed")
+
+    async def _handle(self, event: InboundEvent) -> None:
+        await self._app.service.handle(event)
 
     async def _command(self, parsed: translate.SlashCommand, respond: Any, client: AsyncWebClient) -> None:
         """Check that the bot can speak in the channel before the engine changes anything."""
@@ -277,11 +282,12 @@ class SlackPlatform:
         try:
             info = await client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", ""))
+            error = error_code(exc)
             if error in ("channel_not_found", "not_in_channel"):
                 return "slack_not_in_channel", {}
             if error == "missing_scope":
-                return "slack_missing_scope", {"scope": str(exc.response.get("needed") or "channels:read")}
+                needed = exc.response.data.get("needed") if isinstance(exc.response.data, dict) else None
+                return "slack_missing_scope", {"scope": str(needed or "channels:read, groups:read")}
             log.info("slack: membership check failed (%s); going ahead", error or exc.response.status_code)
             return None  # a hiccup: delivery will report a real problem
         channel = info.get("channel") or {}
@@ -311,7 +317,7 @@ class SlackPlatform:
         try:
             await client.views_open(trigger_id=pressed.trigger_id, view=view)
         except SlackApiError as exc:
-            log.warning("slack: could not open the reason dialog (%s)", exc.response.get("error"))
+            log.warning("slack: could not open the reason dialog (%s)", error_code(exc))
 
     async def _publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
         states = await self._app.service.all_states()
@@ -319,7 +325,7 @@ class SlackPlatform:
         try:
             await client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
-            log.warning("slack: could not publish App Home (%s)", exc.response.get("error"))
+            log.warning("slack: could not publish App Home (%s)", error_code(exc))
 
     async def _language(self, channel: str) -> str:
         state = await self._app.service.get_state(channel)

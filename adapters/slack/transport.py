@@ -119,11 +119,17 @@ class _UserNotInChannel(DeliveryError):
     pass
 
 
+def error_code(exc: SlackApiError) -> str:
+    """The API error code (``not_in_channel``), or ``""`` when the answer was not Slack JSON."""
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error") or "") if isinstance(data, Mapping) else ""
+
+
 def _classify(method: str, exc: SlackApiError) -> DeliveryError:
     """Map a Slack API error to what the outbox should do (never quoting the message)."""
     response = exc.response
     status = getattr(response, "status_code", None)
-    error = str(response.get("error", "")) if response is not None else ""
+    error = error_code(exc)
     if status == 429 or error == "ratelimited":
         return RateLimited(_retry_after(getattr(response, "headers", None)), f"{method}: 429")
     if error in PERMANENT:

@@ -77,6 +77,7 @@ class TelegramPlatform:
             if secret is None or not secret.get_secret_value():
                 raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
             self._secret = secret.get_secret_value().encode("utf-8")
+        self._redactor = redact.install(token)  # before build(): the Bot logs its URL at DEBUG
         builder = ApplicationBuilder().token(token).job_queue(None)
         api = (settings.telegram_api_url or "").rstrip("/")
         if api:
@@ -85,7 +86,6 @@ class TelegramPlatform:
             builder = builder.updater(None)
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self.transport = TelegramTransport(self.application.bot, names=self._name_of)
-        self._redactor = redact.install(token)
         self._patterns = translate.build_reason_patterns(
             {
                 (language, choice): app.script.text(

@@ -309,6 +309,12 @@ async def purge_channel(connection: AsyncConnection, channel: str) -> bool:
     return deleted > 0
 
 
+async def idle_channels(connection: AsyncConnection, before: datetime) -> list[str]:
+    """Channels whose state has not changed since ``before`` (candidates for retention)."""
+    result = await connection.execute(select(channels.c.key).where(channels.c.updated_at < before))
+    return list(result.scalars())
+
+
 # --------------------------------------------------------------------------- reads
 
 

@@ -118,3 +118,14 @@ def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     result = voordenken("db", "upgrade", env={"VOORDENKEN_DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "fresh.db").exists()
+
+
+def test_purge_from_the_command_line_needs_a_confirmation_and_then_deletes(database: str) -> None:
+    voordenken("console", "--channel", "team", "--database", database,
+               stdin="alice: /problem start\nbob: The father threatened the neighbours again.\n")
+    refused = voordenken("purge", "--channel", "team", "--database", database)
+    assert refused.returncode == 2 and "add --yes to confirm" in refused.stderr
+    done = voordenken("purge", "--channel", "team", "--yes", "--database", database)
+    assert done.returncode == 0 and "purged console:team" in done.stdout
+    gone = voordenken("export", "--channel", "team", "--database", database)
+    assert gone.returncode == 1

@@ -133,6 +133,7 @@ class FakeSlack:
     async def _serve(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -200,6 +201,8 @@ class FakeSlack:
     # ------------------------------------------------------------------ HTTP handlers
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         if request.content_type == "application/json":
             data = await request.json()
             return dict(data) if isinstance(data, dict) else {}
@@ -225,7 +228,7 @@ class FakeSlack:
             self._record(call)
             return web.json_response(call.result, status=rule.status, headers=headers)
         with self._lock:
-            call.result = self._answer(method, params)
+            call.result = self._answer(method, params, token)
             self._calls.append(call)
         return web.json_response(call.result)
 
@@ -233,11 +236,12 @@ class FakeSlack:
         with self._lock:
             self._calls.append(call)
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         channel = params.get("channel")
         if method == "auth.test":
+            team = "T2" if token == "xoxb-installed" else TEAM
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "voordenken",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+                    "team_id": team, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, "text": params.get("text")}}

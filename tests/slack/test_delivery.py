@@ -1,0 +1,142 @@
+"""Slack's delivery rules: retries, rate limits, threads, noise, and where the bot may speak."""
+
+from __future__ import annotations
+
+from tests.slack.conftest import CHANNEL, SlackHarness, uid
+from tests.slack.fake_slack import BOT_ID, FakeSlack
+
+TASK_TALK = "I'll take care of the housing part, I know the landlords."
+
+
+async def test_a_retried_event_never_produces_a_second_reply(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/problem start")
+    body = slack.message_body("carol", TASK_TALK)
+    for retry in (None, "1", "2"):
+        headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        status, _ = await slack.send_json(body, headers=headers)
+        assert status == 200
+        await slack.settle()
+    assert len(fake.messages("let's hold that thought")) == 1
+    state = await slack.state()
+    assert len(state.parked) == 1
+
+
+async def test_a_retried_slash_command_is_handled_once(slack: SlackHarness, fake: FakeSlack) -> None:
+    body = slack.command_body("alice", "/problem start")
+    for _ in range(2):
+        await slack.send_form(body)
+        await slack.settle()
+    assert len(fake.messages("Question 1 of 6")) == 1
+
+
+async def test_task_talk_is_answered_in_its_thread_and_can_be_released(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    await slack.command("alice", "/problem start")
+    said = await slack.say("carol", TASK_TALK)
+    reply = await fake.posted("let's hold that thought")
+    assert reply.params["thread_ts"] == said["event"]["ts"]  # in the message's own thread
+    assert not fake.calls("chat.delete")  # users' messages are never deleted
+
+    await slack.press("carol", reply, "Not task talk")
+    state = await slack.state()
+    assert all(item.released for item in state.parked)
+
+
+async def test_task_talk_in_a_thread_stays_in_that_thread(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/problem start")
+    question = await fake.posted("Question 1 of 6")
+    await slack.say("carol", TASK_TALK, thread_ts=question.ts)
+    reply = await fake.posted("let's hold that thought")
+    assert reply.params["thread_ts"] == question.ts
+
+
+async def test_private_redirects_go_only_to_the_author(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/problem start")
+    await slack.command("alice", "/problem redirect private")
+    await slack.say("carol", TASK_TALK)
+    note = await fake.posted("let's hold that thought", method="chat.postEphemeral")
+    assert note.params["user"] == uid("carol")
+    assert not fake.messages("let's hold that thought")
+
+
+async def test_noise_is_ignored(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/problem start")
+    posts = len(fake.calls("chat.postMessage"))
+    await slack.say("carol", TASK_TALK, subtype="message_changed")
+    await slack.say("carol", TASK_TALK, subtype="message_deleted")
+    await slack.say("carol", TASK_TALK, subtype="channel_join")
+    await slack.say("carol", TASK_TALK, extra={"bot_id": BOT_ID})
+    await slack.say("carol", TASK_TALK, channel_type="im", channel="D1")
+    assert len(fake.calls("chat.postMessage")) == posts
+    state = await slack.state()
+    assert state.parked == () and state.answers == ()
+
+
+async def test_rate_limits_delay_but_never_drop_or_double(slack: SlackHarness, fake: FakeSlack) -> None:
+    """A 429 storm: every message arrives once, in order, after Slack's Retry-After.
+
+    The outbox retries on its own loop (poll interval 0.5 s) once Retry-After (1 s) passed.
+    """
+    fake.rate_limit("chat.postMessage", times=3, retry_after=1)
+    await slack.command("alice", "/problem start")
+    await fake.posted("Question 1 of 6", timeout=15)
+    attempts = fake.calls("chat.postMessage")
+    refused = [c for c in attempts if c.result.get("error") == "ratelimited"]
+    delivered = [c for c in attempts if c.result.get("ok")]
+    assert len(refused) == 3
+    assert [c.content.splitlines()[0] for c in delivered] == [
+        "Let's think this through first",
+        "Question 1 of 6: What is the problem?",
+    ]
+    # Each retry waited for Retry-After.
+    for earlier, later in zip(refused, refused[1:] + delivered[:1], strict=True):
+        assert later.at - earlier.at >= 0.9
+
+
+async def test_not_invited_to_a_private_channel(slack: SlackHarness, fake: FakeSlack) -> None:
+    fake.hidden.add("G1")
+    status, _ = await slack.command("alice", "/problem start", channel="G1")
+    assert status == 200
+    answer = await fake.posted("Invite me with /invite @Voordenken", method="respond")
+    assert answer.params["response_type"] == "ephemeral"
+    assert await slack.state("G1") is None  # nothing started that the bot cannot speak in
+    assert not fake.calls("chat.postMessage")
+
+
+async def test_not_a_member_of_a_public_channel(slack: SlackHarness, fake: FakeSlack) -> None:
+    fake.not_member.add("C9")
+    await slack.command("alice", "/probleem start", channel="C9")
+    await fake.posted("Nodig me uit met /invite @Voordenken", method="respond")
+    assert await slack.state("C9") is None
+
+
+async def test_missing_scope_is_explained(slack: SlackHarness, fake: FakeSlack) -> None:
+    fake.fail("conversations.info", "missing_scope")
+    await slack.command("alice", "/problem start")
+    answer = await fake.posted("reinstall the app", method="respond")
+    assert "channels:read" in answer.params["text"]
+    assert await slack.state() is None
+
+
+async def test_direct_messages_get_a_hint(slack: SlackHarness, fake: FakeSlack) -> None:
+    fake.ims.add("D1")
+    await slack.command("alice", "/problem start", channel="D1")
+    await fake.posted("I work in team channels", method="respond")
+    assert await slack.state("D1") is None
+
+
+async def test_removed_bot_fails_permanently_without_retry_storm(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/problem start")
+    fake.fail("chat.postMessage", "not_in_channel", channel=CHANNEL)
+    await slack.command("alice", "/problem next")
+    assert len([c for c in fake.calls("chat.postMessage") if c.result.get("error")]) == 1
+    assert slack.app is not None
+    assert await slack.app.service.deliver_pending() == 0  # failed for good, not pending
+
+
+async def test_slash_command_in_dutch_starts_a_dutch_session(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/probleem start")
+    await fake.posted("Vraag 1 van 6")
+    state = await slack.state()
+    assert state.language == "nl"
