@@ -14,6 +14,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from bot.script import ScriptError
+from bot.secrets import SecretKeyError
 from bot.settings import Settings
 
 DEMO_CHANNEL = "demo"
@@ -54,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 
+    secrets = sub.add_parser("secrets", help="encryption of stored secrets (VOORDENKEN_SECRET_KEY)")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+    secrets_sub.add_parser("rotate", help="re-encrypt every stored secret with the first key")
+    secrets_sub.add_parser("new-key", help="print a new random key")
+    secrets.add_argument("--database", help="database URL")
+
     feedback = sub.add_parser("feedback", help="guard feedback from users")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
     feedback_sub.add_parser("export", help="released 'not task talk' messages as labelled JSON lines")
@@ -79,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.model_copy(update={"database_url": args.database})
         _configure_logging(args, settings)
         return asyncio.run(_dispatch(args, settings))
-    except (ValidationError, ScriptError) as exc:
+    except (ValidationError, ScriptError, SecretKeyError) as exc:
         print(f"voordenken: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -124,6 +131,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await purge(settings, args.channel, args.expired, args.yes, sys.stdin, sys.stdout)
     if args.command == "feedback":
         return await feedback_export(settings, sys.stdout)
+    if args.command == "secrets":
+        return await secrets_command(settings, args.secrets_command, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -224,6 +233,30 @@ async def purge(settings: Settings, channel: str | None, expired: bool, yes: boo
                 stdout.write(f"purged {key}\n")
     finally:
         await app.close()
+    return 0
+
+
+async def secrets_command(settings: Settings, action: str, stdout: TextIO) -> int:
+    """``new-key`` prints a key; ``rotate`` re-encrypts stored secrets with the first configured key."""
+    from bot.secrets import SecretBox, new_key
+
+    if action == "new-key":
+        stdout.write(new_key() + "\n")
+        return 0
+    if settings.secret_key is None:
+        print("voordenken: configuration error: set VOORDENKEN_SECRET_KEY (new key first) to rotate",
+              file=sys.stderr)
+        return 2
+    from adapters.slack.installations import rotate_secrets
+    from bot.storage.database import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        changed = await rotate_secrets(engine, SecretBox.from_setting(settings.secret_key.get_secret_value()))
+    finally:
+        await engine.dispose()
+    stdout.write(f"re-encrypted the secrets of {changed} stored row(s) with the first key\n")
     return 0
 
 

@@ -24,8 +24,8 @@ class _Bucket:
 class FloodGuard:
     """Allow ``burst`` commands at once and one more every ``refill_seconds``."""
 
-    burst: int = 10
-    refill_seconds: float = 3.0
+    burst: int = 20
+    refill_seconds: float = 2.0
     max_keys: int = 100_000
     exempt_platforms: tuple[str, ...] = ("console",)  # a local terminal or a replayed file
     _buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)

@@ -9,6 +9,11 @@ Two shapes, because the platforms state two kinds of limit:
   a token bucket (:class:`Bucket`), so a command that answers with two or three messages
   is not delayed while a channel's sustained rate still stays at the limit.
 
+Per-chat limits can be waived for a direct reply to a person's own action
+(``chat_limits=False``): such bursts are bounded by people typing, and the platform's 429
+with Retry-After still holds them back. The reply is counted all the same, so a check-in
+right after it waits its turn. The per-bot limit is never waived.
+
 Non-blocking on purpose: :meth:`RateLimiter.try_acquire` either takes a slot or says how
 long to wait; the outbox leaves the message pending and its loop comes back, so a request
 handler (or the check-in scheduler) never sleeps behind someone else's fan-out. The clock
@@ -81,19 +86,20 @@ class RateLimiter:
         policy = self._policies.get(platform_of(channel))
         return policy(channel) if policy is not None else ()
 
-    def try_acquire(self, channel: str) -> float:
+    def try_acquire(self, channel: str, *, chat_limits: bool = True) -> float:
         """Take a slot for one message to ``channel`` (0.0), or the seconds until one frees up."""
         windows = self.windows(channel)
         if not windows:
             return 0.0
         now = self._clock.now().timestamp()
-        wait = max(self._wait(key, limit, now) for key, limit in windows)
+        waits = [(self._wait(key, limit, now), key) for key, limit in windows]  # also refills
+        wait = max(w if chat_limits or key != channel else 0.0 for w, key in waits)
         if wait > 0:
             self._soonest = wait if self._soonest is None else min(self._soonest, wait)
             return wait
         for key, limit in windows:
             if isinstance(limit, Limit):
-                self._logs[(key, limit)].append(now)
+                self._logs[(key, limit)].append(now)  # created by _wait
             else:
                 tokens, _ = self._buckets[(key, limit)]
                 self._buckets[(key, limit)] = (tokens - 1.0, now)
@@ -108,10 +114,10 @@ class RateLimiter:
             log = self._logs.setdefault((key, limit), deque())
             while log and log[0] <= now - limit.per:
                 log.popleft()
-            return log[0] + limit.per - now if len(log) >= limit.count else 0.0
+            return log[-limit.count] + limit.per - now if len(log) >= limit.count else 0.0
         tokens, at = self._buckets.get((key, limit), (float(limit.burst), now))
         tokens = min(float(limit.burst), tokens + (now - at) * limit.rate)
-        self._buckets[(key, limit)] = (tokens, now)
+        self._buckets[(key, limit)] = (tokens, now)  # may go below zero after waived replies
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / limit.rate
 
     def refund(self, channel: str) -> None:

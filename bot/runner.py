@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import timedelta
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Protocol
 
 from aiohttp import web
@@ -35,8 +35,12 @@ class Platform(Protocol):
     the replica holding the platform's advisory-lock lease (:mod:`bot.leader`).
     """
 
-    name: str
-    transport: Transport
+    # Read-only properties, so an adapter may narrow them (its own transport class).
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def transport(self) -> Transport: ...
 
     def mount(self, web_app: web.Application) -> None:
         """Add this platform's HTTP routes (events, webhooks) to the shared server."""

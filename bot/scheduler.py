@@ -25,7 +25,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import Tick
@@ -82,15 +82,18 @@ class CheckinScheduler:
             return 0
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def one(wakeup: Wakeup) -> int:
+        async def one(wakeup: Wakeup) -> int | None:
             async with gate:
                 return await self._fire(wakeup, now)
 
-        claimed = sum(await asyncio.gather(*(one(w) for w in due)))
+        results = await asyncio.gather(*(one(w) for w in due))
+        await self._settle([w for w, result in zip(due, results, strict=True) if result is not None])
+        claimed = sum(result or 0 for result in results)
         log.info("fired %d of %d due wakeups", claimed, len(due))
         return claimed
 
-    async def _fire(self, wakeup: Wakeup, now: datetime) -> int:
+    async def _fire(self, wakeup: Wakeup, now: datetime) -> int | None:
+        """1: we claimed the slot; 0: another replica (or an earlier run) had; None: failed."""
         kind = wakeup.kind
         late = now - wakeup.at
         if kind in SKIPPABLE and late > self.max_lateness:
@@ -103,18 +106,25 @@ class CheckinScheduler:
             result = await self._service.handle(event)
         except Exception:
             log.exception("wakeup %s of %s failed; retrying later", wakeup.kind, wakeup.channel)
-            return 0
-        await self._settle(wakeup)
+            return None
         return 0 if result.duplicate else 1
 
-    async def _settle(self, wakeup: Wakeup) -> None:
-        """A fired wakeup is done unless the engine moved it; never fire the same slot twice."""
+    async def _settle(self, fired: list[Wakeup]) -> None:
+        """Fired wakeups are done unless the engine moved them: never fire the same slot twice.
+
+        The engine normally moves or clears each wakeup itself; this catches the rest
+        (a tick nobody handles) so a leftover can never make the scheduler spin.
+        """
+        if not fired:
+            return
+        statement = delete(wakeups).where(
+            wakeups.c.channel == bindparam("w_channel"),
+            wakeups.c.kind == bindparam("w_kind"),
+            wakeups.c.at == bindparam("w_at", type_=wakeups.c.at.type),
+        )
+        rows = [{"w_channel": w.channel, "w_kind": w.kind, "w_at": w.at} for w in fired]
         async with self._engine.begin() as connection:
-            await connection.execute(
-                delete(wakeups).where(
-                    wakeups.c.channel == wakeup.channel, wakeups.c.kind == wakeup.kind, wakeups.c.at == wakeup.at
-                )
-            )
+            await connection.execute(statement, rows)
 
     async def earliest(self) -> datetime | None:
         async with self._engine.begin() as connection:

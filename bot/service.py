@@ -10,6 +10,7 @@ caused them, so a crash after the commit delays a message but never loses it;
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import logging
 import time
@@ -35,6 +36,7 @@ from bot.model import (
     Purge,
     Reply,
     Schedule,
+    Tick,
     Unschedule,
     platform_of,
 )
@@ -49,6 +51,8 @@ Decide = Callable[[ChannelState, InboundEvent, datetime], Decision]
 
 _TRANSACTION_ATTEMPTS = 5
 _MAX_BACKOFF = timedelta(seconds=300)
+# Set while a person's own event is answered inline: per-chat rate limits are waived for it.
+_REPLYING: contextvars.ContextVar[bool] = contextvars.ContextVar("replying", default=False)
 # How long a claimed outbox row stays ours; past it another deliverer may retry it.
 _CLAIM_LEASE = timedelta(seconds=120)
 
@@ -170,12 +174,14 @@ class ChannelService:
         if not result.duplicate:
             self._notify_wakeups(result.effects)
         if not result.duplicate and any(isinstance(e, Post | Reply | Notify | Edit) for e in result.effects):
+            replying = _REPLYING.set(not isinstance(event, Tick))
             try:
                 await self.deliver_pending(event.channel)
             except Exception:
                 # Committed already; the outbox loop or the next start retries delivery.
                 log.exception("delivery after handling failed for channel %s", event.channel)
             finally:
+                _REPLYING.reset(replying)
                 # Woken after the attempt, the loop sees what it left (e.g. a rate-limited head).
                 if self._wake is not None:
                     self._wake.set()
@@ -261,7 +267,8 @@ class ChannelService:
     async def _deliver_channel(self, channel: str, transport: Transport) -> int:
         sent = 0
         while True:
-            if self._limiter is not None and self._limiter.try_acquire(channel) > 0:
+            limiter = self._limiter
+            if limiter is not None and limiter.try_acquire(channel, chat_limits=not _REPLYING.get()) > 0:
                 return sent  # over the platform's rate: stays pending, the outbox loop comes back
             now = self._clock.now()
             async with self._engine.begin() as connection:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.prompts import DEFAULT_PROMPTS_DIR
@@ -21,7 +21,9 @@ def _env(name: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Configuration; each field documents the environment variable that sets it."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a validation error must never echo a key, token or password.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True,
+                                      hide_input_in_errors=True)
 
     database_url: str = Field(
         "sqlite+aiosqlite:///voordenken.db",
@@ -49,6 +51,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(180, ge=0, validation_alias=_env("VOORDENKEN_RETENTION_DAYS"),
                                 description="Delete a channel's content this many days after its last "
                                             "activity (0 keeps it forever)")
+
+    secret_key: SecretStr | None = Field(
+        None, validation_alias=_env("VOORDENKEN_SECRET_KEY"),
+        description="Fernet key(s) encrypting stored OAuth tokens, comma-separated: the first encrypts, all "
+                    "decrypt (rotation); required with SLACK_CLIENT_ID",
+    )
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"),
                                               description="xoxb- token; enables Slack")
@@ -82,6 +90,24 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam") from exc
         return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.secrets import parse_keys
+
+        if value is None or not value.get_secret_value().strip():
+            return None  # an empty variable (e.g. in an env file) means "not set"
+        parse_keys(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _oauth_needs_a_key(self) -> Settings:
+        """OAuth installs store workspace tokens in the database: never in plain text."""
+        if self.slack_client_id and self.secret_key is None:
+            raise ValueError("SLACK_CLIENT_ID (OAuth installs) stores workspace tokens in the database: set "
+                             "VOORDENKEN_SECRET_KEY to encrypt them (make a key with: voordenken secrets new-key)")
+        return self
 
     def masked(self) -> dict[str, str]:
         """The effective configuration for display: secrets shown only as set/unset."""

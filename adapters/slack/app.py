@@ -12,8 +12,10 @@ own check would log the rejected request body, and we log only the fact.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -24,17 +26,19 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
 from adapters.slack.home import home
+from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.render import reason_modal
 from adapters.slack.transport import SlackTransport, error_code
 from bot.bootstrap import App
-from bot.model import InboundEvent
+from bot.model import ButtonPressed, CommandIssued, InboundEvent
+from bot.ports import Transport
+from bot.secrets import SecretBox
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,9 @@ MAX_BODY = 256 * 1024
 SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
           "users:read")
 _DRAIN_SECONDS = 10.0
+# Workspace admins may steer a session like its facilitator; looked up with users.info and
+# kept this long, so a changed role counts within minutes without a call per click.
+ADMIN_CACHE_SECONDS = 600.0
 
 
 class SlackConfigError(RuntimeError):
@@ -62,6 +69,7 @@ class SlackPlatform:
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self._socket: AsyncSocketModeHandler | None = None
+        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
         bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
         self._app_token = app_token or None
@@ -72,12 +80,16 @@ class SlackPlatform:
         self._verifier = SignatureVerifier(secret) if secret else None
         client_kwargs: dict[str, Any] = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
         oauth: AsyncOAuthSettings | None = None
-        self._installations: AsyncSQLAlchemyInstallationStore | None = None
+        self._installations: EncryptedInstallationStore | None = None
         self._states: AsyncSQLAlchemyOAuthStateStore | None = None
         if settings.slack_client_id:
             if settings.slack_client_secret is None:
                 raise SlackConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not")
-            self._installations = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, app.engine)
+            if settings.secret_key is None:  # Settings refuses this too; model_copy() skips validation
+                raise SlackConfigError("SLACK_CLIENT_ID (OAuth installs) needs VOORDENKEN_SECRET_KEY to encrypt "
+                                       "the workspace tokens it stores")
+            box = SecretBox.from_setting(settings.secret_key.get_secret_value())
+            self._installations = EncryptedInstallationStore(settings.slack_client_id, app.engine, box)
             self._states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.engine)
             oauth = AsyncOAuthSettings(
                 client_id=settings.slack_client_id,
@@ -102,7 +114,7 @@ class SlackPlatform:
             request_verification_enabled=False,
             logger=logging.getLogger("adapters.slack.bolt"),
         )
-        self.transport = SlackTransport(self._client, self._token_for)
+        self.transport: Transport = SlackTransport(self._client, self._token_for)
         self._register()
 
     # ------------------------------------------------------------------ Platform
@@ -219,9 +231,9 @@ class SlackPlatform:
         if pressed.needs_reason:
             self._spawn(self._ask_reason(pressed, client))
         else:
-            self._spawn(self._handle(pressed.event))
+            self._spawn(self._press(pressed.event, client))
 
-    async def _on_reason(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_reason(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         submitted = translate.reason_submission(body)
         if submitted is None:
             await ack()
@@ -232,7 +244,7 @@ class SlackPlatform:
             await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
             return
         await ack()
-        self._spawn(self._handle(submitted.event))
+        self._spawn(self._press(submitted.event, client))
 
     async def _on_message(self, body: dict[str, Any]) -> None:
         event = translate.message_event(body)
@@ -262,6 +274,33 @@ class SlackPlatform:
     async def _handle(self, event: InboundEvent) -> None:
         await self._app.service.handle(event)
 
+    async def _press(self, event: ButtonPressed, client: AsyncWebClient) -> None:
+        team, _ = translate.split_key(event.channel)
+        await self._handle(await self._with_role(event, team, client))
+
+    async def _with_role(self, event: CommandIssued | ButtonPressed, team: str,
+                         client: AsyncWebClient) -> CommandIssued | ButtonPressed:
+        """Mark workspace admins and owners, who may act as facilitator (Sender.is_admin)."""
+        if await self._is_admin(team, event.sender.id, client):
+            return dataclasses.replace(event, sender=dataclasses.replace(event.sender, is_admin=True))
+        return event
+
+    async def _is_admin(self, team: str, user: str, client: AsyncWebClient) -> bool:
+        now = time.monotonic()
+        cached = self._admins.get((team, user))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            info = (await client.users_info(user=user)).get("user") or {}
+            admin = bool(info.get("is_admin") or info.get("is_owner"))
+        except SlackApiError as exc:
+            log.info("slack: users.info failed (%s); treating the user as a member", error_code(exc))
+            admin = False
+        if len(self._admins) > 10_000:
+            self._admins.clear()
+        self._admins[(team, user)] = (admin, now + ADMIN_CACHE_SECONDS)
+        return admin
+
     async def _command(self, parsed: translate.SlashCommand, respond: Any, client: AsyncWebClient) -> None:
         """Check that the bot can speak in the channel before the engine changes anything."""
         problem = await self._membership_problem(parsed.channel_id, client)
@@ -275,7 +314,7 @@ class SlackPlatform:
                 except Exception:
                     log.warning("slack: could not answer a slash command through its response_url")
             return
-        await self._handle(parsed.event)
+        await self._handle(await self._with_role(parsed.event, parsed.team_id, client))
 
     async def _membership_problem(self, channel_id: str,
                                   client: AsyncWebClient) -> tuple[str, dict[str, str]] | None:

@@ -83,6 +83,8 @@ def message_event(body: Payload) -> TextMessage | None:
     if None in (team, channel, user, text, event_id, ts):
         return None
     assert team and channel and user and text and event_id
+    if channel.startswith("D"):
+        return None  # a direct message, whatever channel_type says
     return TextMessage(
         event_id=f"{PLATFORM}:{event_id}",
         channel=channel_key(team, channel),

@@ -14,10 +14,14 @@ or another replica still understands the reply.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import json
 import logging
 import time
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -57,6 +61,9 @@ _CONFLICT_MESSAGE = (
 )
 
 Context = ContextTypes.DEFAULT_TYPE
+# Set while the webhook processes one update: the error handler (same task) records failures here.
+_WEBHOOK_FAILURES: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar(
+    "telegram_webhook_failures", default=None)
 
 
 class TelegramPlatform:
@@ -77,14 +84,15 @@ class TelegramPlatform:
             if secret is None or not secret.get_secret_value():
                 raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
             self._secret = secret.get_secret_value().encode("utf-8")
-        self._redactor = redact.install(token)  # before build(): the Bot logs its URL at DEBUG
+        self._token = token
+        redact.install(token)  # before build(): the Bot logs its URL at DEBUG
         builder = ApplicationBuilder().token(token).job_queue(None)
         api = (settings.telegram_api_url or "").rstrip("/")
         if api:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         if self._webhook_url is not None:
             builder = builder.updater(None)
-        self.application: Application = builder.build()  # type: ignore[type-arg]
+        self.application: Application = builder.build()
         self.transport = TelegramTransport(self.application.bot, names=self._name_of)
         self._patterns = translate.build_reason_patterns(
             {
@@ -108,11 +116,19 @@ class TelegramPlatform:
 
     # ------------------------------------------------------------------ Platform
 
+    @property
+    def needs_single_owner(self) -> bool:
+        """Long polling allows one poller per token (else 409): the runner starts it only in
+        the replica holding the lease. Webhook mode runs in every replica."""
+        return self._webhook_url is None
+
     def mount(self, web_app: web.Application) -> None:
         if self._webhook_url is not None:
             web_app.router.add_post(WEBHOOK_PATH, self._webhook)
 
     async def start(self) -> None:
+        redact.install(self._token)  # again: logging may have been configured since __init__
+        self._conflict = False
         await self.application.initialize()  # getMe: bot id, username, privacy flag
         self._accepting = True
         bot = self.application.bot
@@ -154,7 +170,6 @@ class TelegramPlatform:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.application.shutdown()
-        redact.uninstall(self._redactor)
 
     def healthy(self) -> bool:
         return self._running and not self._conflict
@@ -189,8 +204,8 @@ class TelegramPlatform:
         if updater is not None and updater.running:
             await updater.stop()
 
-    def _spawn(self, coroutine: object) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)  # type: ignore[arg-type]
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -221,7 +236,16 @@ class TelegramPlatform:
             update = Update.de_json(data, self.application.bot)
         except Exception:
             return web.Response(status=400, text="not an update")
-        await self.application.process_update(update)
+        failures: list[BaseException] = []
+        token = _WEBHOOK_FAILURES.set(failures)
+        try:
+            await self.application.process_update(update)
+        finally:
+            _WEBHOOK_FAILURES.reset(token)
+        if failures:
+            # Not processed (e.g. the database is down): Telegram redelivers on a 5xx, and the
+            # database's event de-duplication makes a redelivery of a half-done update safe.
+            return web.Response(status=500, text="not processed; please retry")
         return web.Response(text="ok")
 
     # ------------------------------------------------------------------ handlers
@@ -282,6 +306,9 @@ class TelegramPlatform:
 
     async def _on_error(self, update: object, context: Context) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
+        failures = _WEBHOOK_FAILURES.get()
+        if failures is not None and context.error is not None:
+            failures.append(context.error)  # the webhook answers 500 so Telegram retries
         log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
 
     # ------------------------------------------------------------------ reasons
@@ -379,8 +406,6 @@ class TelegramPlatform:
 
 
 def _with_admin(event: ButtonPressed, is_admin: bool) -> ButtonPressed:
-    from dataclasses import replace
-
     return replace(event, sender=replace(event.sender, is_admin=is_admin))
 
 

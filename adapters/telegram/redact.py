@@ -48,16 +48,11 @@ def install(token: str) -> TokenRedactor:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-    targets: list[logging.Filterer] = [logging.getLogger(n) for n in ("telegram", "telegram.ext", *QUIET_LOGGERS)]
+    names = ("telegram", "telegram.ext", *QUIET_LOGGERS)
+    targets: list[logging.Filterer] = [logging.getLogger(name) for name in names]
     targets.extend(logging.getLogger().handlers)
     for target in targets:
         if not any(isinstance(f, TokenRedactor) and f._token == token for f in target.filters):
             target.addFilter(redactor)
     return redactor
 
-
-def uninstall(redactor: TokenRedactor) -> None:
-    targets: list[logging.Filterer] = [logging.getLogger(n) for n in ("telegram", "telegram.ext", *QUIET_LOGGERS)]
-    targets.extend(logging.getLogger().handlers)
-    for target in targets:
-        target.removeFilter(redactor)

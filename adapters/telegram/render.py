@@ -128,11 +128,12 @@ def render(message: OutboundMessage, user_name: str | None = None) -> Rendered:
     if isinstance(message, Notify):
         prefix = mention(message.user, user_name or "🙂") + ": "
     text = message.text
-    budget = MAX_TEXT - (utf16_len(title) + 1 if title else 0) - (utf16_len(user_name or "") + 4 if prefix else 0)
-    if isinstance(message, Edit):
-        pieces = [shorten(text, budget)]
-    else:
-        pieces = split_plain(text, budget)
+    budget = MAX_TEXT - (utf16_len(title) + 1 if title else 0)
+    if prefix:
+        budget -= utf16_len(user_name or "") + 4
+    pieces = [shorten(text, budget)] if isinstance(message, Edit) else split_plain(text, budget)
+    # Telegram refuses empty texts; a blank piece (or message) becomes an ellipsis.
+    pieces = [piece for piece in pieces if piece.strip()] or ["…"]
     chunks = [_html(title if i == 0 else None, piece) for i, piece in enumerate(pieces)]
     chunks[0] = prefix + chunks[0]
     return Rendered(tuple(chunks), keyboard(message.buttons))

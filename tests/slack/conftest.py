@@ -18,11 +18,14 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import func, select
 
 from adapters.slack import SlackPlatform, build_platform
 from bot.bootstrap import App
 from bot.runner import serve
 from bot.settings import Settings
+from bot.storage.repository import UNSETTLED
+from bot.storage.tables import outbox
 from tests.slack.fake_slack import TEAM, Call, FakeSlack
 
 SECRET = "test-signing-secret"
@@ -49,7 +52,7 @@ def make_settings(fake: FakeSlack, tmp_path: Path, **overrides: Any) -> Settings
         "telegram_bot_token": None,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class SlackHarness:
@@ -80,7 +83,8 @@ class SlackHarness:
             ready.set_result(port)
 
         self._task = asyncio.create_task(serve(self.settings, [capture], self._stop, ready=on_ready))
-        done, _ = await asyncio.wait({self._task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {self._task, ready}
+        done, _ = await asyncio.wait(waiting, timeout=20, return_when=asyncio.FIRST_COMPLETED)
         if self._task in done:
             self._task.result()  # raises what went wrong
         if ready not in done:
@@ -95,10 +99,23 @@ class SlackHarness:
         if self._task is not None:
             await asyncio.wait_for(self._task, 20)
 
-    async def settle(self) -> None:
-        """Wait until every acknowledged request's work (and its deliveries) is done."""
-        assert self.platform is not None
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every acknowledged request's work is done and the outbox is empty.
+
+        Deliveries may lag the work: the service keeps Slack's pace (about one message per
+        second per channel after a short burst) and honours 429s, via its outbox loop.
+        """
+        assert self.platform is not None and self.app is not None
         await self.platform.drain()
+        unsettled = select(func.count()).select_from(outbox).where(outbox.c.status.in_(UNSETTLED))
+        deadline = time.monotonic() + timeout
+        while True:
+            async with self.app.engine.connect() as connection:
+                if (await connection.execute(unsettled)).scalar_one() == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError("the outbox did not empty")
+            await asyncio.sleep(0.02)
 
     # ------------------------------------------------------------------ raw requests
 
@@ -109,13 +126,13 @@ class SlackHarness:
     def signed_headers(self, body: str, *, timestamp: int | None = None,
                        secret: str = SECRET) -> dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""
         return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
     async def send(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
                    sign: bool = True, **signing: Any) -> tuple[int, str]:
         assert self._session is not None
-        all_headers = {"Content-Type": content_type}
+        all_headers: dict[str, str] = {"Content-Type": content_type}
         if sign:
             all_headers.update(self.signed_headers(body, **signing))
         all_headers.update(headers or {})

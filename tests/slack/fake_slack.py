@@ -88,6 +88,7 @@ class FakeSlack:
         self.not_member: set[str] = set()  # conversations.info: is_member false (public channel)
         self.hidden: set[str] = set()  # conversations.info: channel_not_found (private, not invited)
         self.ims: set[str] = set()
+        self.admins: set[str] = set()  # users.info: is_admin true
         self.socket_acks: list[dict[str, Any]] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -257,7 +258,8 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": channel, "is_channel": True,
                                             "is_member": channel not in self.not_member}}
         if method == "users.info":
-            return {"ok": True, "user": {"id": params.get("user"), "is_admin": False, "is_owner": False}}
+            user = params.get("user")
+            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "oauth.v2.access":

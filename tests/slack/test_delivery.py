@@ -140,3 +140,16 @@ async def test_slash_command_in_dutch_starts_a_dutch_session(slack: SlackHarness
     await fake.posted("Vraag 1 van 6")
     state = await slack.state()
     assert state.language == "nl"
+
+
+async def test_workspace_admins_may_steer_like_the_facilitator(slack: SlackHarness, fake: FakeSlack) -> None:
+    fake.admins.add(uid("dana"))
+    await slack.command("alice", "/problem start")
+    await slack.command("bob", "/problem next")
+    await fake.posted("Only the facilitator", method="chat.postEphemeral")
+    await slack.command("dana", "/problem next")
+    await fake.posted("Question 2 of 6")
+    # Looked up once per user, then cached.
+    assert [c.params["user"] for c in fake.calls("users.info")].count(uid("dana")) == 1
+    await slack.command("dana", "/problem next")
+    assert [c.params["user"] for c in fake.calls("users.info")].count(uid("dana")) == 1

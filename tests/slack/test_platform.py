@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -40,13 +42,13 @@ async def test_socket_mode_journey_start(socket_slack: SlackHarness, fake: FakeS
         await fake.socket_send({"envelope_id": envelope_id, "type": "events_api", "payload": message,
                                 "accepts_response_payload": False, "retry_attempt": attempt,
                                 "retry_reason": "timeout" if attempt else ""})
-        await fake.wait_for(lambda eid=envelope_id: fake.acked(eid), what=f"ack of {envelope_id}")
+        await fake.wait_for(functools.partial(fake.acked, envelope_id), what=f"ack of {envelope_id}")
         await socket_slack.settle()
     assert len(fake.messages("let's hold that thought")) == 1
 
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"http://127.0.0.1:{socket_slack.port}/healthz") as response:
-            health = await response.json()
+    health_url = f"http://127.0.0.1:{socket_slack.port}/healthz"
+    async with aiohttp.ClientSession() as session, session.get(health_url) as response:
+        health = await response.json()
     assert health["checks"]["slack"] is True
     # Socket Mode mounts no HTTP events endpoint (nothing to verify signatures for).
     status, _ = await socket_slack.send_form(socket_slack.command_body("alice", "/problem help"))
@@ -58,7 +60,7 @@ async def test_app_home_shows_running_sessions_and_what_waits(slack: SlackHarnes
     await slack.say("bob", "The square is noisy at night")
     await slack.command("alice", "/problem start", channel="C2")
 
-    async def open_home(user: str) -> dict:  # type: ignore[type-arg]
+    async def open_home(user: str) -> dict[str, Any]:
         body = slack.message_body(user, "")
         body["event"] = {"type": "app_home_opened", "user": uid(user), "channel": "D1", "tab": "home",
                          "event_ts": "1800000000.1"}
@@ -82,9 +84,11 @@ async def test_app_home_shows_running_sessions_and_what_waits(slack: SlackHarnes
     assert "no running session" in "\n".join(b["text"]["text"] for b in dave["blocks"])
 
 
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 async def test_oauth_install_then_work_in_the_new_workspace(fake: FakeSlack, tmp_path: Path) -> None:
     settings = make_settings(fake, tmp_path, slack_bot_token=None, slack_client_id="111.222",
-                             slack_client_secret="client-secret")
+                             slack_client_secret="client-secret",
+                             secret_key="0Ar9Ky8mG6r2dS6gRrWv3Y4h8kqvHgqUoE1cQO0oQ1c=")
     slack = SlackHarness(fake, settings)
     await slack.start()
     try:
@@ -111,3 +115,32 @@ async def test_oauth_install_then_work_in_the_new_workspace(fake: FakeSlack, tmp
         assert (await slack.app.service.get_state(f"slack:T2:{CHANNEL}")) is not None  # type: ignore[union-attr]
     finally:
         await slack.stop()
+
+
+def test_manifest_matches_the_app() -> None:
+    """The manifest asks for what the code uses: its commands, events and OAuth scopes."""
+    import yaml
+
+    from adapters.slack.app import EVENTS_PATH, SCOPES
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "deploy" / "slack-manifest.yaml").read_text())
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/problem", "/probleem"}
+    assert all(c["url"].endswith(EVENTS_PATH) for c in commands.values())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(SCOPES)
+    settings = manifest["settings"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups",
+                                                                  "app_home_opened"}
+    assert settings["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_http_mode_without_a_signing_secret_is_refused_at_start(fake: FakeSlack, tmp_path: Path) -> None:
+    from typing import cast
+
+    from adapters.slack import SlackConfigError, build_platform
+    from bot.bootstrap import App
+
+    settings = make_settings(fake, tmp_path, slack_signing_secret=None)
+    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
+        build_platform(settings, cast(App, None))

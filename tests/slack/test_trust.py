@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+from urllib.parse import urlencode
 
 import pytest
 
 from bot.model import Phase
 from tests.slack.conftest import CHANNEL, SlackHarness, uid
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import Call, FakeSlack
 
 SECRET_WORDS = "the-secret-answer-text"
 
@@ -32,7 +33,7 @@ async def test_bad_signatures_are_refused_without_a_trace(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     body = slack.command_body("alice", f"/problem start {SECRET_WORDS}")
-    status, _ = await slack.send_form(body, **signing)  # type: ignore[arg-type]
+    status, _ = await slack.send_form(body, **signing)
     assert status == 401
     await slack.settle()
     await _no_session(slack)
@@ -71,8 +72,6 @@ async def test_oversized_bodies_are_refused_early(slack: SlackHarness) -> None:
 async def test_replayed_button_press_counts_once(slack: SlackHarness, fake: FakeSlack) -> None:
     vote = await _open_vote(slack, fake)
     press = slack.action_body("bob", vote, "Agree")
-    from urllib.parse import urlencode
-
     form = urlencode({"payload": json.dumps(press)})
     for retry in ("", "1"):
         headers = {"X-Slack-Retry-Num": retry} if retry else {}
@@ -123,7 +122,7 @@ async def test_unknown_and_malformed_payloads_are_ignored(slack: SlackHarness, f
     await _no_session(slack)
 
 
-async def _open_vote(slack: SlackHarness, fake: FakeSlack):  # type: ignore[no-untyped-def]
+async def _open_vote(slack: SlackHarness, fake: FakeSlack) -> Call:
     await slack.command("alice", "/problem start")
     await slack.say("alice", "The square is noisy at night")
     await slack.say("bob", "Neighbours cannot sleep")

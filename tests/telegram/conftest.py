@@ -32,6 +32,16 @@ PEOPLE: dict[str, dict[str, Any]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_outbound_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our own polite pacing (20 messages a minute per group) would make a whole journey
+    take minutes; these tests are about Telegram's answers (including its 429s), so the
+    pacing is off here and tested on its own in tests of bot.ratelimit."""
+    from bot import ratelimit
+
+    monkeypatch.setitem(ratelimit.DEFAULT_POLICIES, "telegram", lambda channel: ())
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     server = FakeTelegram()
@@ -53,7 +63,7 @@ def settings_for(fake: FakeTelegram, tmp_path: Path, *, webhook: bool, **overrid
     if webhook:
         values.update(telegram_webhook_url=WEBHOOK_URL, telegram_webhook_secret=SECRET)
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass
@@ -163,12 +173,15 @@ async def running(fake: FakeTelegram, tmp_path: Path, *, webhook: bool = True,
 
     task = asyncio.create_task(serve(settings, [build_platform], stop, ready=ready))
     try:
-        done, _ = await asyncio.wait({task, bound}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        waiting: list[asyncio.Future[Any]] = [task, bound]
+        done, _ = await asyncio.wait(waiting, timeout=20, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()
             raise AssertionError("serve() ended before it was ready")
         if bound not in done:
             raise AssertionError("serve() did not get ready")
+        if not webhook:  # polling starts in the background once this replica holds the lease
+            await fake.wait_for(lambda: fake.calls("getUpdates"), what="polling to start")
         async with aiohttp.ClientSession() as session:
             yield RunningBot(fake, bound.result(), webhook, session)
     finally:

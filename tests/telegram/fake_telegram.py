@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -153,9 +153,9 @@ class FakeTelegram:
         """Every text the bot sent or edited to, in order (edits included)."""
         out = []
         for call in self.calls():
-            if call.method in ("sendMessage", "editMessageText") and "_message_id" in call.params:
-                if chat_id is None or int(call.params["chat_id"]) == chat_id:
-                    out.append(plain_text(call.params["text"]))
+            sent = call.method in ("sendMessage", "editMessageText") and "_message_id" in call.params
+            if sent and (chat_id is None or int(call.params["chat_id"]) == chat_id):
+                out.append(plain_text(call.params["text"]))
         return out
 
     async def sent(self, containing: str, chat_id: int | None = None, timeout: float = 10.0,
@@ -325,7 +325,9 @@ def _administrator(user: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Parser(HTMLParser):
-    ALLOWED = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "code": "code", "pre": "pre", "a": ""}
+    ALLOWED: ClassVar[dict[str, str]] = {
+        "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "code": "code", "pre": "pre", "a": "",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.telegram.conftest import GROUP, SECRET, WEBHOOK_URL, running
+from tests.telegram.conftest import SECRET, WEBHOOK_URL, running
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
 

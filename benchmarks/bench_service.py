@@ -1,0 +1,139 @@
+"""Service round trip: de-duplicate, load, decide, commit state + outbox, deliver (no-op).
+
+On SQLite and on PostgreSQL (skipped with a note when 127.0.0.1:5432 is unreachable):
+messages/s and handle() latency with 1 channel and with 50 channels handled concurrently,
+then PostgreSQL with two processes at once (does a second replica add throughput?).
+Uses the real engine and script; every channel first opens a session, then receives
+answers from four people. Prints figures; asserts nothing.
+Run: ``python -m benchmarks.bench_service``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.bootstrap import bootstrap  # noqa: E402
+from bot.model import CommandIssued, OutboundMessage, Sender, TextMessage  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.storage.database import sqlite_url_for  # noqa: E402
+
+TARGET = "target: >= 1,000 messages/s per process on SQLite, p99 <= 10 ms"
+MESSAGES = 2000  # per scenario
+PEOPLE = [Sender(f"U{i}", name) for i, name in enumerate(("Alice", "Bob", "Carol", "Dave"))]
+ANSWER = "Rent arrears are usually the first signal we get, months before anyone else sees the debt."
+
+
+class NoopTransport:
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
+        self.count += 1
+        return target or f"m{self.count}"
+
+
+@dataclass
+class Figures:
+    messages: int
+    seconds: float
+    latencies: list[float]
+
+    def line(self, label: str) -> str:
+        ordered = sorted(self.latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return (f"  {label:<34} {self.messages / self.seconds:>8,.0f} msg/s   p50 "
+                f"{statistics.median(ordered) * 1e3:6.2f} ms   p99 {p99 * 1e3:6.2f} ms")
+
+
+async def workload(url: str, channels: int, prefix: str, messages: int = MESSAGES) -> Figures:
+    """``messages`` answers spread over ``channels`` concurrent channels (sequential within one)."""
+    settings = Settings(_env_file=None, database_url=url)
+    transport = NoopTransport()
+    app = await bootstrap(settings, transports=[transport])
+    names = [f"console:{prefix}-{i}" for i in range(channels)]
+    try:
+        for name in names:  # open the sessions (not timed)
+            await app.service.handle(CommandIssued(event_id=f"{name}:start", channel=name, sender=PEOPLE[0],
+                                                   text="start bench"))
+        per_channel = messages // channels
+        latencies: list[float] = []
+
+        async def talk(name: str) -> None:
+            for i in range(per_channel):
+                event = TextMessage(event_id=f"{name}:{i}", channel=name, sender=PEOPLE[i % len(PEOPLE)],
+                                    text=f"{ANSWER} ({i})", message_id=f"{name}:{i}")
+                t0 = time.perf_counter()
+                await app.service.handle(event)
+                latencies.append(time.perf_counter() - t0)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(talk(name) for name in names))
+        elapsed = time.perf_counter() - started
+    finally:
+        await app.close()
+    return Figures(len(latencies), elapsed, latencies)
+
+
+async def run_backend(label: str, url: str) -> None:
+    print(f"{label}:")
+    for channels in (1, 50):
+        figures = await workload(url, channels, f"c{channels}")
+        print(figures.line(f"{channels} channel{'s' if channels > 1 else ''}"))
+
+
+def two_processes(url: str) -> None:
+    """The 50-channel workload in two OS processes at once, on distinct channels."""
+    command = [sys.executable, "-m", "benchmarks.bench_service", "--worker", url]
+    workers = [subprocess.Popen([*command, f"p{i}"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+               for i in range(2)]
+    results = [json.loads(worker.communicate(timeout=120)[0].strip().splitlines()[-1]) for worker in workers]
+    start = min(r["start"] for r in results)
+    end = max(r["end"] for r in results)
+    total = sum(r["messages"] for r in results)
+    latencies = [x for r in results for x in r["latencies"]]
+    print(Figures(total, end - start, latencies).line("2 processes x 50 channels"))
+    for i, r in enumerate(results):
+        print(f"    process {i}: {r['messages'] / (r['end'] - r['start']):,.0f} msg/s")
+
+
+async def worker(url: str, prefix: str) -> None:
+    start = time.time()
+    figures = await workload(url, 50, prefix)
+    end = start + figures.seconds  # wall clock of the timed part, comparable across processes
+    start = end - figures.seconds
+    print(json.dumps({"messages": figures.messages, "start": start, "end": end, "latencies": figures.latencies}))
+
+
+async def main() -> None:
+    print(TARGET)
+    with tempfile.TemporaryDirectory() as tmp:
+        await run_backend("SQLite (file, WAL)", sqlite_url_for(Path(tmp) / "bench.db"))
+    from tests.storage.pg import PostgresUnavailable, fresh_postgres_url
+
+    try:
+        async with fresh_postgres_url() as url:
+            await run_backend("PostgreSQL (127.0.0.1:5432)", url)
+            await asyncio.to_thread(two_processes, url)
+    except PostgresUnavailable as error:
+        print(f"PostgreSQL: skipped, server unreachable ({error})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        asyncio.run(worker(sys.argv[2], sys.argv[3]))
+    else:
+        asyncio.run(main())

@@ -1,0 +1,112 @@
+"""Structured logs: identifiers as fields, never message text at INFO, never a token."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import bootstrap
+from bot.logs import configure_logging, redact
+from bot.model import CommandIssued, Sender, TextMessage
+from bot.settings import Settings
+from tests.ops.harness import RecordingTransport, settings_for
+
+SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
+SLACK_APP = "xapp-1-A0123456-1234567890-abcdef0123456789"
+TELEGRAM = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+SECRET_TEXT = "Mrs Jansen at Kerkstraat 12 cannot pay the rent"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "aiohttp.access")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in quiet.items():
+        logging.getLogger(name).setLevel(old)
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+async def test_json_logs_carry_channel_and_event_ids_but_no_message_text(
+    tmp_path: Path, restore_logging: None
+) -> None:
+    settings = settings_for(tmp_path).model_copy(update={"log_format": "json", "log_level": "INFO"})
+    stream = io.StringIO()
+    configure_logging(settings, stream)
+    app = await bootstrap(settings, transports=[RecordingTransport()])
+    try:
+        alice = Sender("alice", "Alice")
+        await app.service.handle(
+            CommandIssued(event_id="ev-1", channel="console:room", sender=alice, text="start", message_id="ev-1")
+        )
+        await app.service.handle(
+            TextMessage(event_id="ev-2", channel="console:room", sender=alice, text=SECRET_TEXT, message_id="ev-2")
+        )
+    finally:
+        await app.close()
+    records = lines(stream)
+    handled = [r for r in records if r["message"] == "event handled"]
+    assert [(r["channel"], r["event_id"], r["level"]) for r in handled] == [
+        ("console:room", "ev-1", "INFO"),
+        ("console:room", "ev-2", "INFO"),
+    ]
+    assert {"time", "level", "logger", "message"} <= set(handled[0])
+    assert "Kerkstraat" not in stream.getvalue()
+    assert "cannot pay" not in stream.getvalue()
+
+
+def test_tokens_are_redacted_from_every_logger_and_every_part_of_a_record(restore_logging: None) -> None:
+    stream = io.StringIO()
+    settings = settings_for_json()
+    configure_logging(settings, stream)
+    # What httpx would log for a Bot API call; raised to WARNING here so it gets through.
+    logging.getLogger("httpx").warning(
+        "HTTP Request: POST https://api.telegram.org/bot%s/getUpdates", TELEGRAM
+    )
+    logging.getLogger("slack_bolt").warning("token %s and app token %s", SLACK_BOT, SLACK_APP)
+    try:
+        raise RuntimeError(f"boom with {SLACK_BOT}")
+    except RuntimeError:
+        logging.getLogger("x").exception("failed", extra={"url": f"https://api.telegram.org/bot{TELEGRAM}/x"})
+    output = stream.getvalue()
+    for token in (SLACK_BOT, SLACK_APP, TELEGRAM, TELEGRAM.split(":")[1]):
+        assert token not in output
+    assert output.count("[redacted]") >= 5
+    records = lines(stream)
+    assert records[0]["message"] == "HTTP Request: POST https://api.telegram.org/bot[redacted]/getUpdates"
+    assert "[redacted]" in str(records[2]["exception"])
+
+
+def test_http_client_request_lines_are_not_logged_at_info(restore_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging(settings_for_json(), stream)
+    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/getMe", TELEGRAM)
+    assert stream.getvalue() == ""
+
+
+def test_text_format_appends_identifiers(restore_logging: None) -> None:
+    stream = io.StringIO()
+    settings = settings_for_json().model_copy(update={"log_format": "text"})
+    configure_logging(settings, stream)
+    logging.getLogger("bot.service").info("event handled", extra={"channel": "slack:T1:C1", "event_id": "Ev1"})
+    assert stream.getvalue().rstrip().endswith("bot.service: event handled [channel=slack:T1:C1 event_id=Ev1]")
+
+
+def test_redact_leaves_ordinary_text_alone() -> None:
+    assert redact("at 12:30 the meeting starts; see ticket 4521") == "at 12:30 the meeting starts; see ticket 4521"
+    assert redact(f"Bearer {SLACK_BOT}") == "Bearer [redacted]"
+
+
+def settings_for_json() -> Settings:
+    return Settings(_env_file=None, log_format="json", log_level="INFO")
