@@ -316,8 +316,7 @@ class ChannelState:
     timezone: str = "UTC"
     checkins: CheckinState = field(default_factory=CheckinState)
     observed: tuple[ParkedItem, ...] = ()  # what observe mode would have held (last few)
-    pending_reset: str | None = None  # user id who asked for a reset and must confirm
-    pending_purge: str | None = None  # user id who asked for a purge and must confirm
+    pending_confirm: str | None = None  # "<command>:<user id>" awaiting that user's confirmation
     next_id: int = 1
     recent_events: tuple[str, ...] = ()  # last event ids, so decide() is idempotent too
     started_at: datetime | None = None

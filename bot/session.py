@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from bot import checkins
 from bot import export as exporting
 from bot.context import Turn, resolve_user
 from bot.drafting import compose_draft
-from bot.model import Answer, ChannelState, CommandIssued, Draft, Phase, Purge
+from bot.model import Answer, ChannelState, CommandIssued, Draft, Phase, Purge, Unschedule
 
 
 def start(turn: Turn, args: str) -> None:
@@ -152,6 +153,8 @@ def status(turn: Turn, args: str) -> None:
         lines.append(turn.t("status_statement", version=state.statement.version, text=state.statement.text))
     lines.append(turn.t("status_guard", strictness=state.strictness.value,
                         parked=sum(1 for p in state.parked if not p.released)))
+    if state.checkins.next_at is not None:
+        lines.append(turn.t("status_checkin", next=checkins.when(turn, state.checkins.next_at)))
     for item in state.observed[-5:]:
         lines.append(turn.t("status_observed", user=turn.name(item.user), text=item.text, cue=item.cue))
     turn.tell_text("\n".join(lines))
@@ -170,38 +173,47 @@ def help_(turn: Turn, args: str) -> None:
     turn.tell("help")
 
 
+CONFIRM_WORDS = ("confirm", "bevestig")
+
+
+def _confirmed(turn: Turn, args: str, command: str) -> bool:
+    """Two-step commands: the first call asks; the same person's ``<command> confirm`` proceeds."""
+    pending = f"{command}:{turn.sender.id}"
+    if args.strip().lower() in CONFIRM_WORDS and turn.state.pending_confirm == pending:
+        turn.update(pending_confirm=None)
+        return True
+    turn.update(pending_confirm=pending)
+    turn.tell_text(turn.t(f"{command}_confirm"),
+                   (turn.button(f"button_confirm_{command}", "cmd", f"{command} confirm",
+                                f"/problem {command} confirm", "danger"),))
+    return False
+
+
 def reset(turn: Turn, args: str) -> None:
-    if not _may_steer(turn):
+    """End the session; channel settings (language, guard, time zone, check-in rule) stay."""
+    if not _may_steer(turn) or not _confirmed(turn, args, "reset"):
         return
-    if args.strip().lower() in ("confirm", "bevestig") and turn.state.pending_reset == turn.sender.id:
-        state = turn.state
-        turn.state = replace(ChannelState(channel=state.channel, language=state.language),
-                             strictness=state.strictness, private_redirects=state.private_redirects,
-                             timezone=state.timezone, next_id=state.next_id,
-                             recent_events=state.recent_events)
-        turn.post(turn.t("reset_done", user=turn.sender.name))
-        return
-    turn.update(pending_reset=turn.sender.id)
-    turn.tell_text(turn.t("reset_confirm"),
-                   (turn.button("button_confirm_reset", "cmd", "reset confirm", "/problem reset confirm",
-                                "danger"),))
+    state = turn.state
+    checkins = replace(state.checkins, vote_deadline=None, review_at=None)
+    turn.state = ChannelState(channel=state.channel, language=state.language, strictness=state.strictness,
+                              private_redirects=state.private_redirects, timezone=state.timezone,
+                              checkins=checkins, next_id=state.next_id, recent_events=state.recent_events)
+    turn.emit(Unschedule(kind="vote_deadline"))
+    turn.emit(Unschedule(kind="review"))
+    turn.post(turn.t("reset_done", user=turn.sender.name))
 
 
 def purge(turn: Turn, args: str) -> None:
     """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages)."""
     if turn.state.phase is not Phase.IDLE and not _may_steer(turn):
         return
-    if args.strip().lower() in ("confirm", "bevestig") and turn.state.pending_purge == turn.sender.id:
-        state = turn.state
-        turn.state = ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
-                                  recent_events=state.recent_events)
-        turn.emit(Purge())
-        turn.post(turn.t("purge_done", user=turn.sender.name))
+    if not _confirmed(turn, args, "purge"):
         return
-    turn.update(pending_purge=turn.sender.id)
-    turn.tell_text(turn.t("purge_confirm"),
-                   (turn.button("button_confirm_purge", "cmd", "purge confirm", "/problem purge confirm",
-                                "danger"),))
+    state = turn.state
+    turn.state = ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
+                              recent_events=state.recent_events)
+    turn.emit(Purge())
+    turn.post(turn.t("purge_done", user=turn.sender.name))
 
 
 def hand_over(turn: Turn, args: str) -> None:

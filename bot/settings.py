@@ -48,6 +48,9 @@ class Settings(BaseSettings):
                                                 description="text or json")
     log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"), description="Python log level")
 
+    outbound_pacing: bool = Field(True, validation_alias=_env("VOORDENKEN_OUTBOUND_PACING"),
+                                  description="Pace outgoing messages to the platforms' rate limits "
+                                              "(turn off only for a Bot API server without limits, or tests)")
     retention_days: int = Field(180, ge=0, validation_alias=_env("VOORDENKEN_RETENTION_DAYS"),
                                 description="Delete a channel's content this many days after its last "
                                             "activity (0 keeps it forever)")

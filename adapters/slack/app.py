@@ -25,6 +25,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
@@ -52,6 +53,16 @@ _DRAIN_SECONDS = 10.0
 # Workspace admins may steer a session like its facilitator; looked up with users.info and
 # kept this long, so a changed role counts within minutes without a call per click.
 ADMIN_CACHE_SECONDS = 600.0
+
+
+class _QuietBolt(AsyncApp):
+    """Bolt describes a request no listener matched by reading its body; a malformed (yet signed)
+    body made that crash into a 500, and for some payload types it would log what people typed.
+    We log only the fact, and the answer stays Bolt's 404."""
+
+    def _handle_unmatched_requests(self, req: AsyncBoltRequest, resp: BoltResponse) -> BoltResponse:
+        log.info("slack: no listener for a request; ignored")
+        return resp
 
 
 class SlackConfigError(RuntimeError):
@@ -105,7 +116,7 @@ class SlackPlatform:
             raise SlackConfigError(
                 "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth)")
         self._bot_token = None if oauth is not None else bot_token
-        self.bolt = AsyncApp(
+        self.bolt = _QuietBolt(
             name="voordenken",
             client=self._client,
             oauth_settings=oauth,
@@ -183,9 +194,19 @@ class SlackPlatform:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return web.Response(status=400)
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
-                                        headers=request.headers)  # type: ignore[arg-type]
+        try:
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+        except Exception as error:  # truncated JSON, a payload field that is not JSON...
+            log.warning("slack: refused a signed request whose body is not a Slack payload (%s)",
+                        type(error).__name__)
+            return web.Response(status=400)
         response = await self.bolt.async_dispatch(bolt_request)
+        if response.status >= 500:
+            # Listeners acknowledge first and work in the background, so a 5xx here is Bolt's own
+            # middleware tripping over a malformed payload: a platform problem, not worth a retry.
+            log.warning("slack: a signed request could not be dispatched (malformed payload)")
+            return web.Response(status=400)
         return await to_aiohttp_response(response)
 
     async def _install(self, request: web.Request) -> web.Response:

@@ -128,6 +128,8 @@ class TelegramPlatform:
 
     async def start(self) -> None:
         redact.install(self._token)  # again: logging may have been configured since __init__
+        if self._secret:
+            redact.install(self._secret.decode("utf-8"), redact.SECRET_MASK)  # setWebhook is logged at DEBUG
         self._conflict = False
         await self.application.initialize()  # getMe: bot id, username, privacy flag
         self._accepting = True

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 
 MASK = "<telegram-token>"
+SECRET_MASK = "<telegram-webhook-secret>"
 QUIET_LOGGERS = ("httpx", "httpcore")
 
 
 class TokenRedactor(logging.Filter):
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, mask: str = MASK) -> None:
         super().__init__()
         self._token = token
+        self._mask = mask
 
     def filter(self, record: logging.LogRecord) -> bool:
         token = self._token
@@ -28,22 +30,24 @@ class TokenRedactor(logging.Filter):
         except Exception:
             message = str(record.msg)
         if token in message:
-            record.msg = message.replace(token, MASK)
+            record.msg = message.replace(token, self._mask)
             record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text and token in record.exc_text:
-            record.exc_text = record.exc_text.replace(token, MASK)
+            record.exc_text = record.exc_text.replace(token, self._mask)
         return True
 
 
-def install(token: str) -> TokenRedactor:
+def install(token: str, mask: str = MASK) -> TokenRedactor:
     """Attach a redactor to the root handlers and the SDK loggers; idempotent per token.
+
+    Also used for the webhook secret (``SECRET_MASK``): PTB logs setWebhook's parameters at DEBUG.
 
     Handler filters see every record that propagates to them, whatever logger it came
     from (logger filters are not inherited by child loggers).
     """
-    redactor = TokenRedactor(token)
+    redactor = TokenRedactor(token, mask)
     for name in QUIET_LOGGERS:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level < logging.WARNING:

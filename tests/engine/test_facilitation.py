@@ -156,3 +156,14 @@ def test_status_tells_phase_question_contributors_and_guard(chat: Chat) -> None:
     assert "Question 1 of 6: What is the problem?" in text
     assert "Answered this question: 1 of 2 (Bob)." in text
     assert "Guard: gentle." in text
+
+
+def test_status_shows_the_next_check_in_and_a_reset_keeps_the_channel_settings(chat: Chat) -> None:
+    start_with(chat, "bob")
+    chat.say("alice", "/problem tz Europe/Amsterdam")
+    chat.say("alice", "/problem checkin daily 17:00")
+    assert "Next check-in:" in chat.say("bob", "/problem status")
+    chat.say("alice", "/problem reset")
+    chat.say("alice", "/problem reset confirm")
+    assert chat.state.phase is Phase.IDLE
+    assert chat.state.timezone == "Europe/Amsterdam" and chat.state.checkins.rule.startswith("daily")

@@ -32,16 +32,6 @@ PEOPLE: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_outbound_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Our own polite pacing (20 messages a minute per group) would make a whole journey
-    take minutes; these tests are about Telegram's answers (including its 429s), so the
-    pacing is off here and tested on its own in tests of bot.ratelimit."""
-    from bot import ratelimit
-
-    monkeypatch.setitem(ratelimit.DEFAULT_POLICIES, "telegram", lambda channel: ())
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     server = FakeTelegram()
@@ -59,6 +49,9 @@ def settings_for(fake: FakeTelegram, tmp_path: Path, *, webhook: bool, **overrid
         "http_port": 0,
         "telegram_bot_token": TOKEN,
         "telegram_api_url": fake.url,
+        # Our own pacing (20 messages a minute per group) would make a journey take minutes;
+        # these tests are about Telegram's answers (its 429s included). bot.ratelimit has its own tests.
+        "outbound_pacing": False,
     }
     if webhook:
         values.update(telegram_webhook_url=WEBHOOK_URL, telegram_webhook_secret=SECRET)

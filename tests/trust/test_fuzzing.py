@@ -26,6 +26,8 @@ from bot.script import Script, ScriptError
 from tests.engine.chat import Chat
 from tests.engine.test_invariants import check_step
 
+# Each prompt example reads two YAML files (~0.1 s): fewer examples keep this file under 30 s.
+PROMPT_RUNS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])
 
@@ -101,7 +103,10 @@ def test_any_command_text_in_any_phase_gets_a_polite_answer_and_keeps_the_invari
 
 # --------------------------------------------------------------------------- prompt files
 
-BUNDLED = yaml.safe_load((DEFAULT_PROMPTS_DIR / "en.yaml").read_text(encoding="utf-8"))
+# The Dutch file is mutated: English is the reference the other languages are checked against.
+TARGET = "nl.yaml"
+REFERENCE = "en.yaml"
+BUNDLED = yaml.safe_load((DEFAULT_PROMPTS_DIR / TARGET).read_text(encoding="utf-8"))
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -139,30 +144,30 @@ def _mutate(data: Any, path: tuple[Any, ...], action: str, junk: Any) -> Any:
     return data
 
 
-@FAST
+@PROMPT_RUNS
 @given(path=st.sampled_from(PATHS), action=st.sampled_from(["drop", "replace", "retype"]), junk=JUNK)
 def test_a_mutated_prompt_file_is_refused_naming_the_file(path: tuple[Any, ...], action: str, junk: Any) -> None:
     mutated = _mutate(BUNDLED, path, action, junk)
     _load_or_refuse(yaml.safe_dump(mutated, allow_unicode=True))
 
 
-@FAST
+@settings(PROMPT_RUNS, max_examples=25)
 @given(cut=st.floats(0.0, 1.0), tail=st.sampled_from(["", ":", "- ", "{", "\t", "'", "\x00"]))
 def test_a_truncated_prompt_file_is_refused_naming_the_file(cut: float, tail: str) -> None:
-    text = (DEFAULT_PROMPTS_DIR / "en.yaml").read_text(encoding="utf-8")
+    text = (DEFAULT_PROMPTS_DIR / TARGET).read_text(encoding="utf-8")
     _load_or_refuse(text[: int(len(text) * cut)] + tail)
 
 
-def _load_or_refuse(en_text: str) -> None:
+def _load_or_refuse(target_text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
-        (directory / "en.yaml").write_text(en_text, encoding="utf-8")
-        (directory / "nl.yaml").write_text((DEFAULT_PROMPTS_DIR / "nl.yaml").read_text(encoding="utf-8"),
+        (directory / TARGET).write_text(target_text, encoding="utf-8")
+        (directory / REFERENCE).write_text((DEFAULT_PROMPTS_DIR / REFERENCE).read_text(encoding="utf-8"),
                                            encoding="utf-8")
         try:
             script = load_script(directory)
         except ScriptError as error:
-            assert "en.yaml" in str(error), str(error)
+            assert str(directory / TARGET) in str(error), str(error)
             return
     assert set(script.languages) == {"en", "nl"}  # a harmless mutation: still a valid script
 
