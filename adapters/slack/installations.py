@@ -91,7 +91,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
                              is_enterprise_install: bool | None = False) -> Bot | None:
         bot = await super().async_find_bot(enterprise_id=enterprise_id, team_id=team_id,
                                            is_enterprise_install=is_enterprise_install)
-        return self._opened(bot, BOT_SECRETS)  # type: ignore[no-any-return]
+        return self._opened(bot, BOT_SECRETS)
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,
@@ -99,7 +99,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         installation = await super().async_find_installation(
             enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
             is_enterprise_install=is_enterprise_install)
-        return self._opened(installation, INSTALLATION_SECRETS)  # type: ignore[no-any-return]
+        return self._opened(installation, INSTALLATION_SECRETS)
 
     # ------------------------------------------------------------------ rotation
 

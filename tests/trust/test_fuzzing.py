@@ -8,6 +8,7 @@ file. A schedule expression fails only with the schedule's own error.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import tempfile
 from datetime import UTC, date, datetime
@@ -190,7 +191,5 @@ def test_any_schedule_expression_fails_only_with_a_schedule_error(text: str, tz:
     for parse in (lambda: parse_rule(text, date(2026, 3, 2)), lambda: parse_deadline(text, NOW, "Europe/Amsterdam"),
                   lambda: parse_time(text), lambda: parse_date(text), lambda: zone(tz),
                   lambda: parse_deadline("fri 17:00", NOW, tz)):
-        try:
+        with contextlib.suppress(ScheduleError):
             parse()
-        except ScheduleError:
-            pass

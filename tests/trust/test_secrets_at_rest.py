@@ -42,6 +42,20 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI configures the root logger; later tests must not inherit its handlers."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
 def oauth_settings(fake: FakeSlack, tmp_path: Path, key: str) -> Settings:
     return make_settings(fake, tmp_path, slack_bot_token=None, slack_client_id="111.222",
                          slack_client_secret="client-secret", secret_key=key)

@@ -51,7 +51,7 @@ async def two_channels(slack: SlackHarness) -> None:
     await slack.say("carol", "Bins are not collected in the east", channel="C2")
 
 
-async def test_a_button_press_naming_channel_a_cannot_change_channel_b(slack: SlackHarness, fake: Any = None) -> None:
+async def test_a_button_press_naming_channel_a_cannot_change_channel_b(slack: SlackHarness) -> None:
     await two_channels(slack)
     first = await slack.state("C1")
     second = await slack.state("C2")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
 from bot.service import ChannelService
-from tests.telegram.conftest import GROUP, PEOPLE, SECRET, running
+from tests.telegram.conftest import PEOPLE, SECRET, running
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
 OTHER_GROUP = -1009999
@@ -114,10 +114,6 @@ JSON_VALUES = st.recursive(
 )
 UPDATE_KEYS = st.sampled_from(["message", "callback_query", "edited_message", "chat", "from", "text", "data",
                                "entities", "reply_to_message", "message_id", "date", "id", "chat_instance"])
-
-
-def _update_like(draw_value: dict[str, Any], update_id: int) -> dict[str, Any]:
-    return {"update_id": update_id, **draw_value}
 
 
 async def test_fuzzed_webhook_bodies_never_crash_the_server_nor_store_anything(
