@@ -70,8 +70,9 @@ async def bootstrap(
 
     clock = clock or SystemClock()
     metrics = Metrics()
+    limiter = RateLimiter(clock) if settings.outbound_pacing else None
     service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock,
-                             limiter=RateLimiter(clock) if settings.outbound_pacing else None, flood=FloodGuard(), metrics=metrics)
+                             limiter=limiter, flood=FloodGuard(), metrics=metrics)
     for transport in transports:
         service.add_transport(transport)
     scheduler = CheckinScheduler(service, engine, clock,
