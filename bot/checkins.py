@@ -296,7 +296,8 @@ def post_checkin(turn: Turn) -> None:
     composer = _COMPOSERS.get(state.phase)
     if composer is None:
         return
-    turn.post(composer(turn), kind="checkin", title=turn.t("checkin_title"))
+    text, mentioned = composer(turn)
+    turn.post(text, kind="checkin", title=turn.t("checkin_title"), mentions=tuple(mentioned))
     _set(turn, last_posted_at=turn.now, backed_off=False, unanswered=0)
 
 
@@ -304,7 +305,7 @@ def _people(turn: Turn, users: list[str]) -> str:
     return ", ".join(turn.name(u) for u in users)
 
 
-def _analysis(turn: Turn) -> str:
+def _analysis(turn: Turn) -> tuple[str, list[str]]:
     state = turn.state
     answered = {a.user for a in state.answers if a.step == state.step}
     waiting = [u for u in state.participants if u not in answered]
@@ -313,19 +314,21 @@ def _analysis(turn: Turn) -> str:
                     count=len(answered & set(state.participants)), people=len(state.participants))]
     if not waiting:
         lines.append(turn.t("checkin_analysis_all", facilitator=turn.name(state.facilitator)))
-    elif state.checkins.mentions:
-        lines.append(turn.t("checkin_waiting_answer", names=_people(turn, waiting)))
-    return "\n".join(lines)
+        return "\n".join(lines), []
+    if not state.checkins.mentions:
+        return "\n".join(lines), []
+    lines.append(turn.t("checkin_waiting_answer", names=_people(turn, waiting)))
+    return "\n".join(lines), waiting
 
 
-def _drafting(turn: Turn) -> str:
+def _drafting(turn: Turn) -> tuple[str, list[str]]:
     current = turn.state.current_draft
     if current is None:
-        return turn.t("checkin_drafting_none")
-    return turn.t("checkin_drafting", version=current.version, text=current.text)
+        return turn.t("checkin_drafting_none"), []
+    return turn.t("checkin_drafting", version=current.version, text=current.text), []
 
 
-def _voting(turn: Turn) -> str:
+def _voting(turn: Turn) -> tuple[str, list[str]]:
     state = turn.state
     vote_round = state.open_round
     if vote_round is None:  # pragma: no cover - VOTING always has an open round
@@ -334,17 +337,18 @@ def _voting(turn: Turn) -> str:
     waiting = [u for u in state.participants if u not in voted]
     lines = [turn.t("checkin_voting", version=vote_round.version, voted=len(voted & set(state.participants)),
                     total=len(state.participants))]
-    if waiting and state.checkins.mentions:
-        lines.append(turn.t("checkin_waiting_vote", names=_people(turn, waiting)))
+    mentioned = waiting if waiting and state.checkins.mentions else []
+    if mentioned:
+        lines.append(turn.t("checkin_waiting_vote", names=_people(turn, mentioned)))
     if vote_round.deadline is not None:
         lines.append(turn.t("checkin_deadline", at=when(turn, vote_round.deadline)))
     else:
         lines.append(turn.t("checkin_no_deadline"))
-    return "\n".join(lines)
+    return "\n".join(lines), mentioned
 
 
-def _agreed(turn: Turn) -> str:
-    return turn.t("checkin_agreed", **_statement_params(turn))
+def _agreed(turn: Turn) -> tuple[str, list[str]]:
+    return turn.t("checkin_agreed", **_statement_params(turn)), []
 
 
 def _statement_params(turn: Turn) -> dict[str, object]:

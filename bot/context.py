@@ -90,8 +90,10 @@ class Turn:
         self.effects.append(effect)
 
     def post(self, text: str, *, kind: str = "info", title: str | None = None,
-             buttons: tuple[Button, ...] = (), key: str | None = None) -> None:
-        self.emit(Post(text=text, kind=kind, title=title, buttons=buttons, key=key))
+             buttons: tuple[Button, ...] = (), key: str | None = None, mentions: tuple[str, ...] = ()) -> None:
+        """Post publicly; ``mentions`` are user ids named in ``text`` whom the platform should notify."""
+        pairs = tuple((uid, self.name(uid)) for uid in mentions)
+        self.emit(Post(text=text, kind=kind, title=title, buttons=buttons, key=key, mentions=pairs))
 
     def tell(self, key: str, **params: object) -> None:
         """A private note to the sender (ephemeral where the platform allows)."""

@@ -144,6 +144,7 @@ class Post:
     title: str | None = None
     buttons: tuple[Button, ...] = ()
     key: str | None = None
+    mentions: tuple[tuple[str, str], ...] = ()  # (user id, name as it appears in text), to notify them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -114,8 +114,15 @@ def shorten(text: str, limit: int = MAX_TEXT) -> str:
     return head + ELLIPSIS + tail_pieces
 
 
-def _html(title: str | None, plain: str) -> str:
+def _html(title: str | None, plain: str, mentions: Sequence[tuple[str, str]] = ()) -> str:
     body = escape(plain, quote=False)
+    # The first time a mentioned name appears becomes a real mention. Marks first (longest names
+    # first), links after, so "Ann" can never match inside the link made for "Anna".
+    ordered = sorted(enumerate(mentions), key=lambda item: -len(item[1][1]))
+    for index, (_user_id, name) in ordered:
+        body = body.replace(escape(name, quote=False), f"\x00{index}\x00", 1)
+    for index, (user_id, name) in enumerate(mentions):
+        body = body.replace(f"\x00{index}\x00", mention(user_id, name), 1)
     return f"<b>{escape(title, quote=False)}</b>\n{body}" if title else body
 
 
@@ -134,7 +141,8 @@ def render(message: OutboundMessage, user_name: str | None = None) -> Rendered:
     pieces = [shorten(text, budget)] if isinstance(message, Edit) else split_plain(text, budget)
     # Telegram refuses empty texts; a blank piece (or message) becomes an ellipsis.
     pieces = [piece for piece in pieces if piece.strip()] or ["…"]
-    chunks = [_html(title if i == 0 else None, piece) for i, piece in enumerate(pieces)]
+    mentions = message.mentions if isinstance(message, Post) else ()
+    chunks = [_html(title if i == 0 else None, piece, mentions) for i, piece in enumerate(pieces)]
     chunks[0] = prefix + chunks[0]
     return Rendered(tuple(chunks), keyboard(message.buttons))
 

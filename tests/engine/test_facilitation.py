@@ -167,3 +167,15 @@ def test_status_shows_the_next_check_in_and_a_reset_keeps_the_channel_settings(c
     chat.say("alice", "/problem reset confirm")
     assert chat.state.phase is Phase.IDLE
     assert chat.state.timezone == "Europe/Amsterdam" and chat.state.checkins.rule.startswith("daily")
+
+
+def test_a_check_in_mentions_only_those_who_have_not_answered(chat: Chat) -> None:
+    from bot.model import Post
+
+    start_with(chat, "bob", "carol")
+    chat.say("alice", "/problem next")
+    chat.say("bob", "Mostly young people and their parents.")
+    said = chat.say("alice", "/problem checkin now")
+    [checkin] = [e for e in said.effects if isinstance(e, Post) and e.kind == "checkin"]
+    assert checkin.mentions == (("alice", "Alice"), ("carol", "Carol"))
+    assert "Alice, Carol" in checkin.text

@@ -409,15 +409,6 @@ class Cluster:
         """Alternate replicas, some deliveries to both; SIGKILL the victim after ``kill_after``."""
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def kill() -> None:
-            async def reached() -> bool:
-                return self.completed >= kill_after
-
-            await poll(reached, "the burst to reach the kill point")
-            self.killed.set()  # from now on the load balancer sends everything to the survivor
-            self.victim.process.send_signal(signal.SIGKILL)
-            assert await asyncio.wait_for(self.victim.process.wait(), 15) == -signal.SIGKILL
-
         async def deliver(index: int, job: Job) -> None:
             async with gate:
                 planned = [self.victim, self.survivor] if job.duplicate else [(self.victim, self.survivor)[index % 2]]
@@ -429,13 +420,14 @@ class Cluster:
                     if not ok:
                         await self.redeliver(job)
                 self.completed += 1
+                if self.completed == kill_after:
+                    # Other deliveries are in flight to the victim right now; from here on the
+                    # load balancer sends everything to the survivor.
+                    self.killed.set()
+                    self.victim.process.send_signal(signal.SIGKILL)
 
-        killer = asyncio.create_task(kill())
-        try:
-            await asyncio.gather(*(deliver(index, job) for index, job in enumerate(jobs)))
-            await asyncio.wait_for(killer, TIMEOUT)
-        finally:
-            killer.cancel()
+        await asyncio.gather(*(deliver(index, job) for index, job in enumerate(jobs)))
+        assert await asyncio.wait_for(self.victim.process.wait(), 15) == -signal.SIGKILL
 
 
 def past_question(number: int) -> Callable[[ChannelState], bool]:
