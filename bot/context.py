@@ -17,6 +17,7 @@ from bot.model import (
     CommandIssued,
     Effect,
     InboundEvent,
+    Mention,
     Notify,
     Post,
     Reply,
@@ -92,8 +93,8 @@ class Turn:
     def post(self, text: str, *, kind: str = "info", title: str | None = None,
              buttons: tuple[Button, ...] = (), key: str | None = None, mentions: tuple[str, ...] = ()) -> None:
         """Post publicly; ``mentions`` are user ids named in ``text`` whom the platform should notify."""
-        pairs = tuple((uid, self.name(uid)) for uid in mentions)
-        self.emit(Post(text=text, kind=kind, title=title, buttons=buttons, key=key, mentions=pairs))
+        named = tuple(Mention(uid, self.name(uid)) for uid in mentions)
+        self.emit(Post(text=text, kind=kind, title=title, buttons=buttons, key=key, mentions=named))
 
     def tell(self, key: str, **params: object) -> None:
         """A private note to the sender (ephemeral where the platform allows)."""

@@ -135,6 +135,14 @@ class Button:
     style: str | None = None  # "primary" | "danger" | None
 
 
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person named in a message's text, so a platform can turn the name into a real mention."""
+
+    user: str
+    name: str
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Post:
     """A public message in the channel. ``key`` names it so it can be edited later."""
@@ -144,7 +152,7 @@ class Post:
     title: str | None = None
     buttons: tuple[Button, ...] = ()
     key: str | None = None
-    mentions: tuple[tuple[str, str], ...] = ()  # (user id, name as it appears in text), to notify them
+    mentions: tuple[Mention, ...] = ()  # people named in ``text`` whom the platform should notify
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

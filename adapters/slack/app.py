@@ -5,6 +5,9 @@ in background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
 De-duplication of retried deliveries is the service's (its database table, keyed by
 the event ids ``translate`` builds), never an in-memory set here.
 
+Only members of a channel take part in its session: every interaction (button, reason
+modal) is checked against the channel's member list first (``adapters.slack.members``).
+
 HTTP mode verifies every request's signature at the edge, before Bolt sees it: Bolt's
 own check would log the rejected request body, and we log only the fact.
 """
@@ -34,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import translate
 from adapters.slack.home import home
 from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.members import ChannelMembers, MembersUnavailable
 from adapters.slack.render import reason_modal
 from adapters.slack.transport import SlackTransport, error_code
 from bot.bootstrap import App
@@ -53,6 +57,8 @@ _DRAIN_SECONDS = 10.0
 # Workspace admins may steer a session like its facilitator; looked up with users.info and
 # kept this long, so a changed role counts within minutes without a call per click.
 ADMIN_CACHE_SECONDS = 600.0
+# A reason modal must be answered within 3 s of its submission, membership check included.
+MEMBERS_WAIT_SECONDS = 2.0
 
 
 class _QuietBolt(AsyncApp):
@@ -81,6 +87,7 @@ class SlackPlatform:
         self._started = False
         self._socket: AsyncSocketModeHandler | None = None
         self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._members = ChannelMembers()
         bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
         self._app_token = app_token or None
@@ -230,6 +237,8 @@ class SlackPlatform:
         bolt.view(translate.REASON_CALLBACK)(self._on_reason)
         bolt.event("message")(self._on_message)
         bolt.event("app_home_opened")(self._on_home)
+        bolt.event("member_joined_channel")(self._on_member_change)
+        bolt.event("member_left_channel")(self._on_member_change)
 
     async def _note_retries(self, req: AsyncBoltRequest, next: Callable[[], Awaitable[Any]]) -> Any:
         retry = req.headers.get("x-slack-retry-num")
@@ -244,20 +253,23 @@ class SlackPlatform:
         if parsed is not None:
             self._spawn(self._command(parsed, respond, client))
 
-    async def _on_action(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _on_action(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         await ack()
         pressed = translate.block_action(body)
-        if pressed is None:
-            return
-        if pressed.needs_reason:
-            self._spawn(self._ask_reason(pressed, client))
-        else:
-            self._spawn(self._press(pressed.event, client))
+        if pressed is not None:
+            self._spawn(self._act(pressed, respond, client))
 
     async def _on_reason(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         submitted = translate.reason_submission(body)
         if submitted is None:
             await ack()
+            return
+        refusal = await self._refusal(submitted.channel, submitted.user, client, wait=MEMBERS_WAIT_SECONDS)
+        if refusal is not None:
+            # A modal has no response_url, and chat.postEphemeral cannot reach a non-member:
+            # the note goes on the modal itself, which stays open.
+            text = self._app.script.text(await self._language(submitted.channel), refusal)
+            await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
             return
         if submitted.event is None:
             language = await self._language(submitted.channel)
@@ -271,6 +283,13 @@ class SlackPlatform:
         event = translate.message_event(body)
         if event is not None:
             self._spawn(self._handle(event))
+
+    async def _on_member_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Someone joined or left a channel: its cached member list is stale."""
+        team = body.get("team_id") or event.get("team")
+        channel = event.get("channel")
+        if isinstance(team, str) and isinstance(channel, str):
+            self._members.forget(translate.channel_key(team, channel))
 
     async def _on_home(self, event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         user, team = event.get("user"), context.team_id
@@ -294,6 +313,50 @@ class SlackPlatform:
 
     async def _handle(self, event: InboundEvent) -> None:
         await self._app.service.handle(event)
+
+    async def _act(self, pressed: translate.Pressed, respond: Any, client: AsyncWebClient) -> None:
+        """A button press: only a member of the channel gets past here (to a modal or the engine)."""
+        event = pressed.event
+        refusal = await self._refusal(event.channel, event.sender.id, client)
+        if refusal is not None:
+            await self._tell_privately(event.channel, event.sender.id, refusal, respond, client)
+        elif pressed.needs_reason:
+            await self._ask_reason(pressed, client)
+        else:
+            await self._press(event, client)
+
+    async def _refusal(self, channel: str, user: str, client: AsyncWebClient,
+                       wait: float | None = None) -> str | None:
+        """The text key to refuse ``user`` with in ``channel``, or ``None`` for a member.
+
+        Fails closed: when Slack cannot say who is in the channel (rate limited, missing
+        scope, too slow for a modal), the interaction is refused with a "try again" note,
+        since letting it through could let an outsider vote.
+        """
+        try:
+            _, channel_id = translate.split_key(channel)
+            member = await asyncio.wait_for(self._members.is_member(client, channel, channel_id, user), wait)
+        except MembersUnavailable as exc:
+            log.info("slack: conversations.members failed (%s); refusing the interaction", exc.code)
+            return "slack_members_unknown"
+        except TimeoutError:
+            log.info("slack: conversations.members took too long; refusing the interaction")
+            return "slack_members_unknown"
+        return None if member else "slack_members_only"
+
+    async def _tell_privately(self, channel: str, user: str, key: str, respond: Any,
+                              client: AsyncWebClient) -> None:
+        """An ephemeral note through the interaction's response_url (which reaches non-members)."""
+        text = self._app.script.text(await self._language(channel), key)
+        try:
+            if respond is not None:
+                await respond(text=text, response_type="ephemeral", replace_original=False)
+            else:
+                _, channel_id = translate.split_key(channel)
+                await client.chat_postEphemeral(channel=channel_id, user=user, text=text)
+        except Exception as exc:
+            code = error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("slack: could not tell a user why their interaction was refused (%s)", code)
 
     async def _press(self, event: ButtonPressed, client: AsyncWebClient) -> None:
         team, _ = translate.split_key(event.channel)

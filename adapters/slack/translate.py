@@ -204,11 +204,15 @@ def reason_metadata(event: ButtonPressed) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ReasonSubmitted:
-    """A submitted reason modal; ``event`` is ``None`` when the reason is empty."""
+    """A submitted reason modal; ``event`` is ``None`` when the reason is empty.
+
+    ``user`` is the submitter (from the payload), whose channel membership is checked.
+    """
 
     channel: str
     value: str
     event: ButtonPressed | None
+    user: str
 
 
 def reason_submission(body: Payload) -> ReasonSubmitted | None:
@@ -234,7 +238,7 @@ def reason_submission(body: Payload) -> ReasonSubmitted | None:
         return None  # metadata from another workspace's view: not ours to honour
     reason = _reason_text(view)
     if not reason:
-        return ReasonSubmitted(channel, value, None)
+        return ReasonSubmitted(channel, value, None, user)
     version = _str(view.get("hash")) or _str(body.get("trigger_id")) or "0"
     event = ButtonPressed(
         event_id=f"{PLATFORM}:view:{view_id}:{version}",
@@ -245,7 +249,7 @@ def reason_submission(body: Payload) -> ReasonSubmitted | None:
         text=reason,
         message_id=_str(meta.get("message")),
     )
-    return ReasonSubmitted(channel, value, event)
+    return ReasonSubmitted(channel, value, event, user)
 
 
 def _reason_text(view: Payload) -> str:

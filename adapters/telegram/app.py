@@ -25,9 +25,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, ForceReply, ReplyParameters, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import Conflict, TelegramError
+from telegram import BotCommand, ChatMember, ChatMemberRestricted, ForceReply, ReplyParameters, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -41,6 +41,7 @@ from telegram.ext import (
 from adapters.telegram import redact, translate
 from adapters.telegram.render import USER_MARK, reason_prompt
 from adapters.telegram.transport import TelegramTransport
+from adapters.ttl_cache import TtlCache
 from bot.bootstrap import App
 from bot.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
 from bot.settings import Settings
@@ -53,6 +54,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 ADMIN_CACHE_SECONDS = 60.0
+MEMBER_CACHE_SECONDS = 60.0
+MEMBER_CACHE_ENTRIES = 20_000
+MEMBER_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
+# getChatMember's answers for someone who was never in the chat (a definite "no", unlike a 429).
+NOT_A_MEMBER_ERRORS = ("user not found", "member not found", "participant_id_invalid")
 POLL_TIMEOUT_SECONDS = 10
 _VERSION_MARK = "987654321"
 _CONFLICT_MESSAGE = (
@@ -106,6 +112,7 @@ class TelegramPlatform:
             _VERSION_MARK,
         )
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        self._members: TtlCache[tuple[int, int], bool] = TtlCache(MEMBER_CACHE_SECONDS, MEMBER_CACHE_ENTRIES)
         self._privacy_limited = False
         self._privacy_noted: set[int] = set()
         self._accepting = False  # set once getMe is done: updates can be processed
@@ -258,6 +265,8 @@ class TelegramPlatform:
             CommandHandler(list(translate.COMMANDS), self._on_command, filters=only_new)
         )
         self.application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, self._on_text))
+        self.application.add_handler(MessageHandler(
+            filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER, self._on_members_changed))
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_error_handler(self._on_error)
 
@@ -294,17 +303,32 @@ class TelegramPlatform:
             return
         message = query.message
         chat = message.chat if message is not None else None
-        is_admin = await self._is_admin(chat.id, chat.type, query.from_user.id) if chat is not None else False
-        event = translate.button_event(update.update_id, query, is_admin)
+        event = translate.button_event(update.update_id, query, is_admin=False)
         if event is None or chat is None or message is None:
             await _answer(query)
             return
+        refusal = await self._refusal(chat.id, chat.type, query.from_user.id)
+        if refusal is not None:  # nothing reaches the engine; the person is told why
+            await _answer(query, await self._text(event.channel, refusal), show_alert=True)
+            return
+        if await self._is_admin(chat.id, chat.type, query.from_user.id):
+            event = _with_admin(event, True)
         if event.action == "vote" and await self._needs_reason(event):
             await self._ask_reason(update.update_id, event, message.message_id)
             await _answer(query, await self._text(event.channel, "telegram_reason_toast"))
             return
         await _answer(query)
         await self._app.service.handle(event)
+
+    async def _on_members_changed(self, update: Update, context: Context) -> None:
+        """Someone joined or left: forget their cached membership here, so a newcomer can vote at
+        once. Groups that hide join messages rely on the cache's minute instead."""
+        message = update.message
+        if message is None:
+            return
+        people = [*message.new_chat_members, *([message.left_chat_member] if message.left_chat_member else [])]
+        for user in people:
+            self._members.forget((message.chat.id, user.id))
 
     async def _on_error(self, update: object, context: Context) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -373,6 +397,37 @@ class TelegramPlatform:
         except Exception as error:
             log.warning("could not send the privacy note in %s: %s", channel, type(error).__name__)
 
+    # ------------------------------------------------------------------ membership
+
+    async def _refusal(self, chat_id: int, chat_type: str, user_id: int) -> str | None:
+        """The text key to refuse a button press with, or ``None`` when the presser is a member.
+
+        Public supergroups can be read (and their buttons pressed) without joining, so every
+        callback is checked with getChatMember. Fails closed: when Telegram cannot say (flood
+        control, network), the press is refused with a "try again" note.
+        """
+        if chat_type == ChatType.PRIVATE:
+            return None if chat_id == user_id else "telegram_members_only"
+        key = (chat_id, user_id)
+        member = self._members.get(key)
+        if member is None:
+            try:
+                member = _is_member(await self.application.bot.get_chat_member(chat_id, user_id))
+            except BadRequest as error:
+                if not any(reason in error.message.lower() for reason in NOT_A_MEMBER_ERRORS):
+                    log.info("getChatMember failed in %s: %s; refusing the press", chat_id, error.message)
+                    return "telegram_members_unknown"
+                member = False
+            except TelegramError as error:
+                log.info("getChatMember failed in %s: %s; refusing the press", chat_id, type(error).__name__)
+                return "telegram_members_unknown"
+            except (TypeError, ValueError, KeyError) as error:  # an answer this PTB version cannot read
+                log.warning("getChatMember answered something unreadable in %s (%s); refusing the press",
+                            chat_id, type(error).__name__)
+                return "telegram_members_unknown"
+            self._members.put(key, member)
+        return None if member else "telegram_members_only"
+
     # ------------------------------------------------------------------ helpers
 
     async def _is_admin(self, chat_id: int, chat_type: str, user_id: int) -> bool:
@@ -411,10 +466,17 @@ def _with_admin(event: ButtonPressed, is_admin: bool) -> ButtonPressed:
     return replace(event, sender=replace(event.sender, is_admin=is_admin))
 
 
-async def _answer(query: object, text: str | None = None) -> None:
+def _is_member(member: ChatMember) -> bool:
+    """Owner, administrator, member, or restricted but still in the chat; left/kicked are not."""
+    if member.status in MEMBER_STATUSES:
+        return True
+    return isinstance(member, ChatMemberRestricted) and bool(member.is_member)
+
+
+async def _answer(query: object, text: str | None = None, *, show_alert: bool = False) -> None:
     """Always answer a callback query (the client shows a spinner until we do)."""
     try:
-        await query.answer(text)  # type: ignore[attr-defined]
+        await query.answer(text, show_alert=show_alert)  # type: ignore[attr-defined]
     except TelegramError as error:
         log.debug("answerCallbackQuery failed: %s", type(error).__name__)
 

@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.model import Button, Edit, Notify, OutboundMessage, Post
+from bot.model import Button, Edit, Mention, Notify, OutboundMessage, Post
 
 # Telegram's limit is 4096 UTF-16 code units; keep a margin for the title line.
 MAX_TEXT = 4000
@@ -114,15 +114,15 @@ def shorten(text: str, limit: int = MAX_TEXT) -> str:
     return head + ELLIPSIS + tail_pieces
 
 
-def _html(title: str | None, plain: str, mentions: Sequence[tuple[str, str]] = ()) -> str:
+def _html(title: str | None, plain: str, mentions: Sequence[Mention] = ()) -> str:
     body = escape(plain, quote=False)
     # The first time a mentioned name appears becomes a real mention. Marks first (longest names
     # first), links after, so "Ann" can never match inside the link made for "Anna".
-    ordered = sorted(enumerate(mentions), key=lambda item: -len(item[1][1]))
-    for index, (_user_id, name) in ordered:
-        body = body.replace(escape(name, quote=False), f"\x00{index}\x00", 1)
-    for index, (user_id, name) in enumerate(mentions):
-        body = body.replace(f"\x00{index}\x00", mention(user_id, name), 1)
+    ordered = sorted(enumerate(mentions), key=lambda item: -len(item[1].name))
+    for index, named in ordered:
+        body = body.replace(escape(named.name, quote=False), f"\x00{index}\x00", 1)
+    for index, named in enumerate(mentions):
+        body = body.replace(f"\x00{index}\x00", mention(named.user, named.name), 1)
     return f"<b>{escape(title, quote=False)}</b>\n{body}" if title else body
 
 

@@ -68,7 +68,10 @@ def split_command(message: Message) -> tuple[str, str] | None:
     entity = message.entities[0]
     if entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
         return None
-    command = message.parse_entity(entity)
+    try:
+        command = message.parse_entity(entity)
+    except UnicodeDecodeError:  # an entity that splits a surrogate pair: not a command Telegram made
+        return None
     word = command[1:].split("@", 1)[0].lower()
     rest = text[len(command):].strip()
     return word, rest

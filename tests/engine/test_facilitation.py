@@ -177,5 +177,5 @@ def test_a_check_in_mentions_only_those_who_have_not_answered(chat: Chat) -> Non
     chat.say("bob", "Mostly young people and their parents.")
     said = chat.say("alice", "/problem checkin now")
     [checkin] = [e for e in said.effects if isinstance(e, Post) and e.kind == "checkin"]
-    assert checkin.mentions == (("alice", "Alice"), ("carol", "Carol"))
+    assert [(m.user, m.name) for m in checkin.mentions] == [("alice", "Alice"), ("carol", "Carol")]
     assert "Alice, Carol" in checkin.text

@@ -22,6 +22,12 @@ from aiohttp import WSMsgType, web
 TEAM = "T1"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
+# Everyone the tests act as (conftest's uid(): alice -> UALICE; tests/ops: UFAC, UA1.., UV1..) is in
+# every channel unless a test says otherwise with ``FakeSlack.members``.
+DEFAULT_PEOPLE = (BOT_USER, *(f"U{name.upper()}" for name in (
+    "alice", "bob", "carol", "dana", "dave", "erin", "frank", "mallory", "installer")),
+    "UFAC", *(f"UA{i}" for i in range(1, 10)), *(f"UV{i}" for i in range(1, 21)))
+MAX_MEMBERS_PAGE = 1000  # Slack's cap on conversations.members' limit
 
 
 @dataclass
@@ -89,6 +95,11 @@ class FakeSlack:
         self.hidden: set[str] = set()  # conversations.info: channel_not_found (private, not invited)
         self.ims: set[str] = set()
         self.admins: set[str] = set()  # users.info: is_admin true
+        # conversations.members: a channel's roster (default: everyone in ``people``). Pages hold at
+        # most ``limit`` ids (and at most ``members_page_size``, when set), like Slack's.
+        self.people: list[str] = list(DEFAULT_PEOPLE)
+        self.members: dict[str, list[str]] = {}
+        self.members_page_size: int | None = None
         self.socket_acks: list[dict[str, Any]] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -257,6 +268,8 @@ class FakeSlack:
                 return {"ok": True, "channel": {"id": channel, "is_im": True}}
             return {"ok": True, "channel": {"id": channel, "is_channel": True,
                                             "is_member": channel not in self.not_member}}
+        if method == "conversations.members":
+            return self._members_page(params)
         if method == "users.info":
             user = params.get("user")
             return {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
@@ -268,6 +281,21 @@ class FakeSlack:
                     "enterprise": None, "is_enterprise_install": False,
                     "authed_user": {"id": "UINSTALLER"}}
         return {"ok": True}
+
+    def _members_page(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One page of a roster; the cursor is opaque to the client (here: ``page:<offset>``)."""
+        channel = params.get("channel")
+        if channel in self.hidden:
+            return {"ok": False, "error": "channel_not_found"}
+        roster = self.members.get(str(channel), self.people)
+        size = max(1, min(int(params.get("limit") or 100), MAX_MEMBERS_PAGE, self.members_page_size or 10**9))
+        cursor = str(params.get("cursor") or "")
+        if cursor and not (cursor.startswith("page:") and cursor[5:].isdigit()):
+            return {"ok": False, "error": "invalid_cursor"}
+        start = int(cursor[5:]) if cursor else 0
+        end = start + size
+        return {"ok": True, "members": roster[start:end],
+                "response_metadata": {"next_cursor": f"page:{end}" if end < len(roster) else ""}}
 
     async def _respond(self, request: web.Request) -> web.Response:
         data = await request.json()

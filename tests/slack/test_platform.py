@@ -130,7 +130,8 @@ def test_manifest_matches_the_app() -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(SCOPES)
     settings = manifest["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups",
-                                                                  "app_home_opened"}
+                                                                  "app_home_opened", "member_joined_channel",
+                                                                  "member_left_channel"}
     assert settings["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 

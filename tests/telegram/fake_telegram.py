@@ -50,6 +50,12 @@ class FakeTelegram:
     chat_types: dict[int, str] = field(default_factory=dict)
     admins: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     conflict: bool = False  # getUpdates answers 409 (another poller)
+    # getChatMember: (chat id, user id) -> status ("left", "kicked", "restricted", "member"...).
+    # Everyone else is a "member" (an "administrator" when listed in ``admins``), so by default
+    # everyone the tests use may take part.
+    member_status: dict[tuple[int, int], str] = field(default_factory=dict)
+    # For status "restricted": whether the restricted user is still in the chat.
+    restricted_is_member: bool = True
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -275,6 +281,26 @@ class FakeTelegram:
     def _api_getChatAdministrators(self, call: Call) -> list[dict[str, Any]]:
         chat_id = int(call.params["chat_id"])
         return [_administrator(user) for user in self.admins.get(chat_id, [])]
+
+    def _api_getChatMember(self, call: Call) -> dict[str, Any]:
+        chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
+        admins = {int(user["id"]): user for user in self.admins.get(chat_id, [])}
+        user = admins.get(user_id) or {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        status = self.member_status.get((chat_id, user_id), "administrator" if user_id in admins else "member")
+        if status == "administrator":
+            return _administrator(user)
+        if status == "creator":
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if status == "kicked":
+            return {"status": "kicked", "user": user, "until_date": 0}
+        if status == "restricted":
+            rights = ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages",
+                      "can_send_polls", "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics",
+                      "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+                      "can_send_video_notes", "can_send_voice_notes", "can_edit_tag", "can_react_to_messages")
+            return {"status": "restricted", "user": user, "is_member": self.restricted_is_member,
+                    "until_date": 0, **dict.fromkeys(rights, False)}
+        return {"status": status, "user": user}
 
     def _api_getChat(self, call: Call) -> dict[str, Any]:
         return {**self._chat(int(call.params["chat_id"])), "accent_color_id": 0, "max_reaction_count": 11,

@@ -144,10 +144,10 @@ def test_reason_prompt_round_trip() -> None:
 
 def test_names_in_a_check_in_become_real_mentions_that_notify_people() -> None:
     from adapters.telegram.render import render
-    from bot.model import Post
+    from bot.model import Mention, Post
 
     post = Post(text="Still thinking: Anna, Ann <3.", kind="checkin",
-                mentions=(("101", "Ann"), ("102", "Anna")))
+                mentions=(Mention("101", "Ann"), Mention("102", "Anna")))
     [html] = render(post).chunks
     assert html == ('Still thinking: <a href="tg://user?id=102">Anna</a>, '
                     '<a href="tg://user?id=101">Ann</a> &lt;3.')
