@@ -8,14 +8,24 @@ migrations with an advisory lock.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import functools
+import queue
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -42,14 +52,31 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine.sync_engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def make_sync_sqlite_engine(url: str) -> Engine:
+    """A blocking pysqlite engine on the same file as the async SQLite ``url``, same pragmas.
+
+    Used by :class:`Transactor` from one dedicated thread; ``check_same_thread`` is off
+    only so the pool may be disposed from the event loop's thread.
+    """
+    engine = create_engine(
+        make_url(url).set(drivername="sqlite"),
+        hide_parameters=True,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so "begin" below decides.
         dbapi_connection.isolation_level = None
@@ -63,9 +90,130 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_Job = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
+_Done = tuple["asyncio.Future[Any]", Any, BaseException | None]
+_BATCH = 32  # completions handed back to the event loop at once, at most
+
+
+class _WriterThread:
+    """One thread running submitted calls in order, for blocking SQLite transactions.
+
+    Like a one-worker ``ThreadPoolExecutor``, but while more calls are queued it hands
+    completions back to the event loop in batches: each hand-back wakes the loop and
+    contends for the GIL, which costs about as much as a small transaction.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Callable[[], T]) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((call, future, loop))
+        return future
+
+    def shutdown(self) -> None:
+        """Finish the queued calls, then stop (waits for the thread)."""
+        self._jobs.put(None)
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        done: dict[asyncio.AbstractEventLoop, list[_Done]] = {}
+        pending = 0
+        while True:
+            try:
+                job = self._jobs.get_nowait() if pending else self._jobs.get()
+            except queue.Empty:  # caught up: hand back what is done
+                _hand_back(done)
+                done, pending = {}, 0
+                continue
+            if job is None or pending >= _BATCH:
+                _hand_back(done)
+                done, pending = {}, 0
+            if job is None:
+                return
+            call, future, loop = job
+            try:
+                outcome: _Done = (future, call(), None)
+            except BaseException as error:  # handed to the awaiting task, as an executor does
+                outcome = (future, None, error)
+            done.setdefault(loop, []).append(outcome)
+            pending += 1
+
+
+def _hand_back(done: dict[asyncio.AbstractEventLoop, list[_Done]]) -> None:
+    for loop, batch in done.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, batch)
+
+
+def _settle(batch: list[_Done]) -> None:
+    for future, result, error in batch:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+class Transactor:
+    """Runs a synchronous function of a :class:`Connection` as one transaction, on any backend.
+
+    The transactional code is written once, synchronously. On PostgreSQL it runs on the
+    async engine through SQLAlchemy's greenlet bridge (``run_sync``). On SQLite the whole
+    transaction is one hop to a dedicated writer thread with a blocking pysqlite engine:
+    per statement, aiosqlite's thread hop plus the async machinery cost more than the
+    statement itself, and one thread serialises this process's writers without SQLite's
+    busy-wait sleeps. Everything else keeps using the async engine.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._sync: Engine | None = None
+        self._writer: _WriterThread | None = None
+        if self._sqlite:
+            # Disposing the async engine (app shutdown, tests) closes the writer's file too.
+            event.listen(engine.sync_engine, "engine_disposed", self._on_disposed)
+
+    async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(connection, *args)`` in one write transaction (BEGIN IMMEDIATE on SQLite)."""
+        if not self._sqlite:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(fn, *args, **kwargs)
+        if self._writer is None or self._sync is None:
+            self._sync = make_sync_sqlite_engine(self.engine.url.render_as_string(hide_password=False))
+            self._writer = _WriterThread("sqlite-writer")
+        sync = self._sync
+
+        def transaction() -> T:
+            with sync.begin() as connection:
+                return fn(connection, *args, **kwargs)
+
+        # The caller's context variables stay visible in the writer thread (as in to_thread).
+        return await self._writer.submit(functools.partial(contextvars.copy_context().run, transaction))
+
+    async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(connection, *args)`` on the async engine (reads need no writer thread)."""
+        async with self.engine.begin() as connection:
+            return await connection.run_sync(fn, *args, **kwargs)
+
+    def _on_disposed(self, _engine: Engine) -> None:
+        writer, sync = self._writer, self._sync
+        self._writer = self._sync = None
+        if writer is not None:
+            writer.shutdown()  # lets the queued transactions finish first
+        if sync is not None:
+            sync.dispose()
 
 
 def alembic_config() -> Config:
