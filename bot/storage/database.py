@@ -28,6 +28,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Execution option marking read-only work (see ``read_only``).
+READ_ONLY = "voordenken_read_only"
 
 # Arbitrary but fixed: every Voordenken process upgrading the same PostgreSQL database
 # takes this transaction-scoped advisory lock first.
@@ -92,7 +94,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction needs no write lock: under WAL it reads a snapshot and
+        # neither waits for the writer nor makes the writer wait.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) for read-only transactions: no write lock on SQLite.
+
+    Writing in such a transaction may fail with "database is locked"; only read.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 _Job = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
@@ -178,6 +191,7 @@ class Transactor:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._reader = read_only(engine)
         self._sqlite = engine.dialect.name == "sqlite"
         self._sync: Engine | None = None
         self._writer: _WriterThread | None = None
@@ -203,8 +217,8 @@ class Transactor:
         return await self._writer.submit(functools.partial(contextvars.copy_context().run, transaction))
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """``fn(connection, *args)`` on the async engine (reads need no writer thread)."""
-        async with self.engine.begin() as connection:
+        """``fn(connection, *args)`` in a read-only transaction on the async engine."""
+        async with self._reader.begin() as connection:
             return await connection.run_sync(fn, *args, **kwargs)
 
     def _on_disposed(self, _engine: Engine) -> None:

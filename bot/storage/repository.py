@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import ChannelState, Effect, OutboundMessage
 from bot.storage.codec import decode_message, decode_state, encode_message, encode_state
+from bot.storage.database import read_only
 from bot.storage.tables import (
     OUTBOX_FAILED,
     OUTBOX_PENDING,
@@ -373,33 +374,34 @@ class Repository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._reader = read_only(engine)  # no write lock on SQLite: never waits for the writer
 
     async def get_state(self, channel: str) -> ChannelState | None:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             row = (await connection.execute(select(channels.c.state).where(channels.c.key == channel))).one_or_none()
         return None if row is None else decode_state(row.state)
 
     async def all_states(self) -> list[ChannelState]:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             rows = (await connection.execute(select(channels.c.state).order_by(channels.c.key))).all()
         return [decode_state(row.state) for row in rows]
 
     async def version(self, channel: str) -> int | None:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             result = await connection.execute(select(channels.c.version).where(channels.c.key == channel))
             value: int | None = result.scalar_one_or_none()
         return value
 
     async def due_wakeups(self, now: datetime) -> list[Wakeup]:
         """Wakeups at or before ``now``, earliest first."""
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             rows = await connection.execute(
                 select(wakeups).where(wakeups.c.at <= now).order_by(wakeups.c.at, wakeups.c.channel)
             )
             return [Wakeup(row.channel, row.kind, row.at) for row in rows]
 
     async def all_wakeups(self) -> list[Wakeup]:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             rows = await connection.execute(select(wakeups).order_by(wakeups.c.at, wakeups.c.channel))
             return [Wakeup(row.channel, row.kind, row.at) for row in rows]
 
@@ -407,14 +409,14 @@ class Repository:
         query = select(outbox).order_by(outbox.c.id)
         if channel is not None:
             query = query.where(outbox.c.channel == channel)
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             return [_outbox_row(row) for row in await connection.execute(query)]
 
     async def event_log(self, channel: str | None = None) -> list[LogEntry]:
         query = select(event_log).order_by(event_log.c.id)
         if channel is not None:
             query = query.where(event_log.c.channel == channel)
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             return [
                 LogEntry(
                     row.id,
@@ -444,5 +446,5 @@ class Repository:
         query = select(func.count()).select_from(processed_events)
         if channel is not None:
             query = query.where(processed_events.c.channel == channel)
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             return int((await connection.execute(query)).scalar_one())
