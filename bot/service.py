@@ -231,17 +231,24 @@ class ChannelService:
         if not repo.mark_processed(connection, event.event_id, channel, now):
             log.debug("duplicate event %s for channel %s", event.event_id, channel)
             return HandleResult(duplicate=True, effects=()), known
-        stored = repo.load_channel(connection, channel, known)
+        # A known state is decided on unverified; a write below checks it against the row.
+        stored = known if known is not None else repo.load_channel(connection, channel)
         state, version = (stored.state, stored.version) if stored is not None else (self._new_state(channel), None)
         decision = self._decide(state, event, now)
         if decision.state.channel != channel:
             raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
-        if any(isinstance(effect, Purge) for effect in decision.effects):
+        purge = any(isinstance(effect, Purge) for effect in decision.effects)
+        changed = decision.state is not state and decision.state != state
+        # No compare-and-set on the known document follows these: compare (and lock) the row now.
+        if known is not None and (purge or not changed) and repo.load_channel(connection, channel, known) is not known:
+            raise LostRace(channel)
+        if purge:
             # Content goes first; the purge itself stays visible in the event log only.
             repo.purge_channel(connection, channel)
             version, stored = None, None
-        if decision.state is not state and decision.state != state:
-            stored = repo.save_channel(connection, decision.state, version, now)
+        if changed:
+            previous = known.document if known is not None and version is not None else None
+            stored = repo.save_channel(connection, decision.state, version, now, previous)
         repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
         for effect in decision.effects:
             self._record(connection, channel, effect, now)

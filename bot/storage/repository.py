@@ -108,6 +108,7 @@ class _Statements(NamedTuple):
     load_channel: Executable
     insert_channel: Executable
     update_channel: Executable
+    update_known_channel: Executable
     append_log: Executable
     enqueue: Executable
 
@@ -122,6 +123,13 @@ def _statements(dialect: str) -> _Statements:
         insert_channel=_dialect_insert(dialect, channels).on_conflict_do_nothing(index_elements=["key"]),
         update_channel=update(channels)
         .where(channels.c.key == bindparam("b_key"), channels.c.version == bindparam("b_version"))
+        .values(state=bindparam("b_state"), version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
+        update_known_channel=update(channels)
+        .where(
+            channels.c.key == bindparam("b_key"),
+            channels.c.version == bindparam("b_version"),
+            channels.c.state == bindparam("b_previous"),
+        )
         .values(state=bindparam("b_state"), version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
         append_log=event_log.insert(),
         enqueue=outbox.insert().returning(outbox.c.id),
@@ -154,8 +162,14 @@ def load_channel(connection: Connection, channel: str, known: StoredState | None
     return StoredState(decode_state(row.state), row.version, row.state)
 
 
-def save_channel(connection: Connection, state: ChannelState, version: int | None, at: datetime) -> StoredState:
-    """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent)."""
+def save_channel(
+    connection: Connection, state: ChannelState, version: int | None, at: datetime, previous: str | None = None
+) -> StoredState:
+    """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent).
+
+    With ``previous`` the row must also still hold exactly that document: then the caller
+    may have decided on a state it did not load in this transaction (see ``load_channel``).
+    """
     document = encode_state(state)
     statements = _statements(connection.dialect.name)
     if version is None:
@@ -170,7 +184,10 @@ def save_channel(connection: Connection, state: ChannelState, version: int | Non
         "b_new_version": version + 1,
         "b_at": at,
     }
-    result = connection.execute(statements.update_channel, parameters)
+    if previous is None:
+        result = connection.execute(statements.update_channel, parameters)
+    else:
+        result = connection.execute(statements.update_known_channel, {**parameters, "b_previous": previous})
     if result.rowcount != 1:
         raise LostRace(state.channel)
     return StoredState(state, version + 1, document)
