@@ -2,9 +2,11 @@
 
 ``handle`` turns one inbound event into one database transaction (de-duplicate, load,
 decide, save, log, enqueue messages, record wakeups) and then delivers the channel's
-outbox. Messages are written to the outbox in the same transaction as the state that
-caused them, so a crash after the commit delays a message but never loses it;
-``deliver_pending`` (at start-up and in ``run_outbox``) picks it up.
+outbox. Transactions are synchronous functions run by :class:`Transactor` (one thread hop
+per transaction on SQLite instead of one per statement). Messages are written to the
+outbox in the same transaction as the state that caused them, so a crash after the
+commit delays a message but never loses it; ``deliver_pending`` (at start-up and in
+``run_outbox``) picks it up.
 """
 
 from __future__ import annotations
@@ -114,7 +116,6 @@ class ChannelService:
         flood: FloodGuard | None = None,
         metrics: ServiceMetrics | None = None,
     ) -> None:
-        self._engine = engine
         self._db = Transactor(engine)
         self._decide = decide
         self._new_state = new_state

@@ -2,8 +2,10 @@
 
 SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` transactions, so two processes
 sharing one file take the write lock up front instead of failing half-way with
-"database is locked". PostgreSQL gets a normal pool; concurrent starts serialise their
-migrations with an advisory lock.
+"database is locked" (read-only transactions, see :func:`read_only`, take no lock).
+PostgreSQL gets a normal pool; concurrent starts serialise their migrations with an
+advisory lock. :class:`Transactor` runs the service's synchronous transactions: on
+SQLite in one dedicated writer thread, on PostgreSQL through ``run_sync``.
 """
 
 from __future__ import annotations
