@@ -2,9 +2,11 @@
 
 ``handle`` turns one inbound event into one database transaction (de-duplicate, load,
 decide, save, log, enqueue messages, record wakeups) and then delivers the channel's
-outbox. Messages are written to the outbox in the same transaction as the state that
-caused them, so a crash after the commit delays a message but never loses it;
-``deliver_pending`` (at start-up and in ``run_outbox``) picks it up.
+outbox. Transactions are synchronous functions run by :class:`Transactor` (one thread hop
+per transaction on SQLite instead of one per statement). Messages are written to the
+outbox in the same transaction as the state that caused them, so a crash after the
+commit delays a message but never loses it; ``deliver_pending`` (at start-up and in
+``run_outbox``) picks it up.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.flood import FloodGuard
 from bot.model import (
@@ -43,7 +46,8 @@ from bot.model import (
 from bot.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
 from bot.ratelimit import RateLimiter
 from bot.storage import repository as repo
-from bot.storage.repository import LostRace, OutboxRow, Repository
+from bot.storage.database import Transactor
+from bot.storage.repository import Claim, LostRace, OutboxRow, Repository, StoredState
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,10 @@ _MAX_BACKOFF = timedelta(seconds=300)
 _REPLYING: contextvars.ContextVar[bool] = contextvars.ContextVar("replying", default=False)
 # How long a claimed outbox row stays ours; past it another deliverer may retry it.
 _CLAIM_LEASE = timedelta(seconds=120)
+# Stored states kept decoded (see ``_KnownStates``): at most this many channels and
+# characters of JSON; the least recently used go first.
+_KNOWN_CHANNELS = 1024
+_KNOWN_CHARS = 32 * 1024 * 1024
 
 
 class ServiceMetrics(Protocol):
@@ -108,7 +116,7 @@ class ChannelService:
         flood: FloodGuard | None = None,
         metrics: ServiceMetrics | None = None,
     ) -> None:
-        self._engine = engine
+        self._db = Transactor(engine)
         self._decide = decide
         self._new_state = new_state
         self._clock = clock
@@ -124,6 +132,9 @@ class ChannelService:
         self._metrics = metrics  # None: nothing is counted (tests, CLI commands)
         self._flood = flood  # None: no inbound flood control
         self._wakeup_listeners: list[Callable[[datetime], None]] = []
+        # The state this process last stored or loaded per channel: when the row is unchanged
+        # (compared in the transaction) it is not decoded again. Touched on the loop thread only.
+        self._known = _KnownStates(_KNOWN_CHANNELS, _KNOWN_CHARS)
 
     def add_wakeup_listener(self, listener: Callable[[datetime], None]) -> None:
         """Called with the time of every wakeup a handled event scheduled (after the commit)."""
@@ -197,44 +208,62 @@ class ChannelService:
                         log.exception("wakeup listener failed")
 
     async def _handle_in_transaction(self, event: InboundEvent) -> HandleResult:
-        for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
-            try:
-                async with self._engine.begin() as connection:
-                    return await self._apply(connection, event)
-            except LostRace:
-                log.info("lost a race on channel %s (attempt %d); retrying", event.channel, attempt)
-        raise RuntimeError(f"channel {event.channel}: gave up after {_TRANSACTION_ATTEMPTS} lost races")
-
-    async def _apply(self, connection: AsyncConnection, event: InboundEvent) -> HandleResult:
-        now = self._clock.now()
         channel = event.channel
-        if not await repo.mark_processed(connection, event.event_id, channel, now):
+        for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
+            known = self._known.pop(channel)  # back (most recent) only once committed
+            try:
+                result, stored = await self._db.write(self._apply_sync, event, self._clock.now(), known)
+            except LostRace:
+                log.info("lost a race on channel %s (attempt %d); retrying", channel, attempt)
+                continue
+            if stored is not None:
+                self._known.put(channel, stored)
+            return result
+        raise RuntimeError(f"channel {channel}: gave up after {_TRANSACTION_ATTEMPTS} lost races")
+
+    def _apply_sync(
+        self, connection: Connection, event: InboundEvent, now: datetime, known: StoredState | None
+    ) -> tuple[HandleResult, StoredState | None]:
+        """The whole transaction for one event, synchronously (see :class:`Transactor`).
+
+        Returns the result and the channel's stored state afterwards (None: not stored).
+        """
+        channel = event.channel
+        if not repo.mark_processed(connection, event.event_id, channel, now):
             log.debug("duplicate event %s for channel %s", event.event_id, channel)
-            return HandleResult(duplicate=True, effects=())
-        loaded = await repo.load_channel(connection, channel)
-        state, version = loaded if loaded is not None else (self._new_state(channel), None)
+            return HandleResult(duplicate=True, effects=()), known
+        # A known state is decided on unverified; a write below checks it against the row.
+        stored = known if known is not None else repo.load_channel(connection, channel)
+        state, version = (stored.state, stored.version) if stored is not None else (self._new_state(channel), None)
         decision = self._decide(state, event, now)
         if decision.state.channel != channel:
             raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
-        if any(isinstance(effect, Purge) for effect in decision.effects):
+        purge = any(isinstance(effect, Purge) for effect in decision.effects)
+        changed = decision.state is not state and decision.state != state
+        # No compare-and-set on the known document follows these: compare (and lock) the row now.
+        if known is not None and (purge or not changed) and repo.load_channel(connection, channel, known) is not known:
+            raise LostRace(channel)
+        if purge:
             # Content goes first; the purge itself stays visible in the event log only.
-            await repo.purge_channel(connection, channel)
-            version = None
-        if decision.state is not state and decision.state != state:
-            await repo.save_channel(connection, decision.state, version, now)
-        await repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
+            repo.purge_channel(connection, channel)
+            version, stored = None, None
+        if changed:
+            previous = known.document if known is not None and version is not None else None
+            stored = repo.save_channel(connection, decision.state, version, now, previous)
+        repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
         for effect in decision.effects:
-            await self._record(connection, channel, effect, now)
-        return HandleResult(duplicate=False, effects=decision.effects)
+            self._record(connection, channel, effect, now)
+        return HandleResult(duplicate=False, effects=decision.effects), stored
 
-    async def _record(self, connection: AsyncConnection, channel: str, effect: Effect, now: datetime) -> None:
+    @staticmethod
+    def _record(connection: Connection, channel: str, effect: Effect, now: datetime) -> None:
         match effect:
             case Post() | Reply() | Notify() | Edit():
-                await repo.enqueue(connection, channel, effect, now)
+                repo.enqueue(connection, channel, effect, now)
             case Schedule(kind=kind, at=at):
-                await repo.set_wakeup(connection, channel, kind, at)
+                repo.set_wakeup(connection, channel, kind, at)
             case Unschedule(kind=kind):
-                await repo.clear_wakeup(connection, channel, kind)
+                repo.clear_wakeup(connection, channel, kind)
             case Observed(what=what, detail=detail):
                 log.debug("observed in %s: %s %s", channel, what, detail)
             case Purge():
@@ -249,8 +278,7 @@ class ChannelService:
         if channel is not None:
             channels = [channel]
         else:
-            async with self._engine.begin() as connection:
-                channels = await repo.channels_with_due_messages(connection, self._clock.now())
+            channels = await self._db.read(repo.channels_with_due_messages, self._clock.now())
         sent = 0
         for name in channels:
             transport = self._transports.get(platform_of(name))
@@ -270,22 +298,30 @@ class ChannelService:
             limiter = self._limiter
             if limiter is not None and limiter.try_acquire(channel, chat_limits=not _REPLYING.get()) > 0:
                 return sent  # over the platform's rate: stays pending, the outbox loop comes back
-            now = self._clock.now()
-            async with self._engine.begin() as connection:
-                row = await repo.claim_head(connection, channel, now, _CLAIM_LEASE)
-                if row is None:
-                    if self._limiter is not None:
-                        self._limiter.refund(channel)
-                    return sent
-                target = (
-                    await repo.message_ref(connection, channel, row.message.key)
-                    if isinstance(row.message, Edit)
-                    else None
-                )
+            claimed = await self._db.write(self._claim_sync, channel, self._clock.now())
+            if claimed is None:
+                if self._limiter is not None:
+                    self._limiter.refund(channel)
+                return sent
+            (row, more), target = claimed
             outcome = await self._deliver_row(row, transport, target)
             if outcome is _Outcome.WAIT:
                 return sent  # the head must wait (rate limit or backoff): keep the order
             sent += outcome is _Outcome.SENT
+            if not more:
+                # Nothing was queued behind it. A message enqueued since is delivered by the
+                # handle() that enqueued it (it waits for our lock) or by the outbox loop.
+                return sent
+
+    @staticmethod
+    def _claim_sync(connection: Connection, channel: str, now: datetime) -> tuple[Claim, str | None] | None:
+        """Claim the channel's head and look up the platform message an Edit replaces."""
+        claim = repo.claim_head(connection, channel, now, _CLAIM_LEASE)
+        if claim is None:
+            return None
+        message = claim.row.message
+        target = repo.message_ref(connection, channel, message.key) if isinstance(message, Edit) else None
+        return claim, target
 
     async def _deliver_row(self, row: OutboxRow, transport: Transport, target: str | None) -> _Outcome:
         channel, message = row.channel, row.message
@@ -293,15 +329,13 @@ class ChannelService:
             platform_id = await transport.deliver(channel, message, target)
         except RateLimited as error:
             retry_at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
-            async with self._engine.begin() as connection:
-                await repo.settle_retry(connection, row.id, retry_at, _describe(error))
+            await self._db.write(repo.settle_retry, row.id, retry_at, _describe(error))
             log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
             if self._metrics is not None:
                 self._metrics.delivery_retry(channel, "rate_limited")
             return _Outcome.WAIT
         except PermanentDeliveryError as error:
-            async with self._engine.begin() as connection:
-                await repo.settle_failed(connection, row.id, _describe(error))
+            await self._db.write(repo.settle_failed, row.id, _describe(error))
             log.warning("outbox %d for channel %s failed permanently: %s", row.id, channel, _describe(error))
             if self._metrics is not None:
                 self._metrics.delivery_failed(channel)
@@ -309,21 +343,20 @@ class ChannelService:
         except Exception as error:
             attempts = row.attempts + 1
             log.debug("delivery error detail for outbox %d", row.id, exc_info=True)
-            async with self._engine.begin() as connection:
-                if attempts >= self._max_attempts:
-                    await repo.settle_failed(connection, row.id, _describe(error))
-                    log.warning(
-                        "outbox %d for channel %s failed after %d attempts: %s",
-                        row.id,
-                        channel,
-                        attempts,
-                        _describe(error),
-                    )
-                    if self._metrics is not None:
-                        self._metrics.delivery_failed(channel)
-                    return _Outcome.FAILED
-                retry_at = self._clock.now() + _backoff(attempts)
-                await repo.settle_retry(connection, row.id, retry_at, _describe(error))
+            if attempts >= self._max_attempts:
+                await self._db.write(repo.settle_failed, row.id, _describe(error))
+                log.warning(
+                    "outbox %d for channel %s failed after %d attempts: %s",
+                    row.id,
+                    channel,
+                    attempts,
+                    _describe(error),
+                )
+                if self._metrics is not None:
+                    self._metrics.delivery_failed(channel)
+                return _Outcome.FAILED
+            retry_at = self._clock.now() + _backoff(attempts)
+            await self._db.write(repo.settle_retry, row.id, retry_at, _describe(error))
             log.info(
                 "outbox %d for channel %s: attempt %d failed (%s)",
                 row.id,
@@ -334,15 +367,18 @@ class ChannelService:
             if self._metrics is not None:
                 self._metrics.delivery_retry(channel, "error")
             return _Outcome.WAIT
-        now = self._clock.now()
-        async with self._engine.begin() as connection:
-            await repo.settle_sent(connection, row.id, platform_id, now)
-            key = message.key if isinstance(message, Post | Edit) else None
-            if key is not None and platform_id is not None:
-                await repo.set_message_ref(connection, channel, key, platform_id, now)
+        await self._db.write(self._settle_sent_sync, row, platform_id, self._clock.now())
         if self._metrics is not None:
             self._metrics.message_delivered(channel, message)
         return _Outcome.SENT
+
+    @staticmethod
+    def _settle_sent_sync(connection: Connection, row: OutboxRow, platform_id: str | None, now: datetime) -> None:
+        repo.settle_sent(connection, row.id, platform_id, now)
+        message = row.message
+        key = message.key if isinstance(message, Post | Edit) else None
+        if key is not None and platform_id is not None:
+            repo.set_message_ref(connection, row.channel, key, platform_id, now)
 
     async def run_outbox(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver due messages until ``stop`` is set; ``handle`` wakes it early."""
@@ -378,18 +414,20 @@ class ChannelService:
 
         The event log keeps one content-free line saying that (and why) it happened.
         """
-        now = self._clock.now()
-        async with self._lock(self._handle_locks, channel), self._engine.begin() as connection:
-            deleted = await repo.purge_channel(connection, channel)
-            if deleted:
-                await repo.append_log(connection, channel, f"{reason.lower()}:{channel}:{now.isoformat()}",
-                                      reason, now, ())
-            return deleted
+        async with self._lock(self._handle_locks, channel):
+            self._known.pop(channel)
+            return await self._db.write(self._delete_sync, channel, reason, self._clock.now())
+
+    @staticmethod
+    def _delete_sync(connection: Connection, channel: str, reason: str, now: datetime) -> bool:
+        deleted = repo.purge_channel(connection, channel)
+        if deleted:
+            repo.append_log(connection, channel, f"{reason.lower()}:{channel}:{now.isoformat()}", reason, now, ())
+        return deleted
 
     async def purge_expired(self, max_idle: timedelta) -> list[str]:
         """Retention: delete the content of every channel untouched for longer than ``max_idle``."""
-        async with self._engine.connect() as connection:
-            expired = await repo.idle_channels(connection, self._clock.now() - max_idle)
+        expired = await self._db.read(repo.idle_channels, self._clock.now() - max_idle)
         purged = [channel for channel in expired if await self.delete_channel(channel, "RetentionPurge")]
         if purged:
             log.info("retention purged %d channel(s)", len(purged))
@@ -401,6 +439,35 @@ class ChannelService:
         if lock is None:
             lock = locks[channel] = asyncio.Lock()
         return lock
+
+
+class _KnownStates:
+    """A small LRU of stored channel states, bounded in channels and JSON characters.
+
+    Only a shortcut: ``load_channel`` uses an entry only when the stored row still matches
+    it exactly, so a stale entry (another process wrote) costs one decode, never correctness.
+    """
+
+    def __init__(self, max_channels: int, max_chars: int) -> None:
+        self._entries: dict[str, StoredState] = {}
+        self._max_channels = max_channels
+        self._max_chars = max_chars
+        self._chars = 0
+
+    def pop(self, channel: str) -> StoredState | None:
+        entry = self._entries.pop(channel, None)
+        if entry is not None:
+            self._chars -= len(entry.document)
+        return entry
+
+    def put(self, channel: str, entry: StoredState) -> None:
+        self.pop(channel)
+        if len(entry.document) > self._max_chars:
+            return
+        self._entries[channel] = entry  # dicts keep insertion order: the oldest come first
+        self._chars += len(entry.document)
+        while len(self._entries) > self._max_channels or self._chars > self._max_chars:
+            self.pop(next(iter(self._entries)))
 
 
 class _Outcome(enum.Enum):

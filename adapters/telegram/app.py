@@ -355,8 +355,8 @@ class TelegramPlatform:
     async def _ask_reason(self, update_id: int, event: ButtonPressed, vote_message_id: int) -> None:
         """Send the ForceReply prompt once per update (the database de-duplicates)."""
         async with self._app.engine.begin() as connection:
-            fresh = await repo.mark_processed(
-                connection, translate.event_id(update_id), event.channel, self._app.clock.now()
+            fresh = await connection.run_sync(
+                repo.mark_processed, translate.event_id(update_id), event.channel, self._app.clock.now()
             )
         if not fresh:
             return

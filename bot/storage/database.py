@@ -2,22 +2,39 @@
 
 SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` transactions, so two processes
 sharing one file take the write lock up front instead of failing half-way with
-"database is locked". PostgreSQL gets a normal pool; concurrent starts serialise their
-migrations with an advisory lock.
+"database is locked" (read-only transactions, see :func:`read_only`, take no lock).
+PostgreSQL gets a normal pool; concurrent starts serialise their migrations with an
+advisory lock. :class:`Transactor` runs the service's synchronous transactions: on
+SQLite in one dedicated writer thread, on PostgreSQL through ``run_sync``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import functools
+import logging
+import queue
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Execution option marking read-only work (see ``read_only``).
+READ_ONLY = "voordenken_read_only"
 
 # Arbitrary but fixed: every Voordenken process upgrading the same PostgreSQL database
 # takes this transaction-scoped advisory lock first.
@@ -42,14 +59,38 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine.sync_engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def make_sync_sqlite_engine(url: str) -> Engine:
+    """A blocking pysqlite engine on the same file as the async SQLite ``url``, same pragmas.
+
+    Used by :class:`Transactor` from two threads, one connection each: the writer and the
+    checkpointer. ``check_same_thread`` is off only so the pool may be disposed from the
+    event loop's thread.
+    """
+    engine = create_engine(
+        make_url(url).set(drivername="sqlite"),
+        hide_parameters=True,
+        pool_size=2,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+    )
+    _configure_sqlite(engine)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The checkpointer copies the WAL back; this only bounds the WAL if it falls behind.
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={_WAL_BACKSTOP_PAGES}")
+
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so "begin" below decides.
         dbapi_connection.isolation_level = None
@@ -63,9 +104,196 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction needs no write lock: under WAL it reads a snapshot and
+        # neither waits for the writer nor makes the writer wait.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) for read-only transactions: no write lock on SQLite.
+
+    Writing in such a transaction may fail with "database is locked"; only read.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+# SQLite checkpoints automatically inside the commit that takes the WAL past 1,000 pages,
+# and with synchronous=NORMAL that commit also syncs the file: with a large channel state
+# one commit in ten took over 5 ms longer. The writer leaves it to a checkpointer thread
+# (a PASSIVE checkpoint runs alongside the writer), poked every few commits.
+_CHECKPOINT_EVERY = 16  # commits
+_WAL_BACKSTOP_PAGES = 20_000  # ~80 MB: automatic checkpoints only if the checkpointer lags
+
+
+class _Checkpointer:
+    """A thread running ``PRAGMA wal_checkpoint(PASSIVE)`` on its own connection when poked."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                connection = self._engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    connection.close()
+            except Exception:  # the next poke tries again; the backstop bounds the WAL
+                log.warning("WAL checkpoint failed", exc_info=True)
+
+
+_Job = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
+_Done = tuple["asyncio.Future[Any]", Any, BaseException | None]
+_BATCH = 32  # completions handed back to the event loop at once, at most
+
+
+class _WriterThread:
+    """One thread running submitted calls in order, for blocking SQLite transactions.
+
+    Like a one-worker ``ThreadPoolExecutor``, but while more calls are queued it hands
+    completions back to the event loop in batches: each hand-back wakes the loop and
+    contends for the GIL, which costs about as much as a small transaction.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Callable[[], T]) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((call, future, loop))
+        return future
+
+    def shutdown(self) -> None:
+        """Finish the queued calls, then stop (waits for the thread)."""
+        self._jobs.put(None)
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        done: dict[asyncio.AbstractEventLoop, list[_Done]] = {}
+        pending = 0
+        while True:
+            try:
+                job = self._jobs.get_nowait() if pending else self._jobs.get()
+            except queue.Empty:  # caught up: hand back what is done
+                _hand_back(done)
+                done, pending = {}, 0
+                continue
+            if job is None or pending >= _BATCH:
+                _hand_back(done)
+                done, pending = {}, 0
+            if job is None:
+                return
+            call, future, loop = job
+            try:
+                outcome: _Done = (future, call(), None)
+            except BaseException as error:  # handed to the awaiting task, as an executor does
+                outcome = (future, None, error)
+            done.setdefault(loop, []).append(outcome)
+            pending += 1
+
+
+def _hand_back(done: dict[asyncio.AbstractEventLoop, list[_Done]]) -> None:
+    for loop, batch in done.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, batch)
+
+
+def _settle(batch: list[_Done]) -> None:
+    for future, result, error in batch:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+class Transactor:
+    """Runs a synchronous function of a :class:`Connection` as one transaction, on any backend.
+
+    The transactional code is written once, synchronously. On PostgreSQL it runs on the
+    async engine through SQLAlchemy's greenlet bridge (``run_sync``). On SQLite the whole
+    transaction is one hop to a dedicated writer thread with a blocking pysqlite engine:
+    per statement, aiosqlite's thread hop plus the async machinery cost more than the
+    statement itself, and one thread serialises this process's writers without SQLite's
+    busy-wait sleeps. Everything else keeps using the async engine.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._reader = read_only(engine)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._sync: Engine | None = None
+        self._writer: _WriterThread | None = None
+        self._checkpointer: _Checkpointer | None = None
+        self._commits = 0  # counted on the writer thread only
+        if self._sqlite:
+            # Disposing the async engine (app shutdown, tests) closes the writer's file too.
+            event.listen(engine.sync_engine, "engine_disposed", self._on_disposed)
+
+    async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(connection, *args)`` in one write transaction (BEGIN IMMEDIATE on SQLite)."""
+        if not self._sqlite:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(fn, *args, **kwargs)
+        if self._writer is None or self._sync is None or self._checkpointer is None:
+            self._sync = make_sync_sqlite_engine(self.engine.url.render_as_string(hide_password=False))
+            self._checkpointer = _Checkpointer(self._sync)
+            self._writer = _WriterThread("sqlite-writer")
+        sync, checkpointer = self._sync, self._checkpointer
+
+        def transaction() -> T:
+            with sync.begin() as connection:
+                result = fn(connection, *args, **kwargs)
+            self._commits += 1
+            if self._commits % _CHECKPOINT_EVERY == 0:
+                checkpointer.poke()
+            return result
+
+        # The caller's context variables stay visible in the writer thread (as in to_thread).
+        return await self._writer.submit(functools.partial(contextvars.copy_context().run, transaction))
+
+    async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(connection, *args)`` in a read-only transaction on the async engine."""
+        async with self._reader.begin() as connection:
+            return await connection.run_sync(fn, *args, **kwargs)
+
+    def _on_disposed(self, _engine: Engine) -> None:
+        writer, checkpointer, sync = self._writer, self._checkpointer, self._sync
+        self._writer, self._checkpointer, self._sync = None, None, None
+        if writer is not None:
+            writer.shutdown()  # lets the queued transactions finish first
+        if checkpointer is not None:
+            checkpointer.stop()
+        if sync is not None:
+            sync.dispose()
 
 
 def alembic_config() -> Config:

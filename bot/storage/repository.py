@@ -1,23 +1,25 @@
 """Queries on the tables, one function per intent.
 
-Write functions take an open :class:`AsyncConnection` so the caller decides the transaction
+Write functions take an open :class:`Connection` so the caller decides the transaction
 boundary (the service puts de-duplication, state, log, outbox and wakeups in one).
 :class:`Repository` wraps an engine for read-only questions asked from outside a transaction.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Connection, Executable, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import ChannelState, Effect, OutboundMessage
 from bot.storage.codec import decode_message, decode_state, encode_message, encode_state
+from bot.storage.database import read_only
 from bot.storage.tables import (
     OUTBOX_FAILED,
     OUTBOX_PENDING,
@@ -44,6 +46,14 @@ class Wakeup(NamedTuple):
     at: datetime
 
 
+class StoredState(NamedTuple):
+    """A channel's state as stored: decoded, its version and the exact JSON document."""
+
+    state: ChannelState
+    version: int
+    document: str
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
     id: int
@@ -58,6 +68,11 @@ class OutboxRow:
     sent_at: datetime | None
 
 
+class Claim(NamedTuple):
+    row: OutboxRow
+    more: bool  # another unsettled message was queued behind this one
+
+
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     id: int
@@ -68,66 +83,118 @@ class LogEntry:
     effects: tuple[str, ...]
 
 
-def _insert(connection: AsyncConnection, table: Table) -> Any:
+def _insert(connection: Connection, table: Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (both PostgreSQL and SQLite do)."""
-    if connection.dialect.name == "postgresql":
+    return _dialect_insert(connection.dialect.name, table)
+
+
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    if dialect == "postgresql":
         return postgresql.insert(table)
-    if connection.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database: {connection.dialect.name}")
+    raise NotImplementedError(f"unsupported database: {dialect}")
+
+
+class _Statements(NamedTuple):
+    """The statements every event runs, built once per dialect and executed with parameters.
+
+    Building a Core statement (``.values(...)`` coercion) and deriving its cache key cost
+    more than executing it on SQLite; a prebuilt statement skips the first and shortens the
+    second.
+    """
+
+    mark_processed: Executable
+    load_channel: Executable
+    insert_channel: Executable
+    update_channel: Executable
+    update_known_channel: Executable
+    append_log: Executable
+    enqueue: Executable
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    return _Statements(
+        mark_processed=_dialect_insert(dialect, processed_events).on_conflict_do_nothing(index_elements=["event_id"]),
+        load_channel=select(channels.c.state, channels.c.version)
+        .where(channels.c.key == bindparam("b_key"))
+        .with_for_update(),
+        insert_channel=_dialect_insert(dialect, channels).on_conflict_do_nothing(index_elements=["key"]),
+        update_channel=update(channels)
+        .where(channels.c.key == bindparam("b_key"), channels.c.version == bindparam("b_version"))
+        .values(state=bindparam("b_state"), version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
+        update_known_channel=update(channels)
+        .where(
+            channels.c.key == bindparam("b_key"),
+            channels.c.version == bindparam("b_version"),
+            channels.c.state == bindparam("b_previous"),
+        )
+        .values(state=bindparam("b_state"), version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
+        append_log=event_log.insert(),
+        enqueue=outbox.insert().returning(outbox.c.id),
+    )
 
 
 # --------------------------------------------------------------------------- events and state
 
 
-async def mark_processed(connection: AsyncConnection, event_id: str, channel: str, at: datetime) -> bool:
+def mark_processed(connection: Connection, event_id: str, channel: str, at: datetime) -> bool:
     """Record ``event_id``; False when it was already recorded (the database decides)."""
-    statement = (
-        _insert(connection, processed_events)
-        .values(event_id=event_id, channel=channel, at=at)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
-    result = await connection.execute(statement)
+    statement = _statements(connection.dialect.name).mark_processed
+    result = connection.execute(statement, {"event_id": event_id, "channel": channel, "at": at})
     return bool(result.rowcount == 1)
 
 
-async def load_channel(connection: AsyncConnection, channel: str) -> tuple[ChannelState, int] | None:
+def load_channel(connection: Connection, channel: str, known: StoredState | None = None) -> StoredState | None:
     """The channel's state and version, row-locked on PostgreSQL.
 
     SQLite renders no FOR UPDATE; there ``BEGIN IMMEDIATE`` already holds the write lock.
+    ``known`` (what this process last read or wrote) is returned as is when the stored
+    version and document are still exactly its own: comparing the text is much cheaper than
+    decoding it, and equal text means an equal state even after a purge reset the version.
     """
-    row = (
-        await connection.execute(
-            select(channels.c.state, channels.c.version).where(channels.c.key == channel).with_for_update()
-        )
-    ).one_or_none()
-    return None if row is None else (decode_state(row.state), row.version)
+    row = connection.execute(_statements(connection.dialect.name).load_channel, {"b_key": channel}).one_or_none()
+    if row is None:
+        return None
+    if known is not None and known.version == row.version and known.document == row.state:
+        return known
+    return StoredState(decode_state(row.state), row.version, row.state)
 
 
-async def save_channel(connection: AsyncConnection, state: ChannelState, version: int | None, at: datetime) -> int:
-    """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent)."""
+def save_channel(
+    connection: Connection, state: ChannelState, version: int | None, at: datetime, previous: str | None = None
+) -> StoredState:
+    """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent).
+
+    With ``previous`` the row must also still hold exactly that document: then the caller
+    may have decided on a state it did not load in this transaction (see ``load_channel``).
+    """
     document = encode_state(state)
+    statements = _statements(connection.dialect.name)
     if version is None:
-        statement = (
-            _insert(connection, channels)
-            .values(key=state.channel, state=document, version=1, updated_at=at)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        if (await connection.execute(statement)).rowcount != 1:
+        values = {"key": state.channel, "state": document, "version": 1, "updated_at": at}
+        if connection.execute(statements.insert_channel, values).rowcount != 1:
             raise LostRace(state.channel)
-        return 1
-    result = await connection.execute(
-        update(channels)
-        .where(channels.c.key == state.channel, channels.c.version == version)
-        .values(state=document, version=version + 1, updated_at=at)
-    )
+        return StoredState(state, 1, document)
+    parameters = {
+        "b_key": state.channel,
+        "b_version": version,
+        "b_state": document,
+        "b_new_version": version + 1,
+        "b_at": at,
+    }
+    if previous is None:
+        result = connection.execute(statements.update_channel, parameters)
+    else:
+        result = connection.execute(statements.update_known_channel, {**parameters, "b_previous": previous})
     if result.rowcount != 1:
         raise LostRace(state.channel)
-    return version + 1
+    return StoredState(state, version + 1, document)
 
 
-async def append_log(
-    connection: AsyncConnection,
+def append_log(
+    connection: Connection,
     channel: str,
     event_id: str,
     kind: str,
@@ -135,46 +202,46 @@ async def append_log(
     effects: Sequence[Effect],
 ) -> None:
     """What happened, never what was said: event kind and effect kinds only."""
-    await connection.execute(
-        event_log.insert().values(
-            channel=channel,
-            event_id=event_id,
-            kind=kind,
-            at=at,
-            effects=",".join(type(effect).__name__ for effect in effects),
-        )
+    connection.execute(
+        _statements(connection.dialect.name).append_log,
+        {
+            "channel": channel,
+            "event_id": event_id,
+            "kind": kind,
+            "at": at,
+            "effects": ",".join(type(effect).__name__ for effect in effects),
+        },
     )
 
 
 # --------------------------------------------------------------------------- wakeups
 
 
-async def set_wakeup(connection: AsyncConnection, channel: str, kind: str, at: datetime) -> None:
+def set_wakeup(connection: Connection, channel: str, kind: str, at: datetime) -> None:
     statement = _insert(connection, wakeups).values(channel=channel, kind=kind, at=at)
-    await connection.execute(
+    connection.execute(
         statement.on_conflict_do_update(index_elements=["channel", "kind"], set_={"at": statement.excluded.at})
     )
 
 
-async def clear_wakeup(connection: AsyncConnection, channel: str, kind: str) -> None:
-    await connection.execute(delete(wakeups).where(wakeups.c.channel == channel, wakeups.c.kind == kind))
+def clear_wakeup(connection: Connection, channel: str, kind: str) -> None:
+    connection.execute(delete(wakeups).where(wakeups.c.channel == channel, wakeups.c.kind == kind))
 
 
 # --------------------------------------------------------------------------- outbox
 
 
-async def enqueue(connection: AsyncConnection, channel: str, message: OutboundMessage, now: datetime) -> int:
-    result = await connection.execute(
-        outbox.insert()
-        .values(
-            channel=channel,
-            payload=encode_message(message),
-            status=OUTBOX_PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(outbox.c.id)
+def enqueue(connection: Connection, channel: str, message: OutboundMessage, now: datetime) -> int:
+    result = connection.execute(
+        _statements(connection.dialect.name).enqueue,
+        {
+            "channel": channel,
+            "payload": encode_message(message),
+            "status": OUTBOX_PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
     return int(result.scalar_one())
 
@@ -194,9 +261,9 @@ def _outbox_row(row: Any) -> OutboxRow:
     )
 
 
-async def channels_with_due_messages(connection: AsyncConnection, now: datetime) -> list[str]:
+def channels_with_due_messages(connection: Connection, now: datetime) -> list[str]:
     """Channels whose oldest unsettled message may be tried now, oldest work first."""
-    rows = await connection.execute(
+    rows = connection.execute(
         select(outbox.c.channel)
         .where(outbox.c.status.in_(UNSETTLED), outbox.c.next_attempt_at <= now)
         .group_by(outbox.c.channel)
@@ -205,25 +272,26 @@ async def channels_with_due_messages(connection: AsyncConnection, now: datetime)
     return [row.channel for row in rows]
 
 
-async def claim_head(connection: AsyncConnection, channel: str, now: datetime, lease: timedelta) -> OutboxRow | None:
+def claim_head(connection: Connection, channel: str, now: datetime, lease: timedelta) -> Claim | None:
     """Claim the channel's oldest unsettled message, or None when there is nothing to do now.
 
     Only the head may be claimed, so one channel's messages go out in order. The claim is a
     compare-and-set on (status, next_attempt_at), so of two deliverers (two replicas, or a
     request and the retry loop) exactly one wins; the loser sees a claimed head and stops.
     A claim that is not settled within ``lease`` (deliverer crashed) becomes claimable again.
+    ``Claim.more`` says whether another unsettled message was queued behind it, so the
+    deliverer can stop without one more (empty) transaction.
     """
-    row = (
-        await connection.execute(
-            select(outbox)
-            .where(outbox.c.channel == channel, outbox.c.status.in_(UNSETTLED))
-            .order_by(outbox.c.id)
-            .limit(1)
-        )
-    ).one_or_none()
-    if row is None or row.next_attempt_at > now:
+    rows = connection.execute(
+        select(outbox)
+        .where(outbox.c.channel == channel, outbox.c.status.in_(UNSETTLED))
+        .order_by(outbox.c.id)
+        .limit(2)
+    ).all()
+    if not rows or rows[0].next_attempt_at > now:
         return None
-    result = await connection.execute(
+    row = rows[0]
+    result = connection.execute(
         update(outbox)
         .where(
             outbox.c.id == row.id,
@@ -232,11 +300,11 @@ async def claim_head(connection: AsyncConnection, channel: str, now: datetime, l
         )
         .values(status=OUTBOX_SENDING, next_attempt_at=now + lease)
     )
-    return _outbox_row(row) if result.rowcount == 1 else None
+    return Claim(_outbox_row(row), more=len(rows) > 1) if result.rowcount == 1 else None
 
 
-async def settle_sent(connection: AsyncConnection, row_id: int, platform_message_id: str | None, now: datetime) -> None:
-    await connection.execute(
+def settle_sent(connection: Connection, row_id: int, platform_message_id: str | None, now: datetime) -> None:
+    connection.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
         .values(
@@ -249,16 +317,16 @@ async def settle_sent(connection: AsyncConnection, row_id: int, platform_message
     )
 
 
-async def settle_retry(connection: AsyncConnection, row_id: int, at: datetime, error: str) -> None:
-    await connection.execute(
+def settle_retry(connection: Connection, row_id: int, at: datetime, error: str) -> None:
+    connection.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
         .values(status=OUTBOX_PENDING, attempts=outbox.c.attempts + 1, next_attempt_at=at, last_error=error)
     )
 
 
-async def settle_failed(connection: AsyncConnection, row_id: int, error: str) -> None:
-    await connection.execute(
+def settle_failed(connection: Connection, row_id: int, error: str) -> None:
+    connection.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
         .values(status=OUTBOX_FAILED, attempts=outbox.c.attempts + 1, last_error=error)
@@ -268,21 +336,21 @@ async def settle_failed(connection: AsyncConnection, row_id: int, error: str) ->
 # --------------------------------------------------------------------------- message refs
 
 
-async def message_ref(connection: AsyncConnection, channel: str, key: str) -> str | None:
-    result = await connection.execute(
+def message_ref(connection: Connection, channel: str, key: str) -> str | None:
+    result = connection.execute(
         select(message_refs.c.platform_message_id).where(message_refs.c.channel == channel, message_refs.c.key == key)
     )
     value: str | None = result.scalar_one_or_none()
     return value
 
 
-async def set_message_ref(
-    connection: AsyncConnection, channel: str, key: str, platform_message_id: str, now: datetime
+def set_message_ref(
+    connection: Connection, channel: str, key: str, platform_message_id: str, now: datetime
 ) -> None:
     statement = _insert(connection, message_refs).values(
         channel=channel, key=key, platform_message_id=platform_message_id, updated_at=now
     )
-    await connection.execute(
+    connection.execute(
         statement.on_conflict_do_update(
             index_elements=["channel", "key"],
             set_={
@@ -296,7 +364,7 @@ async def set_message_ref(
 # --------------------------------------------------------------------------- purge
 
 
-async def purge_channel(connection: AsyncConnection, channel: str) -> bool:
+def purge_channel(connection: Connection, channel: str) -> bool:
     """Delete a channel's content; the content-free event ids and log stay for de-duplication."""
     deleted = 0
     for statement in (
@@ -305,13 +373,13 @@ async def purge_channel(connection: AsyncConnection, channel: str) -> bool:
         delete(message_refs).where(message_refs.c.channel == channel),
         delete(wakeups).where(wakeups.c.channel == channel),
     ):
-        deleted += (await connection.execute(statement)).rowcount
+        deleted += connection.execute(statement).rowcount
     return deleted > 0
 
 
-async def idle_channels(connection: AsyncConnection, before: datetime) -> list[str]:
+def idle_channels(connection: Connection, before: datetime) -> list[str]:
     """Channels whose state has not changed since ``before`` (candidates for retention)."""
-    result = await connection.execute(select(channels.c.key).where(channels.c.updated_at < before))
+    result = connection.execute(select(channels.c.key).where(channels.c.updated_at < before))
     return list(result.scalars())
 
 
@@ -323,33 +391,34 @@ class Repository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._reader = read_only(engine)  # no write lock on SQLite: never waits for the writer
 
     async def get_state(self, channel: str) -> ChannelState | None:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             row = (await connection.execute(select(channels.c.state).where(channels.c.key == channel))).one_or_none()
         return None if row is None else decode_state(row.state)
 
     async def all_states(self) -> list[ChannelState]:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             rows = (await connection.execute(select(channels.c.state).order_by(channels.c.key))).all()
         return [decode_state(row.state) for row in rows]
 
     async def version(self, channel: str) -> int | None:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             result = await connection.execute(select(channels.c.version).where(channels.c.key == channel))
             value: int | None = result.scalar_one_or_none()
         return value
 
     async def due_wakeups(self, now: datetime) -> list[Wakeup]:
         """Wakeups at or before ``now``, earliest first."""
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             rows = await connection.execute(
                 select(wakeups).where(wakeups.c.at <= now).order_by(wakeups.c.at, wakeups.c.channel)
             )
             return [Wakeup(row.channel, row.kind, row.at) for row in rows]
 
     async def all_wakeups(self) -> list[Wakeup]:
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             rows = await connection.execute(select(wakeups).order_by(wakeups.c.at, wakeups.c.channel))
             return [Wakeup(row.channel, row.kind, row.at) for row in rows]
 
@@ -357,14 +426,14 @@ class Repository:
         query = select(outbox).order_by(outbox.c.id)
         if channel is not None:
             query = query.where(outbox.c.channel == channel)
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             return [_outbox_row(row) for row in await connection.execute(query)]
 
     async def event_log(self, channel: str | None = None) -> list[LogEntry]:
         query = select(event_log).order_by(event_log.c.id)
         if channel is not None:
             query = query.where(event_log.c.channel == channel)
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             return [
                 LogEntry(
                     row.id,
@@ -394,5 +463,5 @@ class Repository:
         query = select(func.count()).select_from(processed_events)
         if channel is not None:
             query = query.where(processed_events.c.channel == channel)
-        async with self._engine.begin() as connection:
+        async with self._reader.begin() as connection:
             return int((await connection.execute(query)).scalar_one())

@@ -101,7 +101,7 @@ async def test_a_wakeup_nobody_handles_is_settled_so_the_scheduler_never_spins(c
     from bot.storage import repository as repo
 
     async with channel.app.engine.begin() as connection:
-        await repo.set_wakeup(connection, channel.key, "something_old", channel.clock.now())
+        await connection.run_sync(repo.set_wakeup, channel.key, "something_old", channel.clock.now())
     assert await channel.tick() == 1
     assert await channel.app.scheduler.earliest() is None
     assert await channel.tick() == 0

@@ -113,6 +113,29 @@ async def test_two_processes_on_one_database_count_each_event_once(
     assert len(await first.repository.outbox(DEMO)) == 50
 
 
+async def test_a_state_kept_in_memory_is_never_used_once_another_process_changed_the_row(
+    database_url: str, engine: AsyncEngine, make_service: Callable[..., ChannelService]
+) -> None:
+    """Even when a purge and a new first event bring the row back to the same version."""
+    other_engine = make_engine(database_url)
+    try:
+        first = make_service(engine, FakeTransport())
+        second = make_service(other_engine, FakeTransport())
+        await first.handle(text(DEMO, "e1", "from the first"))  # version 1, kept by `first`
+        assert await second.delete_channel(DEMO)
+        await second.handle(text(DEMO, "e2", "from the second"))  # version 1 again, other content
+        assert await first.repository.version(DEMO) == 1
+
+        await first.handle(text(DEMO, "e3", "first again"))
+    finally:
+        await other_engine.dispose()
+
+    state = await first.get_state(DEMO)
+    assert state is not None
+    assert [a.text for a in state.answers] == ["from the second", "first again"]
+    assert await first.repository.version(DEMO) == 2
+
+
 async def test_state_survives_a_restart(
     database_url: str, clock: FakeClock, make_service: Callable[..., ChannelService]
 ) -> None:

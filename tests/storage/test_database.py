@@ -45,7 +45,8 @@ async def test_sqlite_connections_use_wal_a_busy_timeout_and_immediate_transacti
 async def test_times_come_back_as_aware_utc(engine: AsyncEngine) -> None:
     amsterdam = timezone(timedelta(hours=1))
     async with engine.begin() as connection:
-        await set_wakeup(connection, "console:demo", "checkin", datetime(2026, 11, 28, 10, 0, tzinfo=amsterdam))
+        at = datetime(2026, 11, 28, 10, 0, tzinfo=amsterdam)
+        await connection.run_sync(set_wakeup, "console:demo", "checkin", at)
     [wakeup] = await Repository(engine).all_wakeups()
     assert wakeup.at == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert wakeup.at.utcoffset() == timedelta(0)
@@ -61,10 +62,10 @@ async def test_a_wakeup_per_channel_and_kind_is_upserted_and_listed_when_due(eng
     at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     repository = Repository(engine)
     async with engine.begin() as connection:
-        await set_wakeup(connection, "console:a", "checkin", at + timedelta(hours=2))
-        await set_wakeup(connection, "console:a", "checkin", at + timedelta(hours=1))  # moved earlier
-        await set_wakeup(connection, "console:a", "deadline", at + timedelta(hours=3))
-        await set_wakeup(connection, "console:b", "checkin", at)
+        await connection.run_sync(set_wakeup, "console:a", "checkin", at + timedelta(hours=2))
+        await connection.run_sync(set_wakeup, "console:a", "checkin", at + timedelta(hours=1))  # moved earlier
+        await connection.run_sync(set_wakeup, "console:a", "deadline", at + timedelta(hours=3))
+        await connection.run_sync(set_wakeup, "console:b", "checkin", at)
     assert await repository.all_wakeups() == [
         Wakeup("console:b", "checkin", at),
         Wakeup("console:a", "checkin", at + timedelta(hours=1)),
@@ -75,8 +76,8 @@ async def test_a_wakeup_per_channel_and_kind_is_upserted_and_listed_when_due(eng
         Wakeup("console:a", "checkin", at + timedelta(hours=1)),
     ]
     async with engine.begin() as connection:
-        await clear_wakeup(connection, "console:a", "checkin")
-        await clear_wakeup(connection, "console:a", "never-set")
+        await connection.run_sync(clear_wakeup, "console:a", "checkin")
+        await connection.run_sync(clear_wakeup, "console:a", "never-set")
     async with engine.connect() as connection:
         kinds = (await connection.execute(select(wakeups.c.kind).where(wakeups.c.channel == "console:a"))).all()
     assert [k for (k,) in kinds] == ["deadline"]
