@@ -448,7 +448,7 @@ async def open_sessions(app: App, cluster: Cluster, side: Side, answer_channel: 
         await step("/problem next", vote_channel, past_question(number), f"past question {number}")
     await step("/problem vote", vote_channel, lambda s: s.open_round is not None, "round open")
     async with app.engine.connect() as connection:
-        ref = await repo.message_ref(connection, side.key(vote_channel), "vote:1")
+        ref = await connection.run_sync(repo.message_ref, side.key(vote_channel), "vote:1")
     assert ref is not None, "the vote message was not delivered"
     return ref
 
