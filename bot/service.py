@@ -131,6 +131,7 @@ class ChannelService:
         self._limiter = limiter  # None: no outbound rate limits (tests, console)
         self._metrics = metrics  # None: nothing is counted (tests, CLI commands)
         self._flood = flood  # None: no inbound flood control
+        self._background: set[asyncio.Task[None]] = set()  # deliveries after handle(deliver=False)
         self._wakeup_listeners: list[Callable[[datetime], None]] = []
         # The state this process last stored or loaded per channel: when the row is unchanged
         # (compared in the transaction) it is not decoded again. Touched on the loop thread only.
@@ -151,11 +152,15 @@ class ChannelService:
 
     # ----------------------------------------------------------------------- inbound
 
-    async def handle(self, event: InboundEvent) -> HandleResult:
-        """Process ``event`` exactly once (per event id), then deliver the channel's outbox."""
+    async def handle(self, event: InboundEvent, *, deliver: bool = True) -> HandleResult:
+        """Process ``event`` exactly once (per event id), then deliver the channel's outbox.
+
+        With ``deliver=False`` it returns as soon as the event is committed (durable) and
+        delivers in the background: for callers that must answer the platform quickly.
+        """
         started = time.perf_counter()
         try:
-            result = await self._handle(event)
+            result = await self._handle(event, deliver)
         except Exception:
             if self._metrics is not None:
                 self._metrics.event_failed(event, time.perf_counter() - started)
@@ -166,7 +171,7 @@ class ChannelService:
             )
         return result
 
-    async def _handle(self, event: InboundEvent) -> HandleResult:
+    async def _handle(self, event: InboundEvent, deliver: bool) -> HandleResult:
         if self._flood is not None:
             event = self._flood.check(event, self._clock.now())
         lock = self._lock(self._handle_locks, event.channel)
@@ -185,18 +190,26 @@ class ChannelService:
         if not result.duplicate:
             self._notify_wakeups(result.effects)
         if not result.duplicate and any(isinstance(e, Post | Reply | Notify | Edit) for e in result.effects):
-            replying = _REPLYING.set(not isinstance(event, Tick))
-            try:
-                await self.deliver_pending(event.channel)
-            except Exception:
-                # Committed already; the outbox loop or the next start retries delivery.
-                log.exception("delivery after handling failed for channel %s", event.channel)
-            finally:
-                _REPLYING.reset(replying)
-                # Woken after the attempt, the loop sees what it left (e.g. a rate-limited head).
-                if self._wake is not None:
-                    self._wake.set()
+            if deliver:
+                await self._deliver_after(event)
+            else:
+                task = asyncio.create_task(self._deliver_after(event))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
         return result
+
+    async def _deliver_after(self, event: InboundEvent) -> None:
+        replying = _REPLYING.set(not isinstance(event, Tick))
+        try:
+            await self.deliver_pending(event.channel)
+        except Exception:
+            # Committed already; the outbox loop or the next start retries delivery.
+            log.exception("delivery after handling failed for channel %s", event.channel)
+        finally:
+            _REPLYING.reset(replying)
+            # Woken after the attempt, the loop sees what it left (e.g. a rate-limited head).
+            if self._wake is not None:
+                self._wake.set()
 
     def _notify_wakeups(self, effects: tuple[Effect, ...]) -> None:
         for effect in effects:

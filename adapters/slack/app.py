@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 # Slack's own payloads are a few KB; anything near this is not from Slack.
 MAX_BODY = 256 * 1024
+SLACK_RETRY_STATUS = 503  # answered when an event could not be stored, so Slack delivers it again
 SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
           "users:read")
 _DRAIN_SECONDS = 10.0
@@ -127,7 +128,11 @@ class SlackPlatform:
             name="voordenken",
             client=self._client,
             oauth_settings=oauth,
-            process_before_response=False,
+            # Listeners run before the HTTP response: a message event is answered only once it is
+            # committed, so a crash can never swallow an event Slack thinks was delivered.
+            # Commands and buttons acknowledge first and work in tracked tasks (Slack does not retry
+            # those; the person sees nothing happen and tries again).
+            process_before_response=True,
             # Verified at the edge in _events (see the module docstring); Socket Mode needs none.
             request_verification_enabled=False,
             logger=logging.getLogger("adapters.slack.bolt"),
@@ -209,6 +214,8 @@ class SlackPlatform:
                         type(error).__name__)
             return web.Response(status=400)
         response = await self.bolt.async_dispatch(bolt_request)
+        if response.status == SLACK_RETRY_STATUS:
+            return web.Response(status=SLACK_RETRY_STATUS)  # our own "not stored": Slack retries
         if response.status >= 500:
             # Listeners acknowledge first and work in the background, so a 5xx here is Bolt's own
             # middleware tripping over a malformed payload: a platform problem, not worth a retry.
@@ -279,10 +286,17 @@ class SlackPlatform:
         await ack()
         self._spawn(self._press(submitted.event, client))
 
-    async def _on_message(self, body: dict[str, Any]) -> None:
+    async def _on_message(self, body: dict[str, Any]) -> BoltResponse | None:
+        """Commit the message before Slack gets its 200; replies are delivered afterwards."""
         event = translate.message_event(body)
-        if event is not None:
-            self._spawn(self._handle(event))
+        if event is None:
+            return None
+        try:
+            await self._app.service.handle(event, deliver=False)
+        except Exception:
+            log.exception("slack: could not store a message event; asking Slack to retry")
+            return BoltResponse(status=SLACK_RETRY_STATUS, body="")
+        return None
 
     async def _on_member_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Someone joined or left a channel: its cached member list is stale."""

@@ -95,12 +95,14 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take transaction control away from the driver so "begin" below decides.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First, so that switching a fresh file to WAL waits for a concurrent opener (several
+        # processes starting together) instead of failing with "database is locked".
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
         # Under WAL, NORMAL syncs at checkpoints instead of every commit: still crash-safe for
         # the process (a killed bot loses nothing committed); a power cut may lose the last
         # commits, which the platforms redeliver. FULL costs an fsync per event.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -153,3 +153,34 @@ async def test_workspace_admins_may_steer_like_the_facilitator(slack: SlackHarne
     assert [c.params["user"] for c in fake.calls("users.info")].count(uid("dana")) == 1
     await slack.command("dana", "/problem next")
     assert [c.params["user"] for c in fake.calls("users.info")].count(uid("dana")) == 1
+
+
+async def test_a_message_is_stored_before_slack_gets_its_200(slack: SlackHarness) -> None:
+    """A replica killed right after answering Slack must not lose the message: Slack never retries a 200."""
+    await slack.command("alice", "/problem start")
+    status, _ = await slack.send_json(slack.message_body("bob", "Reports get lost between the teams."))
+    assert status == 200
+    state = await slack.state()  # no settling: the answer is there the moment Slack has its 200
+    assert [a.text for a in state.answers] == ["Reports get lost between the teams."]
+
+
+async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_again(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    from sqlalchemy import text
+
+    await slack.command("alice", "/problem start")
+    assert slack.app is not None
+    async with slack.app.engine.begin() as connection:  # the database starts refusing writes
+        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON processed_events "
+                                      "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
+    body = slack.message_body("carol", TASK_TALK)
+    status, _ = await slack.send_json(body)
+    assert status == 503
+    async with slack.app.engine.begin() as connection:  # the database recovers; Slack retries
+        await connection.execute(text("DROP TRIGGER broken"))
+    status, _ = await slack.send_json(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
+    assert status == 200
+    await slack.settle()
+    state = await slack.state()
+    assert len(state.parked) == 1 and len(fake.messages("let's hold that thought")) == 1
