@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +12,9 @@ from bot.bootstrap import App, bootstrap
 from bot.model import CommandIssued, Sender, TextMessage
 from bot.settings import Settings
 from tests.service.fakes import FakeClock, FakeTransport
+from tests.slack.conftest import SlackHarness, make_settings
+from tests.slack.fake_slack import FakeSlack
+from tests.telegram.fake_telegram import FakeTelegram
 
 
 @dataclass
@@ -52,3 +55,37 @@ async def team(tmp_path: Path) -> AsyncIterator[Team]:
         yield Team(app, transport, clock)
     finally:
         await app.close()
+
+
+# --------------------------------------------------------------------------- the real platform apps
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeSlack]:
+    """A fake Slack Web API; a module may override this to set up channel members."""
+    server = FakeSlack()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def slack(slack_api: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SlackHarness]:
+    """The real Slack app (HTTP mode) on an ephemeral port, talking to ``slack_api``."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",
+                 "SLACK_CLIENT_SECRET", "SLACK_API_URL", "TELEGRAM_BOT_TOKEN", "VOORDENKEN_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    harness = SlackHarness(slack_api, make_settings(slack_api, tmp_path))
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+@pytest.fixture
+def telegram_api() -> Iterator[FakeTelegram]:
+    server = FakeTelegram()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

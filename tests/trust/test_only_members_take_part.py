@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.slack.conftest import CHANNEL, SlackHarness, make_settings, uid
+from tests.slack.conftest import CHANNEL, SlackHarness, uid
 from tests.slack.fake_slack import BOT_USER, TEAM, Call, FakeSlack
 from tests.telegram.conftest import GROUP, PEOPLE, Group, RunningBot, running
 from tests.telegram.fake_telegram import FakeTelegram
@@ -38,17 +38,6 @@ def slack_api() -> Iterator[FakeSlack]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-async def slack(slack_api: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SlackHarness]:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",
-                 "SLACK_CLIENT_SECRET", "SLACK_API_URL", "TELEGRAM_BOT_TOKEN", "VOORDENKEN_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    harness = SlackHarness(slack_api, make_settings(slack_api, tmp_path))
-    await harness.start()
-    yield harness
-    await harness.stop()
 
 
 async def slack_vote(slack: SlackHarness) -> Call:
@@ -171,23 +160,6 @@ async def test_slack_a_failing_members_call_does_not_let_the_vote_through(
 # ----------------------------------------------------------------------------- Telegram
 
 DIRK = PEOPLE["dirk"]["id"]  # reads the public group without having joined it
-
-
-@pytest.fixture
-def telegram_api() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import ratelimit
-
-    monkeypatch.setitem(ratelimit.DEFAULT_POLICIES, "telegram", lambda channel: ())
 
 
 async def telegram_vote(group: Group, fake: FakeTelegram) -> dict[str, Any]:

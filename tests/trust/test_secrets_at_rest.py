@@ -27,14 +27,6 @@ INSTALLED_TOKEN = "xoxb-installed"  # what the fake's oauth.v2.access hands out
 OLD_KEY, NEW_KEY = new_key(), new_key()
 
 
-@pytest.fixture
-def slack_api() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",

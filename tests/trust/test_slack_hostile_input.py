@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,29 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.slack.conftest import SECRET, SlackHarness, make_settings, uid
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.conftest import SECRET, SlackHarness, uid
 
 SENSITIVE = "The father threatened the neighbours again on Tuesday"
-
-
-@pytest.fixture
-def slack_api() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def slack(slack_api: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SlackHarness]:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",
-                 "SLACK_CLIENT_SECRET", "SLACK_API_URL", "TELEGRAM_BOT_TOKEN", "VOORDENKEN_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    harness = SlackHarness(slack_api, make_settings(slack_api, tmp_path))
-    await harness.start()
-    yield harness
-    await harness.stop()
 
 
 async def two_channels(slack: SlackHarness) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +23,6 @@ from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
 OTHER_GROUP = -1009999
 SENSITIVE = "Haar ex-partner stond weer voor de deur"
-
-
-@pytest.fixture
-def telegram_api() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import ratelimit
-
-    monkeypatch.setitem(ratelimit.DEFAULT_POLICIES, "telegram", lambda channel: ())
 
 
 async def test_an_update_that_fails_to_process_is_answered_500_so_telegram_redelivers_it(
