@@ -79,7 +79,6 @@ class RateLimiter:
         self._logs: dict[tuple[str, Limit], deque[float]] = {}
         self._buckets: dict[tuple[str, Bucket], tuple[float, float]] = {}  # -> (tokens, at)
         self._taken: dict[str, float] = {}  # channel -> time of its last slot (for refund)
-        self._soonest: float | None = None
         self._acquired = 0
 
     def windows(self, channel: str) -> tuple[Window, ...]:
@@ -95,7 +94,6 @@ class RateLimiter:
         waits = [(self._wait(key, limit, now), key) for key, limit in windows]  # also refills
         wait = max(w if chat_limits or key != channel else 0.0 for w, key in waits)
         if wait > 0:
-            self._soonest = wait if self._soonest is None else min(self._soonest, wait)
             return wait
         for key, limit in windows:
             if isinstance(limit, Limit):
@@ -134,10 +132,6 @@ class RateLimiter:
                 tokens, last = self._buckets[(key, limit)]
                 self._buckets[(key, limit)] = (min(float(limit.burst), tokens + 1.0), last)
 
-    def soonest_wait(self) -> float | None:
-        """The shortest wait refused since the last call (None: nothing was refused)."""
-        soonest, self._soonest = self._soonest, None
-        return soonest
 
     def _sweep(self, now: float) -> None:
         """Forget limits that have fully recovered, so idle channels cost no memory."""

@@ -146,15 +146,17 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
 
 
 RETENTION_INTERVAL_SECONDS = 6 * 3600
+DELIVERED_KEPT = timedelta(days=7)
 
 
 async def _retention(app: App, settings: Settings, stop: asyncio.Event) -> None:
-    """Delete the content of channels idle for longer than the retention period, now and then."""
-    if settings.retention_days == 0:
-        return
+    """Now and then: forget delivered messages and old event ids, and expired channels' content."""
     while not stop.is_set():
         try:
-            await app.service.purge_expired(timedelta(days=settings.retention_days))
+            # Delivered messages and old event ids are not needed once past every retry window.
+            await app.service.repository.prune(app.clock.now() - DELIVERED_KEPT)
+            if settings.retention_days:
+                await app.service.purge_expired(timedelta(days=settings.retention_days))
         except Exception:
             log.exception("retention purge failed; retrying later")
         with contextlib.suppress(TimeoutError):

@@ -63,3 +63,17 @@ async def test_retention_deletes_channels_idle_longer_than_the_period(team: Team
     team.clock.advance(timedelta(days=81).total_seconds())
     assert await team.app.service.purge_expired(timedelta(days=180)) == [team.channel]
     assert SENSITIVE not in await stored_text(team)
+
+
+async def test_delivered_messages_do_not_linger_in_the_database(team: Team) -> None:
+    from datetime import timedelta
+
+    from bot.runner import DELIVERED_KEPT
+
+    await team.say("alice", "/problem start")
+    await team.say("bob", "Who is going to call the police about him?")  # parked; a redirect is sent
+    assert "let's hold that thought" in "\n".join(team.heard())
+    team.clock.advance((DELIVERED_KEPT + timedelta(hours=1)).total_seconds())
+    assert await team.app.service.repository.prune(team.clock.now() - DELIVERED_KEPT) > 0
+    assert await team.app.service.repository.outbox() == []
+    assert await team.app.service.repository.processed_count() == 0
