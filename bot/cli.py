@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from bot.script import ScriptError
 from bot.secrets import SecretKeyError
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 
 DEMO_CHANNEL = "demo"
 
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.model_copy(update={"database_url": args.database})
         _configure_logging(args, settings)
         return asyncio.run(_dispatch(args, settings))
-    except (ValidationError, ScriptError, SecretKeyError) as exc:
+    except (ValidationError, ScriptError, SecretKeyError, ConfigurationError) as exc:
         print(f"voordenken: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

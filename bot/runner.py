@@ -97,7 +97,11 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     ``ready`` is called with the bound port once everything is up (tests use port 0).
     """
     app = await bootstrap(settings)
-    platforms = [factory(settings, app) for factory in factories]
+    try:
+        platforms = [factory(settings, app) for factory in factories]
+    except Exception:
+        await app.close()
+        raise
     web_app = web.Application(client_max_size=1024 * 1024)
     # --- single-owner platforms (see Platform): started only while this replica leads
     leases = {

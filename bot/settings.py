@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.prompts import DEFAULT_PROMPTS_DIR
 
 
+class ConfigurationError(ValueError):
+    """The settings cannot run what was asked; the message names the setting to fix."""
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 

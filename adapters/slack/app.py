@@ -44,7 +44,7 @@ from bot.bootstrap import App
 from bot.model import ButtonPressed, CommandIssued, InboundEvent
 from bot.ports import Transport
 from bot.secrets import SecretBox
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class _QuietBolt(AsyncApp):
         return resp
 
 
-class SlackConfigError(RuntimeError):
+class SlackConfigError(ConfigurationError):
     """The settings cannot run Slack (missing secret or token); says which setting to set."""
 
 

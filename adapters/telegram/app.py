@@ -44,7 +44,7 @@ from adapters.telegram.transport import TelegramTransport
 from adapters.ttl_cache import TtlCache
 from bot.bootstrap import App
 from bot.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 from bot.storage import repository as repo
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class TelegramPlatform:
 
     def __init__(self, settings: Settings, app: App) -> None:
         if settings.telegram_bot_token is None:
-            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+            raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
         token = settings.telegram_bot_token.get_secret_value()
         self._app = app
         self._default_language = settings.language
@@ -88,7 +88,7 @@ class TelegramPlatform:
         if self._webhook_url is not None:
             secret = settings.telegram_webhook_secret
             if secret is None or not secret.get_secret_value():
-                raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
+                raise ConfigurationError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
             self._secret = secret.get_secret_value().encode("utf-8")
         self._token = token
         redact.install(token)  # before build(): the Bot logs its URL at DEBUG

@@ -144,3 +144,20 @@ def test_released_false_alarms_are_exported_as_labelled_feedback(database: str) 
     assert [(r["text"], r["task_talk"], r["lang"]) for r in lines] == [
         ("I'll take care of the housing part", False, "en")
     ]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "Slack HTTP mode needs SLACK_SIGNING_SECRET"),
+        ({"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook"},
+         "TELEGRAM_WEBHOOK_SECRET must be set in webhook mode"),
+    ],
+)
+def test_run_with_an_incomplete_platform_setup_says_which_setting_is_missing(
+    database: str, env: dict[str, str], expected: str
+) -> None:
+    result = voordenken("run", env={**env, "VOORDENKEN_DATABASE_URL": database, "VOORDENKEN_HTTP_PORT": "0"})
+    assert result.returncode == 2
+    assert f"voordenken: configuration error: {expected}" in result.stderr
+    assert "Traceback" not in result.stderr
