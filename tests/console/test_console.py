@@ -46,7 +46,7 @@ def test_a_second_process_on_the_same_database_continues_the_session(database: s
 def test_lines_without_a_name_speak_as_the_given_user(database: str) -> None:
     result = voordenken("console", "--channel", "c", "--user", "dana", "--database", database,
                         stdin="/problem start\n/problem status\n")
-    assert "dana started a session" in result.stdout
+    assert "Session started. Facilitator: dana." in result.stdout
     assert "voordenken (only to dana): Phase: analysing the problem." in result.stdout
 
 

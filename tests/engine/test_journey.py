@@ -26,7 +26,7 @@ ANSWERS_NL = [
 
 def test_the_whole_journey_in_english(chat: Chat) -> None:
     said = chat.say("alice", "/problem start young people and debts")
-    assert "alice".capitalize() + " started a session" in said
+    assert "Session started. Facilitator: Alice." in said
     assert "Question 1 of 6: What is the problem?" in said
 
     # The first answer is recorded silently: the bot does not echo every answer.

@@ -21,7 +21,7 @@ async def test_dutch_journey_to_agreement_in_a_group(fake: FakeTelegram, tmp_pat
     async with running(fake, tmp_path) as bot:
         group = bot.group()
         await group.say("anna", "/probleem start jongeren en schulden")
-        assert await fake.sent("Anna is een sessie begonnen", chat_id=GROUP)
+        assert await fake.sent("Sessie gestart. Gespreksleider: Anna", chat_id=GROUP)
         question = await fake.sent("Vraag 1 van 6", chat_id=GROUP)
         assert "<b>Vraag 1 van 6" in fake.calls("sendMessage")[-1].params["text"]  # bold title, HTML mode
 

@@ -63,7 +63,7 @@ async def test_duplicate_updates_change_nothing(fake: FakeTelegram, tmp_path: Pa
         await group.say("anna", "/probleem status")
         await fake.sent("Fase:")
         assert sum("#1 is vrijgegeven" in t for t in fake.texts()) == 1
-        assert sum("Anna is een sessie begonnen" in t for t in fake.texts()) == 1
+        assert sum("Sessie gestart. Gespreksleider: Anna" in t for t in fake.texts()) == 1
 
 
 async def test_edited_messages_do_not_rerun_commands(fake: FakeTelegram, tmp_path: Path) -> None:

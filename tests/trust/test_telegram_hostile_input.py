@@ -53,7 +53,7 @@ async def test_an_update_that_fails_to_process_is_answered_500_so_telegram_redel
         assert await bot.post_webhook(body) == 200  # a third copy is a duplicate
         await group.say("anna", "/probleem status")
         await telegram_api.sent("Fase:")
-        assert sum("is een sessie begonnen" in t for t in telegram_api.texts()) == 1
+        assert sum("Sessie gestart. Gespreksleider:" in t for t in telegram_api.texts()) == 1
 
 
 async def test_refusals_keep_their_status_codes(telegram_api: FakeTelegram, tmp_path: Path) -> None:
