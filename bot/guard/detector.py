@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from bot.guard.clauses import split_clauses
 from bot.guard.cues import DEFLECT, EN_CUES, NL_CUES, Cue
-from bot.guard.gate import WORD, GateIndex
+from bot.guard.gate import GateIndex
 from bot.guard.language import guess_language
 from bot.guard.lexicon import DEADLINE
 from bot.guard.vetoes import FIRST_THEN, INFO_OBJECT, VETOES, veto_for
@@ -151,21 +151,9 @@ def _label(cue: Cue, match: re.Match[str], name: str | None) -> str:
 def _score_clause(clause: str, deferred: bool, name: str | None) -> tuple[float, Cue | None, str | None]:
     best_score, best_cue, best_label = 0.0, None, None
     deadline: bool | None = None
-    # pattern index -> token starts where it may match (None: search the whole clause)
-    starts: dict[int, list[int] | None] = dict.fromkeys(_INDEX.always)
-    for token in WORD.finditer(clause):
-        start = token.start()
-        for index in _INDEX.lookup(token.group(0)):
-            positions = starts.get(index)
-            if positions is None:
-                if index not in starts:
-                    starts[index] = [start]
-            else:
-                positions.append(start)
-    for gate, indices in _INDEX.regex_gates:
-        if gate.search(clause) is not None:
-            for index in indices:
-                starts[index] = None
+    starts = _INDEX.candidates(clause)
+    if not starts:
+        return best_score, best_cue, best_label
     possible_vetoes: set[int] | None = None
     for index in sorted(starts):
         if index >= _N_CUES:

@@ -102,6 +102,32 @@ class GateIndex:
         self._prefix_lengths = tuple(sorted({len(p) for p in self._by_prefix}))
         self._cache: dict[str, tuple[int, ...]] = {}
 
+    def candidates(self, clause: str) -> dict[int, list[int] | None]:
+        """Pattern index -> token starts where it may match (``None``: search the whole clause)."""
+        starts: dict[int, list[int] | None] = dict.fromkeys(self.always)
+        cached = self._cache.get
+        lookup = self.lookup
+        for token in WORD.finditer(clause):
+            word = token.group()
+            hits = cached(word)
+            if hits is None:
+                hits = lookup(word)
+            if not hits:
+                continue
+            start = token.start()
+            for index in hits:
+                positions = starts.get(index)
+                if positions is None:
+                    if index not in starts:
+                        starts[index] = [start]
+                else:
+                    positions.append(start)
+        for gate, indices in self.regex_gates:
+            if gate.search(clause) is not None:
+                for index in indices:
+                    starts[index] = None
+        return starts
+
     def lookup(self, word: str) -> tuple[int, ...]:
         """Indices of the patterns that may start at a token ``word``."""
         hit = self._cache.get(word)
