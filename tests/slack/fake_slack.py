@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.background_server import BackgroundServer, poll_until
+
 TEAM = "T1"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -102,10 +104,7 @@ class FakeSlack:
         self.members_page_size: int | None = None
         self.socket_acks: list[dict[str, Any]] = []
         self._sockets: list[web.WebSocketResponse] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        self._server = BackgroundServer("fake-slack", self._app, self._close_sockets)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -117,48 +116,27 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.url + "api/"
 
+    @property
+    def port(self) -> int:
+        return self._server.port
+
     def start(self) -> None:
-        started = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self._serve())
-            started.set()
-            loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-slack", daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("fake Slack did not start")
+        self._server.start()
 
     def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+        self._server.stop()
 
-    async def _serve(self) -> None:
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return app
 
-    async def _shutdown(self) -> None:
+    async def _close_sockets(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # ------------------------------------------------------------------ behaviour
 
@@ -193,15 +171,12 @@ class FakeSlack:
 
     async def wait_for(self, find: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
         """Poll ``find`` until it returns something truthy; fail after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = find()
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                summary = "\n".join(f"  {c.method}: {c.content[:80]!r}" for c in self.calls())
-                raise AssertionError(f"timed out waiting for {what or find}; calls so far:\n{summary}")
-            await asyncio.sleep(0.01)
+
+        def describe() -> str:
+            summary = "\n".join(f"  {c.method}: {c.content[:80]!r}" for c in self.calls())
+            return f"timed out waiting for {what or find}; calls so far:\n{summary}"
+
+        return await poll_until(find, timeout, describe)
 
     async def posted(self, containing: str, method: str = "chat.postMessage", timeout: float = 5.0) -> Call:
         """Wait for a ``method`` call whose content contains ``containing``; return the latest."""
@@ -326,9 +301,9 @@ class FakeSlack:
 
     async def socket_send(self, envelope: dict[str, Any]) -> None:
         """Push an envelope to the connected Socket Mode client (from the test's loop)."""
-        assert self._loop is not None and self._sockets, "no Socket Mode connection"
+        assert self._server.loop is not None and self._sockets, "no Socket Mode connection"
         ws = self._sockets[-1]
-        future = asyncio.run_coroutine_threadsafe(ws.send_json(envelope), self._loop)
+        future = asyncio.run_coroutine_threadsafe(ws.send_json(envelope), self._server.loop)
         await asyncio.wrap_future(future)
 
     def acked(self, envelope_id: str) -> list[dict[str, Any]]:

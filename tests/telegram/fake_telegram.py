@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
+from tests.background_server import BackgroundServer, poll_until
+
 TOKEN = "123456:TEST-token-never-logged"
 BOT_ID = 123456
 BOT_USERNAME = "VoordenkenBot"
@@ -64,10 +66,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._ids = itertools.count(1000)
         self._failures: list[Failure] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        self._server = BackgroundServer("fake-telegram", self._app)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -79,36 +78,20 @@ class FakeTelegram:
     def bot_user(self) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Voordenken", "username": BOT_USERNAME}
 
+    @property
+    def port(self) -> int:
+        return self._server.port
+
     def start(self) -> None:
-        started = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            app = web.Application(client_max_size=10 * 1024 * 1024)
-            app.router.add_post("/bot{token}/{method}", self._handle)
-            runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self._runner = runner
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("fake Telegram did not start")
+        self._server.start()
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+        self._server.stop()
+
+    def _app(self) -> web.Application:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        return app
 
     # ------------------------------------------------------------------ test controls
 
@@ -146,14 +129,7 @@ class FakeTelegram:
 
     async def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
         """Poll ``condition`` until it returns something truthy; fail after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            await asyncio.sleep(0.01)
+        return await poll_until(condition, timeout, lambda: f"timed out waiting for {what}")
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         """Every text the bot sent or edited to, in order (edits included)."""
