@@ -245,24 +245,20 @@ class ChannelService:
         if not repo.mark_processed(connection, event.event_id, channel, now):
             log.debug("duplicate event %s for channel %s", event.event_id, channel)
             return HandleResult(duplicate=True, effects=()), known
-        # A known state is decided on unverified; a write below checks it against the row.
-        stored = known if known is not None else repo.load_channel(connection, channel)
-        state, version = (stored.state, stored.version) if stored is not None else (self._new_state(channel), None)
+        # Locks the row; returns ``known`` itself (nothing decoded) while the row is still its own.
+        stored = stored_before = repo.load_channel(connection, channel, known)
+        state = stored_before.state if stored_before is not None else self._new_state(channel)
         decision = self._decide(state, event, now)
         if decision.state.channel != channel:
             raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
         purge = any(isinstance(effect, Purge) for effect in decision.effects)
         changed = decision.state is not state and decision.state != state
-        # No compare-and-set on the known document follows these: compare (and lock) the row now.
-        if known is not None and (purge or not changed) and repo.load_channel(connection, channel, known) is not known:
-            raise LostRace(channel)
         if purge:
             # Content goes first; the purge itself stays visible in the event log only.
             repo.purge_channel(connection, channel)
-            version, stored = None, None
+            stored_before, stored = None, None
         if changed:
-            previous = known.document if known is not None and version is not None else None
-            stored = repo.save_channel(connection, decision.state, version, now, previous)
+            stored = repo.save_channel(connection, decision.state, stored_before, now)
         repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
         for effect in decision.effects:
             self._record(connection, channel, effect, now)
@@ -470,15 +466,15 @@ class _KnownStates:
     def pop(self, channel: str) -> StoredState | None:
         entry = self._entries.pop(channel, None)
         if entry is not None:
-            self._chars -= len(entry.document)
+            self._chars -= entry.size
         return entry
 
     def put(self, channel: str, entry: StoredState) -> None:
         self.pop(channel)
-        if len(entry.document) > self._max_chars:
+        if entry.size > self._max_chars:
             return
         self._entries[channel] = entry  # dicts keep insertion order: the oldest come first
-        self._chars += len(entry.document)
+        self._chars += entry.size
         while len(self._entries) > self._max_channels or self._chars > self._max_chars:
             self.pop(next(iter(self._entries)))
 

@@ -4,26 +4,42 @@ The model is plain stdlib dataclasses; pydantic ``TypeAdapter`` derives the (de)
 from their type hints, so adding a field to :mod:`bot.model` needs no change here.
 Outbound messages are stored with an explicit type tag because several of them
 (``Post`` and ``Edit``) have field sets that a structural union could not tell apart.
+
+A channel's state is stored in parts: the tuples that grow with a session (``ITEM_FIELDS``)
+one JSON document per element, everything else as a small *head* document in which those
+fields are empty lists. Re-encoding thousands of answers on every event was the cost.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from bot.model import ChannelState, Edit, Notify, OutboundMessage, Post, Reply
+from bot.model import Answer, ChannelState, Draft, Edit, Notify, OutboundMessage, ParkedItem, Post, Reply, Task
 
 _MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] = {
     cls.__name__: cls for cls in (Post, Reply, Notify, Edit)
 }
 
 
-_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+# The ChannelState fields stored as one row per element, and each element's type.
+ITEM_FIELDS: tuple[str, ...] = ("answers", "drafts", "parked", "tasks")
+_ITEM_TYPES: dict[str, type[Any]] = {"answers": Answer, "drafts": Draft, "parked": ParkedItem, "tasks": Task}
+_ITEM_TUPLES: dict[str, Any] = {
+    "answers": tuple[Answer, ...],
+    "drafts": tuple[Draft, ...],
+    "parked": tuple[ParkedItem, ...],
+    "tasks": tuple[Task, ...],
+}
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
-def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
+def _adapter(cls: Any) -> TypeAdapter[Any]:
     """Adapters are built lazily (no work at import time) and once per type."""
     adapter = _ADAPTERS.get(cls)
     if adapter is None:
@@ -39,6 +55,57 @@ def encode_state(state: ChannelState) -> str:
 def decode_state(data: str | bytes) -> ChannelState:
     state: ChannelState = _adapter(ChannelState).validate_json(data)
     return state
+
+
+def without_items(state: ChannelState) -> ChannelState:
+    """``state`` with the item fields emptied: what the head document holds."""
+    return replace(state, answers=(), drafts=(), parked=(), tasks=())
+
+
+def encode_head(state: ChannelState) -> str:
+    """The state without its items (stored as rows) as one JSON document."""
+    return encode_state(without_items(state))
+
+
+def _item_type(field: str) -> type[Any]:
+    try:
+        return _ITEM_TYPES[field]
+    except KeyError:
+        raise ValueError(f"not an item field of the channel state: {field!r}") from None
+
+
+def encode_item(field: str, item: Any) -> str:
+    """One element of the item field ``field`` as JSON (the same text ``encode_state`` embeds)."""
+    return _adapter(_item_type(field)).dump_json(item).decode()
+
+
+def decode_items(field: str, data: Sequence[str]) -> tuple[Any, ...]:
+    """The elements stored as ``data`` (in order) as the field's tuple.
+
+    Joined into one JSON array and validated at once: one call instead of one per element.
+    """
+    if not data:
+        return ()
+    _item_type(field)  # the error for an unknown field
+    items: tuple[Any, ...] = _adapter(_ITEM_TUPLES[field]).validate_json(f"[{','.join(data)}]")
+    return items
+
+
+def assemble_state(head: str | bytes, items: Mapping[str, Sequence[str]]) -> ChannelState:
+    """The state from its head document and its item rows (field -> JSON of each element).
+
+    The item fields come from ``items`` only (a field without rows is empty).
+    """
+    unknown = set(items) - set(ITEM_FIELDS)
+    if unknown:
+        raise ValueError(f"not item fields of the channel state: {sorted(unknown)}")
+    return replace(
+        decode_state(head),
+        answers=decode_items("answers", items.get("answers", ())),
+        drafts=decode_items("drafts", items.get("drafts", ())),
+        parked=decode_items("parked", items.get("parked", ())),
+        tasks=decode_items("tasks", items.get("tasks", ())),
+    )
 
 
 def encode_message(message: OutboundMessage) -> str:

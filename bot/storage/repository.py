@@ -7,8 +7,10 @@ boundary (the service puts de-duplication, state, log, outbox and wakeups in one
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -18,13 +20,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import ChannelState, Effect, OutboundMessage
-from bot.storage.codec import decode_message, decode_state, encode_message, encode_state
+from bot.storage.codec import ITEM_FIELDS, assemble_state, decode_message, encode_head, encode_item, encode_message
 from bot.storage.database import read_only
 from bot.storage.tables import (
     OUTBOX_FAILED,
     OUTBOX_PENDING,
     OUTBOX_SENDING,
     OUTBOX_SENT,
+    channel_items,
     channels,
     event_log,
     message_refs,
@@ -47,11 +50,17 @@ class Wakeup(NamedTuple):
 
 
 class StoredState(NamedTuple):
-    """A channel's state as stored: decoded, its version and the exact JSON document."""
+    """A channel's state as stored: decoded, with what identifies the row it was read from.
+
+    ``generation`` is set when the row is inserted and never updated, so (version,
+    generation) names one stored state even across a purge. ``size`` is the characters
+    stored for the channel (head document and item rows), to bound a cache of these.
+    """
 
     state: ChannelState
     version: int
-    document: str
+    generation: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,32 +114,44 @@ class _Statements(NamedTuple):
     """
 
     mark_processed: Executable
+    lock_channel: Executable
     load_channel: Executable
+    load_document: Executable
+    load_items: Executable
     insert_channel: Executable
     update_channel: Executable
-    update_known_channel: Executable
+    touch_channel: Executable
+    insert_items: Executable
+    delete_items: Executable
     append_log: Executable
     enqueue: Executable
 
 
 @functools.cache
 def _statements(dialect: str) -> _Statements:
+    key = channels.c.key == bindparam("b_key")
+    current = (key, channels.c.version == bindparam("b_version"), channels.c.generation == bindparam("b_generation"))
+    field_of_channel = (
+        channel_items.c.channel == bindparam("b_channel"),
+        channel_items.c.field == bindparam("b_field"),
+    )
     return _Statements(
         mark_processed=_dialect_insert(dialect, processed_events).on_conflict_do_nothing(index_elements=["event_id"]),
-        load_channel=select(channels.c.state, channels.c.version)
-        .where(channels.c.key == bindparam("b_key"))
-        .with_for_update(),
+        lock_channel=select(channels.c.version, channels.c.generation).where(key).with_for_update(),
+        load_channel=select(channels.c.version, channels.c.generation, channels.c.state).where(key).with_for_update(),
+        load_document=select(channels.c.state).where(key),
+        load_items=select(channel_items.c.field, channel_items.c.data)
+        .where(channel_items.c.channel == bindparam("b_channel"))
+        .order_by(channel_items.c.field, channel_items.c.seq),
         insert_channel=_dialect_insert(dialect, channels).on_conflict_do_nothing(index_elements=["key"]),
         update_channel=update(channels)
-        .where(channels.c.key == bindparam("b_key"), channels.c.version == bindparam("b_version"))
+        .where(*current)
         .values(state=bindparam("b_state"), version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
-        update_known_channel=update(channels)
-        .where(
-            channels.c.key == bindparam("b_key"),
-            channels.c.version == bindparam("b_version"),
-            channels.c.state == bindparam("b_previous"),
-        )
-        .values(state=bindparam("b_state"), version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
+        touch_channel=update(channels)
+        .where(*current)
+        .values(version=bindparam("b_new_version"), updated_at=bindparam("b_at")),
+        insert_items=channel_items.insert(),
+        delete_items=delete(channel_items).where(*field_of_channel).returning(func.length(channel_items.c.data)),
         append_log=event_log.insert(),
         enqueue=outbox.insert().returning(outbox.c.id),
     )
@@ -146,51 +167,149 @@ def mark_processed(connection: Connection, event_id: str, channel: str, at: date
     return bool(result.rowcount == 1)
 
 
+def _group_items(rows: Iterable[Any]) -> dict[str, list[str]]:
+    """``(field, data)`` rows, already in (field, seq) order, as field -> data list."""
+    grouped: dict[str, list[str]] = {}
+    for field, data in rows:
+        values = grouped.get(field)
+        if values is None:
+            values = grouped[field] = []
+        values.append(data)
+    return grouped
+
+
+def _stored_size(document: str, items: Mapping[str, Sequence[str]]) -> int:
+    return len(document) + sum(len(data) for values in items.values() for data in values)
+
+
 def load_channel(connection: Connection, channel: str, known: StoredState | None = None) -> StoredState | None:
-    """The channel's state and version, row-locked on PostgreSQL.
+    """The channel's stored state, row-locked on PostgreSQL.
 
     SQLite renders no FOR UPDATE; there ``BEGIN IMMEDIATE`` already holds the write lock.
-    ``known`` (what this process last read or wrote) is returned as is when the stored
-    version and document are still exactly its own: comparing the text is much cheaper than
-    decoding it, and equal text means an equal state even after a purge reset the version.
+    ``known`` (what this process last read or wrote) is returned itself, without reading
+    the document or the items, when the row still has its version and generation: the
+    generation changes when a purged channel is created again, so an equal version number
+    alone proves nothing.
     """
-    row = connection.execute(_statements(connection.dialect.name).load_channel, {"b_key": channel}).one_or_none()
-    if row is None:
-        return None
-    if known is not None and known.version == row.version and known.document == row.state:
-        return known
-    return StoredState(decode_state(row.state), row.version, row.state)
+    statements = _statements(connection.dialect.name)
+    if known is None:
+        row = connection.execute(statements.load_channel, {"b_key": channel}).one_or_none()
+        if row is None:
+            return None
+        document: str = row.state
+    else:
+        row = connection.execute(statements.lock_channel, {"b_key": channel}).one_or_none()
+        if row is None:
+            return None
+        if row.version == known.version and row.generation == known.generation:
+            return known
+        document = connection.execute(statements.load_document, {"b_key": channel}).scalar_one()
+    items = _group_items(connection.execute(statements.load_items, {"b_channel": channel}))
+    return StoredState(assemble_state(document, items), row.version, row.generation, _stored_size(document, items))
+
+
+def channel_rows(state: ChannelState, at: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``channels`` row (version 1, a new generation) and ``channel_items`` rows for ``state``.
+
+    What :func:`save_channel` inserts for a new channel; bulk loaders (benchmarks) insert
+    the same rows themselves.
+    """
+    head = {
+        "key": state.channel,
+        "state": encode_head(state),
+        "version": 1,
+        "generation": uuid.uuid4().hex,
+        "updated_at": at,
+    }
+    items = [
+        {"channel": state.channel, "field": field, "seq": seq, "data": encode_item(field, item)}
+        for field in ITEM_FIELDS
+        for seq, item in enumerate(getattr(state, field))
+    ]
+    return head, items
+
+
+@functools.cache
+def _head_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(ChannelState) if f.name not in ITEM_FIELDS)
+
+
+def _same_head(old: ChannelState, new: ChannelState) -> bool:
+    """Whether the head documents of the two states would hold equal values."""
+    for name in _head_fields():
+        a, b = getattr(old, name), getattr(new, name)
+        if a is not b and a != b:
+            return False
+    return True
 
 
 def save_channel(
-    connection: Connection, state: ChannelState, version: int | None, at: datetime, previous: str | None = None
+    connection: Connection, state: ChannelState, previous: StoredState | None, at: datetime
 ) -> StoredState:
-    """Compare-and-set: write ``state`` if the row is still at ``version`` (None: absent).
+    """Compare-and-set: store ``state`` over ``previous``, which must still be the stored row.
 
-    With ``previous`` the row must also still hold exactly that document: then the caller
-    may have decided on a state it did not load in this transaction (see ``load_channel``).
+    ``previous`` None: the channel must not be stored yet. Otherwise the row must still have
+    ``previous``'s version and generation. Either way :class:`LostRace` says another writer
+    came first. Only what changed is written: the head document (when it changed) and, per
+    item field, the appended rows, or all of the field's rows when it changed otherwise.
     """
-    document = encode_state(state)
     statements = _statements(connection.dialect.name)
-    if version is None:
-        values = {"key": state.channel, "state": document, "version": 1, "updated_at": at}
-        if connection.execute(statements.insert_channel, values).rowcount != 1:
+    if previous is None:
+        head, items = channel_rows(state, at)
+        if connection.execute(statements.insert_channel, head).rowcount != 1:
             raise LostRace(state.channel)
-        return StoredState(state, 1, document)
-    parameters = {
+        if items:
+            connection.execute(statements.insert_items, items)
+        size = len(head["state"]) + sum(len(row["data"]) for row in items)
+        return StoredState(state, 1, head["generation"], size)
+    old = previous.state
+    parameters: dict[str, Any] = {
         "b_key": state.channel,
-        "b_version": version,
-        "b_state": document,
-        "b_new_version": version + 1,
+        "b_version": previous.version,
+        "b_generation": previous.generation,
+        "b_new_version": previous.version + 1,
         "b_at": at,
     }
-    if previous is None:
-        result = connection.execute(statements.update_channel, parameters)
+    size = previous.size
+    if _same_head(old, state):
+        result = connection.execute(statements.touch_channel, parameters)
     else:
-        result = connection.execute(statements.update_known_channel, {**parameters, "b_previous": previous})
+        document = encode_head(state)
+        # The old head's length is not kept anywhere; encoding the small head is cheap.
+        size += len(document) - len(encode_head(old))
+        result = connection.execute(statements.update_channel, {**parameters, "b_state": document})
     if result.rowcount != 1:
         raise LostRace(state.channel)
-    return StoredState(state, version + 1, document)
+    for field in ITEM_FIELDS:
+        size += _save_items(connection, statements, state.channel, field, getattr(old, field), getattr(state, field))
+    return StoredState(state, previous.version + 1, previous.generation, size)
+
+
+def _save_items(
+    connection: Connection,
+    statements: _Statements,
+    channel: str,
+    field: str,
+    old: tuple[Any, ...],
+    new: tuple[Any, ...],
+) -> int:
+    """Write one item field's change from ``old`` to ``new``; returns the change in stored characters."""
+    if new is old or new == old:
+        return 0
+    start, removed = len(old), 0
+    # Tuple comparison tries ``is`` before ``==`` element by element, in C.
+    if len(new) > start and new[:start] == old:
+        added = new[start:]
+    else:
+        deleted = connection.execute(statements.delete_items, {"b_channel": channel, "b_field": field})
+        start, added, removed = 0, new, sum(deleted.scalars())
+    rows: list[dict[str, Any]] = [
+        {"channel": channel, "field": field, "seq": start + offset, "data": encode_item(field, item)}
+        for offset, item in enumerate(added)
+    ]
+    if rows:
+        connection.execute(statements.insert_items, rows)
+    return sum(len(row["data"]) for row in rows) - removed
 
 
 def append_log(
@@ -369,6 +488,7 @@ def purge_channel(connection: Connection, channel: str) -> bool:
     deleted = 0
     for statement in (
         delete(channels).where(channels.c.key == channel),
+        delete(channel_items).where(channel_items.c.channel == channel),
         delete(outbox).where(outbox.c.channel == channel),
         delete(message_refs).where(message_refs.c.channel == channel),
         delete(wakeups).where(wakeups.c.channel == channel),
@@ -392,16 +512,39 @@ class Repository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._reader = read_only(engine)  # no write lock on SQLite: never waits for the writer
+        # A state is read with two statements (head, items), which must see one snapshot. A
+        # SQLite transaction reads one; PostgreSQL's default READ COMMITTED takes one per
+        # statement, REPEATABLE READ one per transaction (and a reader never has to retry).
+        self._snapshot = (
+            self._reader.execution_options(isolation_level="REPEATABLE READ")
+            if engine.dialect.name == "postgresql"
+            else self._reader
+        )
 
     async def get_state(self, channel: str) -> ChannelState | None:
-        async with self._reader.begin() as connection:
-            row = (await connection.execute(select(channels.c.state).where(channels.c.key == channel))).one_or_none()
-        return None if row is None else decode_state(row.state)
+        async with self._snapshot.begin() as connection:
+            document = (
+                await connection.execute(select(channels.c.state).where(channels.c.key == channel))
+            ).scalar_one_or_none()
+            if document is None:
+                return None
+            rows = await connection.execute(_statements(connection.dialect.name).load_items, {"b_channel": channel})
+            items = _group_items(rows)
+        return assemble_state(document, items)
 
     async def all_states(self) -> list[ChannelState]:
-        async with self._reader.begin() as connection:
-            rows = (await connection.execute(select(channels.c.state).order_by(channels.c.key))).all()
-        return [decode_state(row.state) for row in rows]
+        """Every stored state, by channel key: two queries, whatever the number of channels."""
+        async with self._snapshot.begin() as connection:
+            heads = (await connection.execute(select(channels.c.key, channels.c.state).order_by(channels.c.key))).all()
+            rows = await connection.execute(
+                select(channel_items.c.channel, channel_items.c.field, channel_items.c.data).order_by(
+                    channel_items.c.channel, channel_items.c.field, channel_items.c.seq
+                )
+            )
+            items: dict[str, dict[str, list[str]]] = {}
+            for channel, field, data in rows:
+                items.setdefault(channel, {}).setdefault(field, []).append(data)
+        return [assemble_state(head.state, items.get(head.key, {})) for head in heads]
 
     async def version(self, channel: str) -> int | None:
         async with self._reader.begin() as connection:

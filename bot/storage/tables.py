@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables. The migration in ``migrations/versions`` creates exactly these.
+"""SQLAlchemy Core tables. The migrations in ``migrations/versions`` create exactly these.
 
 Times are stored as UTC: ``timestamptz`` on PostgreSQL, naive-UTC text on SQLite (which
 has no time zone type); :class:`UTCDateTime` hides the difference from callers.
@@ -65,6 +65,21 @@ channels = Table(
     Column("state", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Random per INSERT, never updated: a row purged and re-created is told apart from the one
+    # a process remembers even when the version numbers coincide.
+    Column("generation", String(32), nullable=False),
+)
+
+# The growing, append-mostly tuples of a channel's state (``ITEM_FIELDS`` in the codec), one
+# row per element, so an event that appends an answer writes one small row instead of the
+# whole state again. ``channels.state`` stores these fields as empty lists.
+channel_items = Table(
+    "channel_items",
+    metadata,
+    Column("channel", String(255), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),  # JSON of one element
 )
 
 processed_events = Table(

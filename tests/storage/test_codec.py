@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime
 from enum import Enum
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +22,16 @@ from bot.model import (
     Post,
     Reply,
 )
-from bot.storage.codec import decode_message, decode_state, encode_message, encode_state
+from bot.storage.codec import (
+    ITEM_FIELDS,
+    assemble_state,
+    decode_message,
+    decode_state,
+    encode_head,
+    encode_item,
+    encode_message,
+    encode_state,
+)
 
 utc = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
 words = st.text(max_size=20)
@@ -72,6 +83,26 @@ def test_any_state_survives_the_round_trip(state: ChannelState) -> None:
     assert decoded == state
     assert type(decoded.ready) is frozenset
     assert type(decoded.answers) is tuple
+
+
+@given(states)
+def test_any_state_survives_the_round_trip_as_a_head_and_items(state: ChannelState) -> None:
+    head = encode_head(state)
+    items = {field: [encode_item(field, item) for item in getattr(state, field)] for field in ITEM_FIELDS}
+    assert all(json.loads(head)[field] == [] for field in ITEM_FIELDS)
+    assert assemble_state(head, items) == state
+    # Each item is stored as the text the whole document embeds for it.
+    document = encode_state(state)
+    for field in ITEM_FIELDS:
+        assert f'"{field}":[{",".join(items[field])}]' in document
+
+
+def test_unknown_item_fields_are_refused_rather_than_dropped() -> None:
+    head = encode_head(ChannelState(channel="console:demo"))
+    with pytest.raises(ValueError, match=re.escape("['votes']")):
+        assemble_state(head, {"votes": ["{}"]})
+    with pytest.raises(ValueError, match="'topic'"):
+        encode_item("topic", "x")
 
 
 @given(messages)

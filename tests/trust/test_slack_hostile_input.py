@@ -105,9 +105,10 @@ async def test_fuzzed_signed_bodies_never_crash_the_server_nor_store_anything(sl
     async with slack.app.engine.connect() as connection:  # type: ignore[union-attr]
         from sqlalchemy import func, select
 
-        from bot.storage.tables import channels, outbox
+        from bot.storage.tables import channel_items, channels, outbox
 
         assert (await connection.execute(select(func.count()).select_from(channels))).scalar_one() == 0
+        assert (await connection.execute(select(func.count()).select_from(channel_items))).scalar_one() == 0
         assert (await connection.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
     # Still serving: a valid command right after is handled.
     await slack.command("alice", "/problem start")
