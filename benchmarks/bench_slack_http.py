@@ -54,7 +54,7 @@ from sqlalchemy import func, select  # noqa: E402
 from adapters.slack import SlackPlatform, build_platform  # noqa: E402
 from bot.bootstrap import App  # noqa: E402
 from bot.model import Phase  # noqa: E402
-from bot.runner import serve  # noqa: E402
+from bot.runner import serve, settle_heap  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage.database import sqlite_url_for  # noqa: E402
 from bot.storage.repository import UNSETTLED  # noqa: E402
@@ -254,6 +254,7 @@ async def bare(fake: FakeSlack, requests: list[Request]) -> Figures:
 
 
 async def main() -> None:
+    settle_heap()  # as ``voordenken run`` does at start-up (both apps benefit alike)
     fake = FakeSlack()
     fake.start()
     try:

@@ -17,10 +17,10 @@ import enum
 import logging
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -59,6 +59,8 @@ _MAX_BACKOFF = timedelta(seconds=300)
 _REPLYING: contextvars.ContextVar[bool] = contextvars.ContextVar("replying", default=False)
 # How long a claimed outbox row stays ours; past it another deliverer may retry it.
 _CLAIM_LEASE = timedelta(seconds=120)
+# Events of one channel decided and committed in one transaction, at most.
+_BATCH_EVENTS = 64
 # Stored states kept decoded (see ``_KnownStates``): at most this many channels and
 # characters of JSON; the least recently used go first.
 _KNOWN_CHANNELS = 1024
@@ -131,7 +133,8 @@ class ChannelService:
         self._limiter = limiter  # None: no outbound rate limits (tests, console)
         self._metrics = metrics  # None: nothing is counted (tests, CLI commands)
         self._flood = flood  # None: no inbound flood control
-        self._background: set[asyncio.Task[None]] = set()  # deliveries after handle(deliver=False)
+        self._background: set[asyncio.Task[None]] = set()  # drainers; deliveries after handle(deliver=False)
+        self._queues: dict[str, list[_Pending]] = {}  # events waiting for their channel's drainer
         self._wakeup_listeners: list[Callable[[datetime], None]] = []
         # The state this process last stored or loaded per channel: when the row is unchanged
         # (compared in the transaction) it is not decoded again. Touched on the loop thread only.
@@ -174,9 +177,7 @@ class ChannelService:
     async def _handle(self, event: InboundEvent, deliver: bool) -> HandleResult:
         if self._flood is not None:
             event = self._flood.check(event, self._clock.now())
-        lock = self._lock(self._handle_locks, event.channel)
-        async with lock:
-            result = await self._handle_in_transaction(event)
+        result = await self._enqueue(event)
         log.info(
             "event handled",
             extra={
@@ -193,10 +194,69 @@ class ChannelService:
             if deliver:
                 await self._deliver_after(event)
             else:
-                task = asyncio.create_task(self._deliver_after(event))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._in_background(self._deliver_after(event))
         return result
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _enqueue(self, event: InboundEvent) -> HandleResult:
+        """Queue ``event`` behind its channel's others; one drainer per channel commits them.
+
+        Events that queue up while a transaction runs are decided and committed together in
+        the next one (group commit): under load a channel pays for one state load, one save
+        and one commit per batch instead of per event, and still nothing is acknowledged
+        before it is durable.
+        """
+        pending = _Pending(event, asyncio.get_running_loop().create_future())
+        queue = self._queues.get(event.channel)
+        if queue is not None:
+            queue.append(pending)
+        else:
+            self._queues[event.channel] = [pending]
+            self._in_background(self._drain(event.channel))
+        return await pending.future
+
+    async def _drain(self, channel: str) -> None:
+        queue = self._queues[channel]
+        batch: list[_Pending] = []
+        try:
+            async with self._lock(self._handle_locks, channel):
+                while queue:
+                    batch = queue[:_BATCH_EVENTS]
+                    del queue[:_BATCH_EVENTS]
+                    await self._handle_batch(channel, batch)
+                    batch = []
+        except BaseException as error:  # cancelled at shutdown, or a bug here: nobody waits forever
+            for pending in (*batch, *queue):
+                pending.fail(error)
+            raise
+        finally:
+            # No await since the queue was last seen empty: nothing can have joined it.
+            if self._queues.get(channel) is queue:
+                del self._queues[channel]
+
+    async def _handle_batch(self, channel: str, batch: list[_Pending]) -> None:
+        try:
+            results = await self._handle_in_transaction(channel, [pending.event for pending in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                batch[0].fail(error)
+                return
+            # One event that cannot be handled must not take the others down with it.
+            log.warning("a batch of %d events for channel %s failed; handling them one by one", len(batch), channel)
+            for pending in batch:
+                try:
+                    (result,) = await self._handle_in_transaction(channel, [pending.event])
+                except Exception as single_error:
+                    pending.fail(single_error)
+                else:
+                    pending.settle(result)
+            return
+        for pending, result in zip(batch, results, strict=True):
+            pending.settle(result)
 
     async def _deliver_after(self, event: InboundEvent) -> None:
         replying = _REPLYING.set(not isinstance(event, Tick))
@@ -220,49 +280,54 @@ class ChannelService:
                     except Exception:
                         log.exception("wakeup listener failed")
 
-    async def _handle_in_transaction(self, event: InboundEvent) -> HandleResult:
-        channel = event.channel
+    async def _handle_in_transaction(self, channel: str, events: list[InboundEvent]) -> list[HandleResult]:
         for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
             known = self._known.pop(channel)  # back (most recent) only once committed
             try:
-                result, stored = await self._db.write(self._apply_sync, event, self._clock.now(), known)
+                results, stored = await self._db.write(self._apply_sync, channel, events, self._clock.now(), known)
             except LostRace:
                 log.info("lost a race on channel %s (attempt %d); retrying", channel, attempt)
                 continue
             if stored is not None:
                 self._known.put(channel, stored)
-            return result
+            return results
         raise RuntimeError(f"channel {channel}: gave up after {_TRANSACTION_ATTEMPTS} lost races")
 
     def _apply_sync(
-        self, connection: Connection, event: InboundEvent, now: datetime, known: StoredState | None
-    ) -> tuple[HandleResult, StoredState | None]:
-        """The whole transaction for one event, synchronously (see :class:`Transactor`).
+        self, connection: Connection, channel: str, events: list[InboundEvent], now: datetime, known: StoredState | None
+    ) -> tuple[list[HandleResult], StoredState | None]:
+        """The whole transaction for a channel's events, synchronously (see :class:`Transactor`).
 
-        Returns the result and the channel's stored state afterwards (None: not stored).
+        Each event is de-duplicated, decided on the state the previous one left, logged and
+        its effects recorded; the state is saved once at the end. Returns one result per
+        event and the channel's stored state afterwards (None: not stored).
         """
-        channel = event.channel
-        if not repo.mark_processed(connection, event.event_id, channel, now):
-            log.debug("duplicate event %s for channel %s", event.event_id, channel)
-            return HandleResult(duplicate=True, effects=()), known
-        # Locks the row; returns ``known`` itself (nothing decoded) while the row is still its own.
-        stored = stored_before = repo.load_channel(connection, channel, known)
-        state = stored_before.state if stored_before is not None else self._new_state(channel)
-        decision = self._decide(state, event, now)
-        if decision.state.channel != channel:
-            raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
-        purge = any(isinstance(effect, Purge) for effect in decision.effects)
-        changed = decision.state is not state and decision.state != state
-        if purge:
-            # Content goes first; the purge itself stays visible in the event log only.
-            repo.purge_channel(connection, channel)
-            stored_before, stored = None, None
-        if changed:
-            stored = repo.save_channel(connection, decision.state, stored_before, now)
-        repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
-        for effect in decision.effects:
-            self._record(connection, channel, effect, now)
-        return HandleResult(duplicate=False, effects=decision.effects), stored
+        stored = repo.load_channel(connection, channel, known)  # ``known`` back when still current
+        base = stored  # what the row holds in this transaction (None: no row)
+        state = stored.state if stored is not None else self._new_state(channel)
+        dirty = False
+        results: list[HandleResult] = []
+        for event in events:
+            if not repo.mark_processed(connection, event.event_id, channel, now):
+                log.debug("duplicate event %s for channel %s", event.event_id, channel)
+                results.append(HandleResult(duplicate=True, effects=()))
+                continue
+            decision = self._decide(state, event, now)
+            if decision.state.channel != channel:
+                raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
+            changed = decision.state is not state and decision.state != state
+            if any(isinstance(effect, Purge) for effect in decision.effects):
+                # Content goes first; the purge itself stays visible in the event log only.
+                repo.purge_channel(connection, channel)
+                base, dirty = None, changed
+            else:
+                dirty = dirty or changed
+            repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
+            for effect in decision.effects:
+                self._record(connection, channel, effect, now)
+            results.append(HandleResult(duplicate=False, effects=decision.effects))
+            state = decision.state
+        return results, repo.save_channel(connection, state, base, now) if dirty else base
 
     @staticmethod
     def _record(connection: Connection, channel: str, effect: Effect, now: datetime) -> None:
@@ -477,6 +542,26 @@ class _KnownStates:
         self._chars += entry.size
         while len(self._entries) > self._max_channels or self._chars > self._max_chars:
             self.pop(next(iter(self._entries)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An event waiting for its channel's drainer, and the caller waiting for its result."""
+
+    event: InboundEvent
+    future: asyncio.Future[HandleResult]
+
+    def settle(self, result: HandleResult) -> None:
+        if not self.future.done():  # the caller may have given up (cancelled)
+            self.future.set_result(result)
+
+    def fail(self, error: BaseException) -> None:
+        if self.future.done():
+            return
+        if isinstance(error, Exception):
+            self.future.set_exception(error)
+        else:  # cancelled (or exiting): so is the wait for this event
+            self.future.cancel()
 
 
 class _Outcome(enum.Enum):

@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -151,6 +152,9 @@ class SlackPlatform:
             web_app.router.add_get(flow.redirect_uri_path, self._oauth_redirect)
 
     async def start(self) -> None:
+        # One pooled HTTP session for every Web API call (Bolt's per-request clients copy it):
+        # without it slack-sdk opens and closes a connection per call.
+        self._client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._client.timeout))
         if self._installations is not None and self._states is not None:
             await self._installations.create_tables()
             await self._states.create_tables()
@@ -173,6 +177,9 @@ class SlackPlatform:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        session, self._client.session = self._client.session, None
+        if session is not None:
+            await session.close()
 
     async def drain(self) -> None:
         """Wait until the work of every acknowledged request is done (also used by tests)."""

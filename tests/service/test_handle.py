@@ -85,8 +85,26 @@ async def test_fifty_concurrent_events_for_one_channel_are_each_counted_once(
     state = await service.get_state(DEMO)
     assert state is not None
     assert sorted(a.text for a in state.answers) == sorted(e.text for e in events)
-    assert await service.repository.version(DEMO) == 50
+    assert len(await service.repository.event_log(DEMO)) == 50
     assert sorted(transport.texts) == sorted(f"answer {n}" for n in range(1, 51))
+
+
+async def test_an_event_that_fails_among_concurrent_ones_fails_alone(
+    service: ChannelService, transport: FakeTransport
+) -> None:
+    events = [text(DEMO, "console:demo:1", "first"), command(DEMO, "console:demo:2", "fail"),
+              text(DEMO, "console:demo:3", "third")]
+
+    results = await asyncio.gather(*(service.handle(e) for e in events), return_exceptions=True)
+
+    assert isinstance(results[1], RuntimeError)
+    assert not isinstance(results[0], BaseException) and not results[0].duplicate
+    assert not isinstance(results[2], BaseException) and not results[2].duplicate
+    state = await service.get_state(DEMO)
+    assert state is not None
+    assert [a.text for a in state.answers] == ["first", "third"]
+    assert await service.repository.processed_count() == 2
+    assert len(transport.texts) == 2  # both answered
 
 
 async def test_two_processes_on_one_database_count_each_event_once(
@@ -109,7 +127,7 @@ async def test_two_processes_on_one_database_count_each_event_once(
     assert sum(not r.duplicate for r in results) == 50
     state = await first.get_state(DEMO)
     assert state is not None and len(state.answers) == 50
-    assert await first.repository.version(DEMO) == 50
+    assert len(await first.repository.event_log(DEMO)) == 50
     assert len(await first.repository.outbox(DEMO)) == 50
 
 

@@ -32,11 +32,11 @@ async def test_an_update_that_fails_to_process_is_answered_500_so_telegram_redel
     original = ChannelService._handle_in_transaction
     down = {"left": 1}
 
-    async def database_down_once(self: ChannelService, event: Any) -> Any:
+    async def database_down_once(self: ChannelService, *args: Any) -> Any:
         if down["left"]:
             down["left"] -= 1
             raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database is down"))
-        return await original(self, event)
+        return await original(self, *args)
 
     monkeypatch.setattr(ChannelService, "_handle_in_transaction", database_down_once)
     async with running(telegram_api, tmp_path) as bot:
