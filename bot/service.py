@@ -225,6 +225,8 @@ class ChannelService:
         try:
             async with self._lock(self._handle_locks, channel):
                 while queue:
+                    # One turn of the loop first: requests already read by the server join this batch.
+                    await asyncio.sleep(0)
                     batch = queue[:_BATCH_EVENTS]
                     del queue[:_BATCH_EVENTS]
                     await self._handle_batch(channel, batch)
@@ -302,10 +304,20 @@ class ChannelService:
         its effects recorded; the state is saved once at the end. Returns one result per
         event and the channel's stored state afterwards (None: not stored).
         """
-        stored = repo.load_channel(connection, channel, known)  # ``known`` back when still current
+        # ``known`` is decided on unverified (one round trip less): the save's compare-and-set
+        # checks it, or ``verify`` does where nothing is saved. A stale one is a lost race.
+        unverified = known is not None
+        stored = known if known is not None else repo.load_channel(connection, channel)
         base = stored  # what the row holds in this transaction (None: no row)
         state = stored.state if stored is not None else self._new_state(channel)
         dirty = False
+
+        def verify() -> None:
+            nonlocal unverified
+            if unverified and repo.load_channel(connection, channel, known) is not known:
+                raise LostRace(channel)
+            unverified = False
+
         results: list[HandleResult] = []
         for event in events:
             if not repo.mark_processed(connection, event.event_id, channel, now):
@@ -317,6 +329,7 @@ class ChannelService:
                 raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
             changed = decision.state is not state and decision.state != state
             if any(isinstance(effect, Purge) for effect in decision.effects):
+                verify()
                 # Content goes first; the purge itself stays visible in the event log only.
                 repo.purge_channel(connection, channel)
                 base, dirty = None, changed
@@ -327,7 +340,10 @@ class ChannelService:
                 self._record(connection, channel, effect, now)
             results.append(HandleResult(duplicate=False, effects=decision.effects))
             state = decision.state
-        return results, repo.save_channel(connection, state, base, now) if dirty else base
+        if dirty:
+            return results, repo.save_channel(connection, state, base, now)
+        verify()
+        return results, base
 
     @staticmethod
     def _record(connection: Connection, channel: str, effect: Effect, now: datetime) -> None:

@@ -25,6 +25,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -65,17 +66,18 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def make_sync_sqlite_engine(url: str) -> Engine:
+def make_sync_sqlite_engine(url: str, *, wait_for_lock: bool = True, connections: int = 2) -> Engine:
     """A blocking pysqlite engine on the same file as the async SQLite ``url``, same pragmas.
 
-    Used by :class:`Transactor` from two threads, one connection each: the writer and the
-    checkpointer. ``check_same_thread`` is off only so the pool may be disposed from the
-    event loop's thread.
+    :class:`Transactor` uses two: one for its writer and checkpointer threads (a connection
+    each) and one, with ``wait_for_lock=False``, for transactions run on the event loop's
+    own thread, which must fail at once rather than wait when another writer holds the lock.
+    ``check_same_thread`` is off so connections may be used and disposed from any thread.
     """
     engine = create_engine(
         make_url(url).set(drivername="sqlite"),
         hide_parameters=True,
-        pool_size=2,
+        pool_size=connections,
         max_overflow=0,
         connect_args={"check_same_thread": False},
     )
@@ -85,6 +87,8 @@ def make_sync_sqlite_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The checkpointer copies the WAL back; this only bounds the WAL if it falls behind.
         dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={_WAL_BACKSTOP_PAGES}")
+        if not wait_for_lock:
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
 
     return engine
 
@@ -237,15 +241,26 @@ def _settle(batch: list[_Done]) -> None:
             future.set_result(result)
 
 
+class _Busy(Exception):
+    """Another connection holds SQLite's write lock: run the transaction where waiting is safe."""
+
+
+def _is_busy(error: OperationalError) -> bool:
+    return "database is locked" in str(error.orig) or "database is busy" in str(error.orig)
+
+
 class Transactor:
     """Runs a synchronous function of a :class:`Connection` as one transaction, on any backend.
 
     The transactional code is written once, synchronously. On PostgreSQL it runs on the
-    async engine through SQLAlchemy's greenlet bridge (``run_sync``). On SQLite the whole
-    transaction is one hop to a dedicated writer thread with a blocking pysqlite engine:
-    per statement, aiosqlite's thread hop plus the async machinery cost more than the
-    statement itself, and one thread serialises this process's writers without SQLite's
-    busy-wait sleeps. Everything else keeps using the async engine.
+    async engine through SQLAlchemy's greenlet bridge (``run_sync``). On SQLite, where a
+    transaction is a few hundred microseconds of Python and no network, it runs on the
+    event loop's thread when the write lock is free at once (WAL with synchronous=NORMAL:
+    a commit does not wait for the disk): handing it to another thread would add no
+    parallelism under the GIL, only the hand-over, which under load cost milliseconds per
+    transaction. When another process holds the lock, the transaction goes to a dedicated
+    writer thread that waits for it, so the event loop never blocks on a lock. Reads keep
+    using the async engine.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -253,6 +268,7 @@ class Transactor:
         self._reader = read_only(engine)
         self._sqlite = engine.dialect.name == "sqlite"
         self._sync: Engine | None = None
+        self._inline: Engine | None = None  # busy_timeout 0: used on the event loop's thread
         self._writer: _WriterThread | None = None
         self._checkpointer: _Checkpointer | None = None
         self._commits = 0  # counted on the writer thread only
@@ -265,19 +281,29 @@ class Transactor:
         if not self._sqlite:
             async with self.engine.begin() as connection:
                 return await connection.run_sync(fn, *args, **kwargs)
-        if self._writer is None or self._sync is None or self._checkpointer is None:
-            self._sync = make_sync_sqlite_engine(self.engine.url.render_as_string(hide_password=False))
+        if self._writer is None or self._sync is None or self._inline is None or self._checkpointer is None:
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._sync = make_sync_sqlite_engine(url)
+            self._inline = make_sync_sqlite_engine(url, wait_for_lock=False, connections=1)
             self._checkpointer = _Checkpointer(self._sync)
             self._writer = _WriterThread("sqlite-writer")
-        sync, checkpointer = self._sync, self._checkpointer
+        sync, inline, checkpointer = self._sync, self._inline, self._checkpointer
+
+        def committed(result: T) -> T:
+            self._commits += 1  # approximate across the two threads; it only paces checkpoints
+            if self._commits % _CHECKPOINT_EVERY == 0:
+                checkpointer.poke()
+            return result
+
+        try:
+            return committed(_transaction_unless_busy(inline, fn, *args, **kwargs))
+        except _Busy:
+            pass
 
         def transaction() -> T:
             with sync.begin() as connection:
                 result = fn(connection, *args, **kwargs)
-            self._commits += 1
-            if self._commits % _CHECKPOINT_EVERY == 0:
-                checkpointer.poke()
-            return result
+            return committed(result)
 
         # The caller's context variables stay visible in the writer thread (as in to_thread).
         return await self._writer.submit(functools.partial(contextvars.copy_context().run, transaction))
@@ -288,14 +314,35 @@ class Transactor:
             return await connection.run_sync(fn, *args, **kwargs)
 
     def _on_disposed(self, _engine: Engine) -> None:
-        writer, checkpointer, sync = self._writer, self._checkpointer, self._sync
-        self._writer, self._checkpointer, self._sync = None, None, None
+        writer, checkpointer, sync, inline = self._writer, self._checkpointer, self._sync, self._inline
+        self._writer, self._checkpointer, self._sync, self._inline = None, None, None, None
         if writer is not None:
             writer.shutdown()  # lets the queued transactions finish first
         if checkpointer is not None:
             checkpointer.stop()
         if sync is not None:
             sync.dispose()
+        if inline is not None:
+            inline.dispose()
+
+
+def _transaction_unless_busy(
+    engine: Engine, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """``fn`` in one transaction on ``engine`` (busy_timeout 0); ``_Busy`` if the lock is taken.
+
+    Only BEGIN IMMEDIATE can find the lock taken: once it succeeds this connection holds
+    the write lock until its commit, so ``fn`` never ran when ``_Busy`` is raised.
+    """
+    with engine.connect() as connection:
+        try:
+            transaction = connection.begin()
+        except OperationalError as error:
+            if _is_busy(error):
+                raise _Busy from error
+            raise
+        with transaction:
+            return fn(connection, *args, **kwargs)
 
 
 def alembic_config() -> Config:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.database import make_engine, sqlite_url_for
+from bot.storage.database import Transactor, make_engine, sqlite_url_for, upgrade
 from bot.storage.repository import Repository, Wakeup, clear_wakeup, set_wakeup
 from bot.storage.tables import wakeups
 
@@ -81,3 +82,30 @@ async def test_a_wakeup_per_channel_and_kind_is_upserted_and_listed_when_due(eng
     async with engine.connect() as connection:
         kinds = (await connection.execute(select(wakeups.c.kind).where(wakeups.c.channel == "console:a"))).all()
     assert [k for (k,) in kinds] == ["deadline"]
+
+
+async def test_a_write_waits_for_another_process_holding_the_lock(tmp_path: Path) -> None:
+    """The event loop's own attempt fails at once; the writer thread waits for the lock instead."""
+    url = sqlite_url_for(tmp_path / "bot.db")
+    engine = make_engine(url)
+    await upgrade(engine)
+    transactor = Transactor(engine)
+    other = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO wakeups (channel, kind, at) VALUES ('console:x', 'other', '2026-01-01 00:00:00')")
+        write = asyncio.create_task(transactor.write(_insert_wakeup, "console:x", "mine"))
+        await asyncio.sleep(0)  # the task ran up to its wait for the writer thread
+        assert not write.done()
+        other.execute("COMMIT")
+        await write
+        async with engine.connect() as connection:
+            kinds = (await connection.execute(select(wakeups.c.kind).order_by(wakeups.c.kind))).scalars().all()
+        assert kinds == ["mine", "other"]
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+def _insert_wakeup(connection: Connection, channel: str, kind: str) -> None:
+    connection.execute(wakeups.insert().values(channel=channel, kind=kind, at=datetime(2026, 1, 1, tzinfo=UTC)))
