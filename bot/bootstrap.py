@@ -6,6 +6,8 @@ clock and transports (fakes at the seams, as in "Architecture Patterns with Pyth
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +35,9 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+_DRAIN_SECONDS = 10.0
+
+
 @dataclass
 class App:
     settings: Settings
@@ -44,6 +49,10 @@ class App:
     metrics: Metrics = field(default_factory=Metrics)  # this app's own Prometheus registry
 
     async def close(self) -> None:
+        # Accepted events and deliveries in flight finish first (what does not stays in the
+        # inbox and outbox for the next start).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.service.drain(), _DRAIN_SECONDS)
         await self.scheduler.stop()
         await self.engine.dispose()
 

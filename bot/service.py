@@ -59,6 +59,13 @@ _MAX_BACKOFF = timedelta(seconds=300)
 _REPLYING: contextvars.ContextVar[bool] = contextvars.ContextVar("replying", default=False)
 # How long a claimed outbox row stays ours; past it another deliverer may retry it.
 _CLAIM_LEASE = timedelta(seconds=120)
+# How long an accepted event is this process's to handle; past it any replica may (the
+# database de-duplicates if both do). Handling takes milliseconds: this only bounds how
+# long the events a crashed replica had accepted wait (claim + sweep interval).
+_INBOX_CLAIM = timedelta(seconds=10)
+_INBOX_ATTEMPTS = 8  # an event failing this often stays in the inbox for a person to look at
+_INBOX_SWEEP = timedelta(seconds=2)  # how often run_outbox looks for lapsed inbox claims
+_ACCEPTED_WINDOW = 0.01  # seconds accepted events wait for others of their channel (one commit)
 # Events of one channel decided and committed in one transaction, at most.
 _BATCH_EVENTS = 64
 # Stored states kept decoded (see ``_KnownStates``): at most this many channels and
@@ -135,6 +142,7 @@ class ChannelService:
         self._flood = flood  # None: no inbound flood control
         self._background: set[asyncio.Task[None]] = set()  # drainers; deliveries after handle(deliver=False)
         self._queues: dict[str, list[_Pending]] = {}  # events waiting for their channel's drainer
+        self._accepting: list[tuple[InboundEvent, asyncio.Future[bool]]] = []  # for the next inbox write
         self._wakeup_listeners: list[Callable[[datetime], None]] = []
         # The state this process last stored or loaded per channel: when the row is unchanged
         # (compared in the transaction) it is not decoded again. Touched on the loop thread only.
@@ -155,15 +163,71 @@ class ChannelService:
 
     # ----------------------------------------------------------------------- inbound
 
-    async def handle(self, event: InboundEvent, *, deliver: bool = True) -> HandleResult:
+    async def accept(self, event: InboundEvent) -> None:
+        """Store ``event`` in the inbox, then process it in the background; returns once stored.
+
+        For platforms that must be answered fast and retry what they think was lost (Slack):
+        answer after this, and the event is durable but its processing is not waited for.
+        Events accepted at the same moment share one transaction. If this process dies before
+        processing, any replica's :meth:`process_inbox` takes the event up once its claim lapses.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._accepting.append((event, future))
+        if len(self._accepting) == 1:
+            self._in_background(self._store_accepted())
+        if await future:  # False: a copy is already waiting (a platform's retry)
+            self._in_background(self._process_accepted(event))
+
+    async def _store_accepted(self) -> None:
+        await asyncio.sleep(0)  # one turn of the loop: requests already read join this transaction
+        batch, self._accepting = self._accepting, []
+        try:
+            events = [event for event, _ in batch]
+            stored = await self._db.write(repo.add_to_inbox, events, self._clock.now(), _INBOX_CLAIM)
+        except BaseException as error:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error if isinstance(error, Exception) else RuntimeError("service stopped"))
+            if not isinstance(error, Exception):
+                raise
+            return
+        for event, future in batch:
+            if not future.done():
+                future.set_result(event.event_id in stored)
+                stored.discard(event.event_id)  # the same event twice in one batch: processed once
+
+    async def _process_accepted(self, event: InboundEvent) -> None:
+        try:
+            await self.handle(event, accepted=True)
+        except Exception:
+            # Still in the inbox: process_inbox takes it up again once its claim lapses.
+            log.exception("processing accepted event %s for channel %s failed", event.event_id, event.channel)
+
+    async def process_inbox(self) -> int:
+        """Process inbox events whose claim lapsed (their process died); returns how many."""
+        rows = await self._db.write(repo.claim_lapsed_inbox, self._clock.now(), _INBOX_CLAIM, _INBOX_ATTEMPTS)
+        for row in rows:
+            if row.attempts == _INBOX_ATTEMPTS:
+                log.warning("inbox event %s: last attempt; it stays in the inbox if it fails", row.event.event_id)
+            await self._process_accepted(row.event)
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for background work (accepted events, deliveries) to finish: before shutting down."""
+        while self._background:
+            await asyncio.wait(set(self._background))
+
+    async def handle(self, event: InboundEvent, *, deliver: bool = True, accepted: bool = False) -> HandleResult:
         """Process ``event`` exactly once (per event id), then deliver the channel's outbox.
 
         With ``deliver=False`` it returns as soon as the event is committed (durable) and
         delivers in the background: for callers that must answer the platform quickly.
+        ``accepted``: the event waits in the inbox (see :meth:`accept`); its row goes in the
+        same transaction that records it.
         """
         started = time.perf_counter()
         try:
-            result = await self._handle(event, deliver)
+            result = await self._handle(event, deliver, accepted)
         except Exception:
             if self._metrics is not None:
                 self._metrics.event_failed(event, time.perf_counter() - started)
@@ -174,10 +238,10 @@ class ChannelService:
             )
         return result
 
-    async def _handle(self, event: InboundEvent, deliver: bool) -> HandleResult:
+    async def _handle(self, event: InboundEvent, deliver: bool, accepted: bool) -> HandleResult:
         if self._flood is not None:
             event = self._flood.check(event, self._clock.now())
-        result = await self._enqueue(event)
+        result = await self._enqueue(event, accepted)
         log.info(
             "event handled",
             extra={
@@ -202,7 +266,7 @@ class ChannelService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _enqueue(self, event: InboundEvent) -> HandleResult:
+    async def _enqueue(self, event: InboundEvent, accepted: bool) -> HandleResult:
         """Queue ``event`` behind its channel's others; one drainer per channel commits them.
 
         Events that queue up while a transaction runs are decided and committed together in
@@ -210,7 +274,7 @@ class ChannelService:
         and one commit per batch instead of per event, and still nothing is acknowledged
         before it is durable.
         """
-        pending = _Pending(event, asyncio.get_running_loop().create_future())
+        pending = _Pending(event, accepted, asyncio.get_running_loop().create_future())
         queue = self._queues.get(event.channel)
         if queue is not None:
             queue.append(pending)
@@ -225,8 +289,10 @@ class ChannelService:
         try:
             async with self._lock(self._handle_locks, channel):
                 while queue:
-                    # One turn of the loop first: requests already read by the server join this batch.
-                    await asyncio.sleep(0)
+                    # Let more events join this batch: a turn of the loop (requests already read
+                    # by the server), or for accepted events, whose platform has had its answer,
+                    # a short window (a reply 10 ms later is not noticed; 10x fewer commits are).
+                    await asyncio.sleep(_ACCEPTED_WINDOW if queue[0].accepted else 0)
                     batch = queue[:_BATCH_EVENTS]
                     del queue[:_BATCH_EVENTS]
                     await self._handle_batch(channel, batch)
@@ -242,7 +308,7 @@ class ChannelService:
 
     async def _handle_batch(self, channel: str, batch: list[_Pending]) -> None:
         try:
-            results = await self._handle_in_transaction(channel, [pending.event for pending in batch])
+            results = await self._handle_in_transaction(channel, batch)
         except Exception as error:
             if len(batch) == 1:
                 batch[0].fail(error)
@@ -251,7 +317,7 @@ class ChannelService:
             log.warning("a batch of %d events for channel %s failed; handling them one by one", len(batch), channel)
             for pending in batch:
                 try:
-                    (result,) = await self._handle_in_transaction(channel, [pending.event])
+                    (result,) = await self._handle_in_transaction(channel, [pending])
                 except Exception as single_error:
                     pending.fail(single_error)
                 else:
@@ -282,11 +348,15 @@ class ChannelService:
                     except Exception:
                         log.exception("wakeup listener failed")
 
-    async def _handle_in_transaction(self, channel: str, events: list[InboundEvent]) -> list[HandleResult]:
+    async def _handle_in_transaction(self, channel: str, batch: list[_Pending]) -> list[HandleResult]:
+        events = [pending.event for pending in batch]
+        accepted = [pending.event.event_id for pending in batch if pending.accepted]
         for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
             known = self._known.pop(channel)  # back (most recent) only once committed
             try:
-                results, stored = await self._db.write(self._apply_sync, channel, events, self._clock.now(), known)
+                results, stored = await self._db.write(
+                    self._apply_sync, channel, events, accepted, self._clock.now(), known
+                )
             except LostRace:
                 log.info("lost a race on channel %s (attempt %d); retrying", channel, attempt)
                 continue
@@ -296,14 +366,23 @@ class ChannelService:
         raise RuntimeError(f"channel {channel}: gave up after {_TRANSACTION_ATTEMPTS} lost races")
 
     def _apply_sync(
-        self, connection: Connection, channel: str, events: list[InboundEvent], now: datetime, known: StoredState | None
+        self,
+        connection: Connection,
+        channel: str,
+        events: list[InboundEvent],
+        accepted: list[str],
+        now: datetime,
+        known: StoredState | None,
     ) -> tuple[list[HandleResult], StoredState | None]:
         """The whole transaction for a channel's events, synchronously (see :class:`Transactor`).
 
         Each event is de-duplicated, decided on the state the previous one left, logged and
-        its effects recorded; the state is saved once at the end. Returns one result per
-        event and the channel's stored state afterwards (None: not stored).
+        its effects recorded; the state is saved once at the end, and ``accepted`` events
+        leave the inbox. Returns one result per event and the channel's stored state
+        afterwards (None: not stored).
         """
+        if accepted:
+            repo.remove_from_inbox(connection, accepted)
         # ``known`` is decided on unverified (one round trip less): the save's compare-and-set
         # checks it, or ``verify`` does where nothing is saved. A stale one is a lost race.
         unverified = known is not None
@@ -319,11 +398,14 @@ class ChannelService:
             unverified = False
 
         results: list[HandleResult] = []
+        lines: list[repo.LogLine] = []
+        new = repo.mark_processed(connection, [(event.event_id, channel) for event in events], now)
         for event in events:
-            if not repo.mark_processed(connection, event.event_id, channel, now):
+            if event.event_id not in new:
                 log.debug("duplicate event %s for channel %s", event.event_id, channel)
                 results.append(HandleResult(duplicate=True, effects=()))
                 continue
+            new.discard(event.event_id)  # a second copy in this batch is a duplicate too
             decision = self._decide(state, event, now)
             if decision.state.channel != channel:
                 raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
@@ -335,11 +417,12 @@ class ChannelService:
                 base, dirty = None, changed
             else:
                 dirty = dirty or changed
-            repo.append_log(connection, channel, event.event_id, type(event).__name__, now, decision.effects)
+            lines.append(repo.LogLine(event.event_id, type(event).__name__, decision.effects))
             for effect in decision.effects:
                 self._record(connection, channel, effect, now)
             results.append(HandleResult(duplicate=False, effects=decision.effects))
             state = decision.state
+        repo.append_log(connection, channel, now, lines)
         if dirty:
             return results, repo.save_channel(connection, state, base, now)
         verify()
@@ -473,10 +556,14 @@ class ChannelService:
     async def run_outbox(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver due messages until ``stop`` is set; ``handle`` wakes it early."""
         self._wake = wake = asyncio.Event()
+        next_sweep = self._clock.now()
         try:
             while not stop.is_set():
                 wake.clear()
                 try:
+                    if self._clock.now() >= next_sweep:
+                        next_sweep = self._clock.now() + _INBOX_SWEEP
+                        await self.process_inbox()
                     await self.deliver_pending()
                 except Exception:
                     log.exception("outbox pass failed; retrying in %ss", poll_interval)
@@ -512,7 +599,8 @@ class ChannelService:
     def _delete_sync(connection: Connection, channel: str, reason: str, now: datetime) -> bool:
         deleted = repo.purge_channel(connection, channel)
         if deleted:
-            repo.append_log(connection, channel, f"{reason.lower()}:{channel}:{now.isoformat()}", reason, now, ())
+            line = repo.LogLine(f"{reason.lower()}:{channel}:{now.isoformat()}", reason, ())
+            repo.append_log(connection, channel, now, [line])
         return deleted
 
     async def purge_expired(self, max_idle: timedelta) -> list[str]:
@@ -565,6 +653,7 @@ class _Pending:
     """An event waiting for its channel's drainer, and the caller waiting for its result."""
 
     event: InboundEvent
+    accepted: bool  # waits in the inbox
     future: asyncio.Future[HandleResult]
 
     def settle(self, result: HandleResult) -> None:

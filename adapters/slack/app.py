@@ -294,12 +294,12 @@ class SlackPlatform:
         self._spawn(self._press(submitted.event, client))
 
     async def _on_message(self, body: dict[str, Any]) -> BoltResponse | None:
-        """Commit the message before Slack gets its 200; replies are delivered afterwards."""
+        """Store the message (the inbox) before Slack gets its 200; it is processed right after."""
         event = translate.message_event(body)
         if event is None:
             return None
         try:
-            await self._app.service.handle(event, deliver=False)
+            await self._app.service.accept(event)
         except Exception:
             log.exception("slack: could not store a message event; asking Slack to retry")
             return BoltResponse(status=SLACK_RETRY_STATUS, body="")

@@ -354,11 +354,10 @@ class TelegramPlatform:
 
     async def _ask_reason(self, update_id: int, event: ButtonPressed, vote_message_id: int) -> None:
         """Send the ForceReply prompt once per update (the database de-duplicates)."""
+        prompt_id = translate.event_id(update_id)
         async with self._app.engine.begin() as connection:
-            fresh = await connection.run_sync(
-                repo.mark_processed, translate.event_id(update_id), event.channel, self._app.clock.now()
-            )
-        if not fresh:
+            fresh = await connection.run_sync(repo.mark_processed, [(prompt_id, event.channel)], self._app.clock.now())
+        if prompt_id not in fresh:
             return
         choice, _, version = event.value.partition(":")
         language = await self._language(event.channel)

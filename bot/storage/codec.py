@@ -19,7 +19,24 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from bot.model import Answer, ChannelState, Draft, Edit, Notify, OutboundMessage, ParkedItem, Post, Reply, Task
+from bot.model import (
+    Answer,
+    ButtonPressed,
+    ChannelState,
+    CommandIssued,
+    Draft,
+    Edit,
+    InboundEvent,
+    Notify,
+    OutboundMessage,
+    ParkedItem,
+    Post,
+    Reply,
+    Task,
+    TextMessage,
+    Throttled,
+    Tick,
+)
 
 _MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] = {
     cls.__name__: cls for cls in (Post, Reply, Notify, Edit)
@@ -124,3 +141,26 @@ def decode_message(data: str | bytes) -> OutboundMessage:
         raise ValueError(f"unknown outbound message type: {document.get('type')!r}")
     message: OutboundMessage = _adapter(cls).validate_python(document["data"])
     return message
+
+
+_EVENT_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (TextMessage, CommandIssued, ButtonPressed, Tick, Throttled)
+}
+
+
+def encode_event(event: InboundEvent) -> str:
+    """``{"type": "TextMessage", "data": {...}}``, for the inbox."""
+    name = type(event).__name__
+    if name not in _EVENT_TYPES:
+        raise TypeError(f"not an inbound event: {name}")
+    data = _adapter(type(event)).dump_python(event, mode="json")
+    return json.dumps({"type": name, "data": data}, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_event(data: str | bytes) -> InboundEvent:
+    document = json.loads(data)
+    cls = _EVENT_TYPES.get(document.get("type"))
+    if cls is None:
+        raise ValueError(f"unknown inbound event type: {document.get('type')!r}")
+    event: InboundEvent = _adapter(cls).validate_python(document["data"])
+    return event

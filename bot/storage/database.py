@@ -17,6 +17,7 @@ import functools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -102,7 +103,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # First, so that switching a fresh file to WAL waits for a concurrent opener (several
         # processes starting together) instead of failing with "database is locked".
         cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         # Under WAL, NORMAL syncs at checkpoints instead of every commit: still crash-safe for
         # the process (a killed bot loses nothing committed); a power cut may lose the last
         # commits, which the platforms redeliver. FULL costs an fsync per event.
@@ -116,6 +117,26 @@ def _configure_sqlite(engine: Engine) -> None:
         # neither waits for the writer nor makes the writer wait.
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL once; later connections find it switched (WAL is persistent).
+
+    Switching needs the file to itself, and SQLite may refuse it at once ("database is
+    locked") rather than wait while another connection is in a transaction, as when several
+    processes start on a fresh file together: then try again for up to about five seconds.
+    """
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    for attempt in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # sqlite3's, or the async driver's wrapper of it
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.05)
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:

@@ -19,8 +19,17 @@ from sqlalchemy import Connection, Executable, Table, bindparam, delete, func, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import ChannelState, Effect, OutboundMessage
-from bot.storage.codec import ITEM_FIELDS, assemble_state, decode_message, encode_head, encode_item, encode_message
+from bot.model import ChannelState, Effect, InboundEvent, OutboundMessage
+from bot.storage.codec import (
+    ITEM_FIELDS,
+    assemble_state,
+    decode_event,
+    decode_message,
+    encode_event,
+    encode_head,
+    encode_item,
+    encode_message,
+)
 from bot.storage.database import read_only
 from bot.storage.tables import (
     OUTBOX_FAILED,
@@ -30,6 +39,7 @@ from bot.storage.tables import (
     channel_items,
     channels,
     event_log,
+    inbox,
     message_refs,
     outbox,
     processed_events,
@@ -125,6 +135,8 @@ class _Statements(NamedTuple):
     delete_items: Executable
     append_log: Executable
     enqueue: Executable
+    add_to_inbox: Executable
+    remove_from_inbox: Executable
 
 
 @functools.cache
@@ -136,7 +148,10 @@ def _statements(dialect: str) -> _Statements:
         channel_items.c.field == bindparam("b_field"),
     )
     return _Statements(
-        mark_processed=_dialect_insert(dialect, processed_events).on_conflict_do_nothing(index_elements=["event_id"]),
+        # Several rows at once with RETURNING: the ids that were new come back (not the others).
+        mark_processed=_dialect_insert(dialect, processed_events)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(processed_events.c.event_id),
         lock_channel=select(channels.c.version, channels.c.generation).where(key).with_for_update(),
         load_channel=select(channels.c.version, channels.c.generation, channels.c.state).where(key).with_for_update(),
         load_document=select(channels.c.state).where(key),
@@ -154,17 +169,24 @@ def _statements(dialect: str) -> _Statements:
         delete_items=delete(channel_items).where(*field_of_channel).returning(func.length(channel_items.c.data)),
         append_log=event_log.insert(),
         enqueue=outbox.insert().returning(outbox.c.id),
+        add_to_inbox=_dialect_insert(dialect, inbox)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(inbox.c.event_id),
+        remove_from_inbox=delete(inbox).where(inbox.c.event_id == bindparam("b_event_id")),
     )
 
 
 # --------------------------------------------------------------------------- events and state
 
 
-def mark_processed(connection: Connection, event_id: str, channel: str, at: datetime) -> bool:
-    """Record ``event_id``; False when it was already recorded (the database decides)."""
+def mark_processed(connection: Connection, ids: Sequence[tuple[str, str]], at: datetime) -> set[str]:
+    """Record (event id, channel) pairs in one statement; returns the ids not recorded before.
+
+    The database decides, so of two replicas recording the same id only one sees it as new.
+    """
     statement = _statements(connection.dialect.name).mark_processed
-    result = connection.execute(statement, {"event_id": event_id, "channel": channel, "at": at})
-    return bool(result.rowcount == 1)
+    rows = [{"event_id": event_id, "channel": channel, "at": at} for event_id, channel in ids]
+    return set(connection.execute(statement, rows).scalars())
 
 
 def _group_items(rows: Iterable[Any]) -> dict[str, list[str]]:
@@ -312,25 +334,78 @@ def _save_items(
     return sum(len(row["data"]) for row in rows) - removed
 
 
-def append_log(
-    connection: Connection,
-    channel: str,
-    event_id: str,
-    kind: str,
-    at: datetime,
-    effects: Sequence[Effect],
-) -> None:
-    """What happened, never what was said: event kind and effect kinds only."""
-    connection.execute(
-        _statements(connection.dialect.name).append_log,
+class LogLine(NamedTuple):
+    event_id: str
+    kind: str
+    effects: Sequence[Effect]
+
+
+def append_log(connection: Connection, channel: str, at: datetime, lines: Sequence[LogLine]) -> None:
+    """What happened, never what was said: event kind and effect kinds only (one statement)."""
+    rows = [
         {
             "channel": channel,
-            "event_id": event_id,
-            "kind": kind,
+            "event_id": line.event_id,
+            "kind": line.kind,
             "at": at,
-            "effects": ",".join(type(effect).__name__ for effect in effects),
-        },
-    )
+            "effects": ",".join(type(effect).__name__ for effect in line.effects),
+        }
+        for line in lines
+    ]
+    if rows:
+        connection.execute(_statements(connection.dialect.name).append_log, rows)
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+class InboxRow(NamedTuple):
+    event: InboundEvent
+    attempts: int
+
+
+def add_to_inbox(connection: Connection, events: Sequence[InboundEvent], now: datetime, claim: timedelta) -> set[str]:
+    """Store accepted events, claimed by the caller for ``claim``; returns the ids stored now.
+
+    An event already waiting (a platform's retry) is not stored twice.
+    """
+    rows = [
+        {"event_id": event.event_id, "channel": event.channel, "payload": encode_event(event),
+         "received_at": now, "claimed_until": now + claim, "attempts": 0}
+        for event in events
+    ]
+    return set(connection.execute(_statements(connection.dialect.name).add_to_inbox, rows).scalars())
+
+
+def remove_from_inbox(connection: Connection, event_ids: Sequence[str]) -> None:
+    statement = _statements(connection.dialect.name).remove_from_inbox
+    connection.execute(statement, [{"b_event_id": event_id} for event_id in event_ids])
+
+
+def claim_lapsed_inbox(
+    connection: Connection, now: datetime, claim: timedelta, max_attempts: int, limit: int = 100
+) -> list[InboxRow]:
+    """Claim waiting events whose claim lapsed (their process died), oldest first.
+
+    Each claim is a compare-and-set on ``claimed_until``, so of two replicas sweeping at once
+    one gets a row. Rows claimed ``max_attempts`` times are left for a person to look at.
+    """
+    rows = connection.execute(
+        select(inbox.c.event_id, inbox.c.payload, inbox.c.claimed_until, inbox.c.attempts)
+        .where(inbox.c.claimed_until <= now, inbox.c.attempts < max_attempts)
+        .order_by(inbox.c.received_at, inbox.c.event_id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for row in rows:
+        result = connection.execute(
+            update(inbox)
+            .where(inbox.c.event_id == row.event_id, inbox.c.claimed_until == row.claimed_until)
+            .values(claimed_until=now + claim, attempts=row.attempts + 1)
+        )
+        if result.rowcount == 1:
+            claimed.append(InboxRow(decode_event(row.payload), row.attempts + 1))
+    return claimed
 
 
 # --------------------------------------------------------------------------- wakeups

@@ -140,3 +140,15 @@ wakeups = Table(
     Column("at", UTCDateTime, nullable=False),
     Index(None, "at"),
 )
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("channel", String(255), nullable=False),
+    Column("payload", Text, nullable=False),  # the engine event as JSON (carries chat text)
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime, nullable=False),  # past it, any replica may process the row
+    Column("attempts", Integer, nullable=False),  # claims by the recovery sweep
+    Index(None, "claimed_until"),
+)

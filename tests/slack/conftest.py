@@ -107,6 +107,7 @@ class SlackHarness:
         """
         assert self.platform is not None and self.app is not None
         await self.platform.drain()
+        await self.app.service.drain()  # accepted message events are processed in the background
         unsettled = select(func.count()).select_from(outbox).where(outbox.c.status.in_(UNSETTLED))
         deadline = time.monotonic() + timeout
         while True:

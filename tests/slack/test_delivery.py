@@ -157,10 +157,22 @@ async def test_workspace_admins_may_steer_like_the_facilitator(slack: SlackHarne
 
 async def test_a_message_is_stored_before_slack_gets_its_200(slack: SlackHarness) -> None:
     """A replica killed right after answering Slack must not lose the message: Slack never retries a 200."""
+    from sqlalchemy import select, union
+
+    from bot.storage.tables import inbox, processed_events
+
     await slack.command("alice", "/problem start")
-    status, _ = await slack.send_json(slack.message_body("bob", "Reports get lost between the teams."))
+    body = slack.message_body("bob", "Reports get lost between the teams.")
+    status, _ = await slack.send_json(body)
     assert status == 200
-    state = await slack.state()  # no settling: the answer is there the moment Slack has its 200
+    assert slack.app is not None
+    # No settling: the moment Slack has its 200 the message is in the database (waiting in the
+    # inbox, or already processed), so a replica killed now loses nothing.
+    stored = union(select(inbox.c.event_id), select(processed_events.c.event_id))
+    async with slack.app.engine.connect() as connection:
+        assert f"slack:{body['event_id']}" in set((await connection.execute(stored)).scalars())
+    await slack.settle()
+    state = await slack.state()
     assert [a.text for a in state.answers] == ["Reports get lost between the teams."]
 
 
@@ -172,7 +184,7 @@ async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_a
     await slack.command("alice", "/problem start")
     assert slack.app is not None
     async with slack.app.engine.begin() as connection:  # the database starts refusing writes
-        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON processed_events "
+        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON inbox "
                                       "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
     body = slack.message_body("carol", TASK_TALK)
     status, _ = await slack.send_json(body)

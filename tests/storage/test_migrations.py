@@ -19,7 +19,8 @@ from bot.storage.repository import Repository, load_channel
 from bot.storage.tables import UTCDateTime, channel_items, metadata
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups"}
+TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups", "inbox"}
+HEAD = "0003"
 
 
 def _schema_differences(connection: Connection) -> list[object]:
@@ -43,7 +44,7 @@ async def test_upgrade_creates_exactly_the_schema_the_code_declares(database_url
         await engine.dispose()
     assert tables == TABLES | {"alembic_version"}
     assert differences == []
-    assert revision == "0002"
+    assert revision == HEAD
 
 
 async def test_upgrading_twice_is_harmless(database_url: str) -> None:
@@ -52,7 +53,7 @@ async def test_upgrading_twice_is_harmless(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         async with engine.connect() as connection:
-            assert await connection.run_sync(_revision) == "0002"
+            assert await connection.run_sync(_revision) == HEAD
     finally:
         await engine.dispose()
 
@@ -66,7 +67,7 @@ async def test_processes_starting_together_upgrade_once(database_url: str) -> No
     finally:
         for engine in engines:
             await engine.dispose()
-    assert [row[0] for row in rows] == ["0002"]
+    assert [row[0] for row in rows] == [HEAD]
 
 
 # --------------------------------------------------------------------------- 0002: channel items

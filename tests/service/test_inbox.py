@@ -1,0 +1,88 @@
+"""Accepted events: stored before the platform hears back, processed once, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.service import ChannelService
+from bot.storage import repository as repo
+from bot.storage.tables import inbox
+from tests.service.fakes import START, FakeClock, FakeTransport, command, text
+
+DEMO = "console:demo"
+
+
+async def waiting(engine: AsyncEngine) -> list[tuple[str, int]]:
+    """(event id, attempts) of the events still in the inbox."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(inbox.c.event_id, inbox.c.attempts).order_by(inbox.c.event_id))
+        return [(row.event_id, row.attempts) for row in rows]
+
+
+async def test_an_accepted_message_is_processed_and_leaves_the_inbox(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine
+) -> None:
+    await service.accept(text(DEMO, "console:demo:1", "the build is slow"))
+
+    await service.drain()
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["the build is slow"]
+    assert transport.texts == ["answer 1"]
+    assert await waiting(engine) == []
+
+
+async def test_a_platform_retry_of_an_accepted_message_is_processed_once(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine
+) -> None:
+    event = text(DEMO, "console:demo:1", "the build is slow")
+
+    await asyncio.gather(service.accept(event), service.accept(event))
+    await service.drain()
+    await service.accept(event)  # a late retry, after processing
+    await service.drain()
+
+    state = await service.get_state(DEMO)
+    assert state is not None and len(state.answers) == 1
+    assert await service.repository.processed_count() == 1
+    assert transport.texts == ["answer 1"]
+    assert await waiting(engine) == []
+
+
+async def test_an_event_left_by_a_process_that_died_is_taken_up_once_its_claim_lapses(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    # What a replica leaves when it is killed between answering the platform and processing.
+    async with engine.begin() as connection:
+        await connection.run_sync(repo.add_to_inbox, [text(DEMO, "console:demo:1", "x")], START, timedelta(seconds=10))
+
+    assert await service.process_inbox() == 0  # still the dead process's to handle
+    clock.advance(11)
+    assert await service.process_inbox() == 1
+    assert await service.process_inbox() == 0
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["x"]
+    assert transport.texts == ["answer 1"]
+    assert await waiting(engine) == []
+
+
+async def test_an_event_that_always_fails_stays_in_the_inbox_after_a_few_attempts(
+    service: ChannelService, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    await service.accept(command(DEMO, "console:demo:1", "fail"))
+    await service.drain()
+    assert await waiting(engine) == [("console:demo:1", 0)]  # failed, not lost
+
+    retried = 0
+    for _ in range(12):
+        clock.advance(11)
+        retried += await service.process_inbox()
+
+    assert retried == 8
+    assert await waiting(engine) == [("console:demo:1", 8)]
+    assert await service.repository.processed_count() == 0
