@@ -243,7 +243,12 @@ class TelegramPlatform:
             return web.Response(status=503, text="starting")  # Telegram retries
         try:
             update = Update.de_json(data, self.application.bot)
+            message = update.effective_message
         except Exception:
+            return web.Response(status=400, text="not an update")
+        if message is not None and getattr(message, "chat", None) is None:
+            # Telegram always says which chat; without one the update can never be processed,
+            # and a 500 would have it redelivered for hours.
             return web.Response(status=400, text="not an update")
         failures: list[BaseException] = []
         token = _WEBHOOK_FAILURES.set(failures)

@@ -98,6 +98,17 @@ UPDATE_KEYS = st.sampled_from(["message", "callback_query", "edited_message", "c
                                "entities", "reply_to_message", "message_id", "date", "id", "chat_instance"])
 
 
+async def test_an_update_whose_message_names_no_chat_is_refused_not_retried(
+    telegram_api: FakeTelegram, tmp_path: Path
+) -> None:
+    """Found by the fuzzer below: it used to answer 500, so Telegram would redeliver it for hours."""
+    message = {"message_id": 1, "date": 0, "text": "hi", "from": {"id": 5, "is_bot": False, "first_name": "a"}}
+    async with running(telegram_api, tmp_path) as bot:
+        assert await bot.post_webhook(json.dumps({"update_id": 777, "message": message}).encode()) == 400
+        await bot.group().say("anna", "/problem help")  # still serving
+        assert await telegram_api.sent("/problem")
+
+
 async def test_fuzzed_webhook_bodies_never_crash_the_server_nor_store_anything(
     telegram_api: FakeTelegram, tmp_path: Path
 ) -> None:
