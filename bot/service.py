@@ -65,7 +65,7 @@ _CLAIM_LEASE = timedelta(seconds=120)
 _INBOX_CLAIM = timedelta(seconds=10)
 _INBOX_ATTEMPTS = 8  # an event failing this often stays in the inbox for a person to look at
 _INBOX_SWEEP = timedelta(seconds=2)  # how often run_outbox looks for lapsed inbox claims
-_ACCEPTED_WINDOW = 0.01  # seconds accepted events wait for others of their channel (one commit)
+_ACCEPTED_WINDOW = 0.05  # seconds accepted events wait for others of their channel (one commit)
 # Events of one channel decided and committed in one transaction, at most.
 _BATCH_EVENTS = 64
 # Stored states kept decoded (see ``_KnownStates``): at most this many channels and
