@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import Effect, InboundEvent, Observed, OutboundMessage, Post, platform_of
-from bot.storage.tables import OUTBOX_PENDING, OUTBOX_SENDING, outbox
+from bot.storage.tables import OUTBOX_PENDING, OUTBOX_SENDING, inbox, outbox
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -56,6 +56,11 @@ class Metrics:
         self.checkins = Counter("voordenken_checkins_posted", "Check-in messages delivered", ["platform"], registry=r)
         self.backlog = Gauge(
             "voordenken_outbox_backlog", "Outbox messages not yet delivered (whole database)", registry=r
+        )
+        self.inbox = Gauge(
+            "voordenken_inbox_backlog",
+            "Accepted events not yet processed (whole database); stuck ones stay after 8 failed attempts",
+            registry=r,
         )
         self.oldest = Gauge(
             "voordenken_outbox_oldest_seconds", "Age of the oldest undelivered outbox message", registry=r
@@ -102,13 +107,15 @@ class Metrics:
     # ------------------------------------------------------------------ scrape
 
     async def refresh(self, engine: AsyncEngine, now: datetime) -> None:
-        """Read the outbox backlog from the database (called per scrape)."""
+        """Read the outbox and inbox backlogs from the database (called per scrape)."""
         query = select(func.count(), func.min(outbox.c.created_at)).where(
             outbox.c.status.in_((OUTBOX_PENDING, OUTBOX_SENDING))
         )
         async with engine.connect() as connection:
             count, oldest = (await connection.execute(query)).one()
+            waiting = (await connection.execute(select(func.count()).select_from(inbox))).scalar_one()
         self.backlog.set(count)
+        self.inbox.set(waiting)
         if oldest is not None and oldest.tzinfo is None:  # SQLite's raw aggregate skips UTCDateTime
             oldest = oldest.replace(tzinfo=now.tzinfo)
         self.oldest.set(0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0))

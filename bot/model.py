@@ -1,7 +1,8 @@
 """Value objects shared by the engine, the service layer and the adapters.
 
 Everything here is a frozen dataclass of plain data so the engine stays pure and the
-storage layer can serialise a channel's whole state as one JSON document.
+storage layer can serialise it to JSON (a channel's state as a head document plus one
+row per answer, draft, parked item and task).
 
 Channel keys are platform-qualified strings (``console:demo``, ``slack:T1:C1``,
 ``telegram:-1001``); the part before the first colon names the platform whose

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -12,6 +13,7 @@ from bot.model import CommandIssued, Post, Sender, TextMessage
 from bot.ports import PermanentDeliveryError
 from bot.service import ChannelService
 from bot.storage.database import make_engine, sqlite_url_for, upgrade
+from bot.storage.repository import add_to_inbox
 from tests.ops.harness import eventually, running, samples, settings_for
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 
@@ -53,6 +55,7 @@ async def test_metrics_count_a_conversation(tmp_path: Path) -> None:
     assert delivered == len(server.platform.transport.delivered) > 0
     assert values[("voordenken_outbox_backlog", ())] == 0
     assert values[("voordenken_outbox_oldest_seconds", ())] == 0
+    assert values[("voordenken_inbox_backlog", ())] == 0
 
 
 async def test_metrics_count_retries_failures_and_checkins(tmp_path: Path) -> None:
@@ -64,8 +67,11 @@ async def test_metrics_count_retries_failures_and_checkins(tmp_path: Path) -> No
     service = ChannelService(engine, counting_decide, new_state, clock, {"console": transport}, metrics=metrics)
     try:
         await service.handle(text("console:c", "a1", "first"))  # transient failure: retry later
+        async with engine.begin() as connection:  # an event a replica accepted, then died
+            await connection.run_sync(add_to_inbox, [text("console:c", "a2", "x")], clock.now(), timedelta(seconds=10))
         await metrics.refresh(engine, clock.now())
         assert samples(metrics.render().decode())[("voordenken_outbox_backlog", ())] == 1
+        assert samples(metrics.render().decode())[("voordenken_inbox_backlog", ())] == 1
         clock.advance(5)
         await service.deliver_pending()  # permanent failure this time
         metrics.message_delivered("console:c", Post(text="How is it going?", kind="checkin"))
