@@ -291,7 +291,7 @@ class ChannelService:
                 while queue:
                     # Let more events join this batch: a turn of the loop (requests already read
                     # by the server), or for accepted events, whose platform has had its answer,
-                    # a short window (a reply 10 ms later is not noticed; 10x fewer commits are).
+                    # a short window (a reply 50 ms later goes unnoticed; far fewer commits do not).
                     await asyncio.sleep(_ACCEPTED_WINDOW if queue[0].accepted else 0)
                     batch = queue[:_BATCH_EVENTS]
                     del queue[:_BATCH_EVENTS]
