@@ -125,21 +125,29 @@ def assemble_state(head: str | bytes, items: Mapping[str, Sequence[str]]) -> Cha
     )
 
 
-def encode_message(message: OutboundMessage) -> str:
-    """``{"type": "Post", "data": {...}}`` so the exact message class survives the trip."""
-    name = type(message).__name__
-    if name not in _MESSAGE_TYPES:
-        raise TypeError(f"not an outbound message: {name}")
-    data = _adapter(type(message)).dump_python(message, mode="json")
+def _encode_tagged(value: Any, types: Mapping[str, type[Any]], what: str) -> str:
+    """``{"type": "<class>", "data": {...}}``: the exact class survives the trip (unions could not tell)."""
+    name = type(value).__name__
+    if name not in types:
+        raise TypeError(f"not {what}: {name}")
+    data = _adapter(type(value)).dump_python(value, mode="json")
     return json.dumps({"type": name, "data": data}, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_message(data: str | bytes) -> OutboundMessage:
+def _decode_tagged(data: str | bytes, types: Mapping[str, type[Any]], what: str) -> Any:
     document = json.loads(data)
-    cls = _MESSAGE_TYPES.get(document.get("type"))
+    cls = types.get(document.get("type"))
     if cls is None:
-        raise ValueError(f"unknown outbound message type: {document.get('type')!r}")
-    message: OutboundMessage = _adapter(cls).validate_python(document["data"])
+        raise ValueError(f"unknown {what} type: {document.get('type')!r}")
+    return _adapter(cls).validate_python(document["data"])
+
+
+def encode_message(message: OutboundMessage) -> str:
+    return _encode_tagged(message, _MESSAGE_TYPES, "an outbound message")
+
+
+def decode_message(data: str | bytes) -> OutboundMessage:
+    message: OutboundMessage = _decode_tagged(data, _MESSAGE_TYPES, "outbound message")
     return message
 
 
@@ -149,18 +157,10 @@ _EVENT_TYPES: dict[str, type[Any]] = {
 
 
 def encode_event(event: InboundEvent) -> str:
-    """``{"type": "TextMessage", "data": {...}}``, for the inbox."""
-    name = type(event).__name__
-    if name not in _EVENT_TYPES:
-        raise TypeError(f"not an inbound event: {name}")
-    data = _adapter(type(event)).dump_python(event, mode="json")
-    return json.dumps({"type": name, "data": data}, ensure_ascii=False, separators=(",", ":"))
+    """An inbound event as tagged JSON, for the inbox."""
+    return _encode_tagged(event, _EVENT_TYPES, "an inbound event")
 
 
 def decode_event(data: str | bytes) -> InboundEvent:
-    document = json.loads(data)
-    cls = _EVENT_TYPES.get(document.get("type"))
-    if cls is None:
-        raise ValueError(f"unknown inbound event type: {document.get('type')!r}")
-    event: InboundEvent = _adapter(cls).validate_python(document["data"])
+    event: InboundEvent = _decode_tagged(data, _EVENT_TYPES, "inbound event")
     return event

@@ -15,18 +15,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.model import (
+    ButtonPressed,
     ChannelState,
+    CommandIssued,
     Edit,
+    InboundEvent,
     Notify,
     OutboundMessage,
     Post,
     Reply,
+    TextMessage,
+    Throttled,
+    Tick,
 )
 from bot.storage.codec import (
     ITEM_FIELDS,
     assemble_state,
+    decode_event,
     decode_message,
     decode_state,
+    encode_event,
     encode_head,
     encode_item,
     encode_message,
@@ -110,6 +118,19 @@ def test_any_message_survives_the_round_trip_as_its_own_class(message: OutboundM
     decoded = decode_message(encode_message(message))
     assert decoded == message
     assert type(decoded) is type(message)
+
+
+@given(st.deferred(lambda: st.one_of(*(values_of(cls) for cls in (TextMessage, CommandIssued, ButtonPressed,
+                                                                   Tick, Throttled)))))
+def test_any_inbound_event_survives_the_inbox_as_its_own_class(event: InboundEvent) -> None:
+    decoded = decode_event(encode_event(event))
+    assert decoded == event
+    assert type(decoded) is type(event)
+
+
+def test_an_inbox_row_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown inbound event type"):
+        decode_event('{"type": "Teleport", "data": {}}')
 
 
 def test_an_edit_is_not_mistaken_for_a_post_with_the_same_fields() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, column, insert, inspect, select, table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
 from bot.storage.codec import ITEM_FIELDS, decode_state, encode_head, encode_state
@@ -94,18 +96,24 @@ def _downgrade_sync(connection: Connection, revision: str) -> None:
     command.downgrade(config, revision)
 
 
+# The channels table as revision 0001 had it: one whole-state document per channel.
+old_channels = table("channels", column("key"), column("state"), column("version"), column("updated_at", UTCDateTime()))
+
+
+async def at_0001_holding(engine: AsyncEngine, states: Sequence[ChannelState], version: int) -> None:
+    """A database at revision 0001 with ``states`` stored the old way."""
+    await upgrade(engine, "0001")
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(old_channels),
+            [{"key": s.channel, "state": encode_state(s), "version": version, "updated_at": AT} for s in states],
+        )
+
+
 async def test_0002_moves_the_items_of_old_documents_into_rows_and_loads_the_same_states(database_url: str) -> None:
-    old_channels = table(
-        "channels", column("key"), column("state"), column("version"), column("updated_at", UTCDateTime())
-    )
     engine = make_engine(database_url)
     try:
-        await upgrade(engine, "0001")
-        async with engine.begin() as connection:
-            await connection.execute(
-                insert(old_channels),
-                [{"key": s.channel, "state": encode_state(s), "version": 7, "updated_at": AT} for s in OLD_STATES],
-            )
+        await at_0001_holding(engine, OLD_STATES, version=7)
 
         await upgrade(engine)
 
@@ -139,20 +147,12 @@ async def test_0002_moves_the_items_of_old_documents_into_rows_and_loads_the_sam
 
 
 async def test_0002_converts_every_channel_of_a_database_larger_than_one_batch(database_url: str) -> None:
-    old_channels = table(
-        "channels", column("key"), column("state"), column("version"), column("updated_at", UTCDateTime())
-    )
     states = [
         ChannelState(channel=f"console:c{n:04}", answers=(Answer(1, "u", f"only {n}", AT),)) for n in range(1234)
     ]
     engine = make_engine(database_url)
     try:
-        await upgrade(engine, "0001")
-        async with engine.begin() as connection:
-            await connection.execute(
-                insert(old_channels),
-                [{"key": s.channel, "state": encode_state(s), "version": 1, "updated_at": AT} for s in states],
-            )
+        await at_0001_holding(engine, states, version=1)
         await upgrade(engine)
         assert await Repository(engine).all_states() == states
     finally:
