@@ -1,7 +1,9 @@
 """The Slack platform: a slack-bolt ``AsyncApp`` wired to the channel service.
 
-Every listener acknowledges first and works after (Slack wants an answer within 3 s),
-in background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
+Slack wants an answer within 3 s. Message events and slash commands are answered once
+they are stored (the service's inbox), so a replica that dies after answering loses
+nothing; they are processed right after. Buttons, modals and App Home acknowledge first and
+work after, in background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
 De-duplication of retried deliveries is the service's (its database table, keyed by
 the event ids ``translate`` builds), never an in-memory set here.
 
@@ -61,6 +63,9 @@ _DRAIN_SECONDS = 10.0
 ADMIN_CACHE_SECONDS = 600.0
 # A reason modal must be answered within 3 s of its submission, membership check included.
 MEMBERS_WAIT_SECONDS = 2.0
+# A slash command is acknowledged once checked and stored, if the checks (Slack API calls)
+# take less than this; Slack wants its answer within 3 s.
+COMMAND_CHECK_SECONDS = 1.5
 
 
 class _QuietBolt(AsyncApp):
@@ -129,9 +134,9 @@ class SlackPlatform:
             name="voordenken",
             client=self._client,
             oauth_settings=oauth,
-            # Listeners run before the HTTP response: a message event is answered only once it is
-            # committed, so a crash can never swallow an event Slack thinks was delivered.
-            # Commands and buttons acknowledge first and work in tracked tasks (Slack does not retry
+            # Listeners run before the HTTP response: a message event or command is answered only
+            # once it is stored, so a crash can never swallow one Slack thinks was delivered.
+            # Buttons and modals acknowledge first and work in tracked tasks (Slack does not retry
             # those; the person sees nothing happen and tries again).
             process_before_response=True,
             # Verified at the edge in _events (see the module docstring); Socket Mode needs none.
@@ -224,8 +229,8 @@ class SlackPlatform:
         if response.status == SLACK_RETRY_STATUS:
             return web.Response(status=SLACK_RETRY_STATUS)  # our own "not stored": Slack retries
         if response.status >= 500:
-            # Listeners acknowledge first and work in the background, so a 5xx here is Bolt's own
-            # middleware tripping over a malformed payload: a platform problem, not worth a retry.
+            # Our listeners do not raise (their failures are answered above or logged), so a 5xx
+            # here is Bolt's own middleware tripping over a malformed payload: not worth a retry.
             log.warning("slack: a signed request could not be dispatched (malformed payload)")
             return web.Response(status=400)
         return await to_aiohttp_response(response)
@@ -261,11 +266,35 @@ class SlackPlatform:
             log.debug("slack: retried delivery #%s (%s)", retry[0], reason)
         return await next()
 
-    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-        await ack()
+    async def _on_command(
+        self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> BoltResponse | None:
+        """Check, store (the inbox), then acknowledge: a command Slack saw answered is never lost.
+
+        Slack does not retry a command; a non-200 shows the person an error, so they try again.
+        When Slack is slow to answer our checks, acknowledge in time and do the rest after.
+        """
         parsed = translate.command(body)
-        if parsed is not None:
+        if parsed is None:
+            await ack()
+            return None
+        try:
+            admitted = await asyncio.wait_for(self._admit(parsed, client), COMMAND_CHECK_SECONDS)
+        except TimeoutError:
+            await ack()
             self._spawn(self._command(parsed, respond, client))
+            return None
+        if isinstance(admitted, CommandIssued):
+            try:
+                await self._app.service.accept(admitted)
+            except Exception:
+                log.exception("slack: could not store a slash command; the person is asked to try again")
+                return BoltResponse(status=SLACK_RETRY_STATUS, body="")
+            await ack()
+        else:
+            await ack()
+            self._spawn(self._explain(parsed, admitted, respond))
+        return None
 
     async def _on_action(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         await ack()
@@ -407,19 +436,33 @@ class SlackPlatform:
         return admin
 
     async def _command(self, parsed: translate.SlashCommand, respond: Any, client: AsyncWebClient) -> None:
-        """Check that the bot can speak in the channel before the engine changes anything."""
+        """The checks and the work of a command already acknowledged (Slack answered slowly)."""
+        admitted = await self._admit(parsed, client)
+        if isinstance(admitted, CommandIssued):
+            await self._handle(admitted)
+        else:
+            await self._explain(parsed, admitted, respond)
+
+    async def _admit(
+        self, parsed: translate.SlashCommand, client: AsyncWebClient
+    ) -> CommandIssued | tuple[str, dict[str, str]]:
+        """The command for the engine, or why the bot cannot act in that channel (a text key)."""
         problem = await self._membership_problem(parsed.channel_id, client)
         if problem is not None:
-            key, params = problem
-            language = parsed.event.command_lang or await self._language(parsed.event.channel)
-            if respond is not None:
-                try:
-                    note = self._app.script.text(language, key, **params)
-                    await respond(text=note, response_type="ephemeral")
-                except Exception:
-                    log.warning("slack: could not answer a slash command through its response_url")
-            return
-        await self._handle(await self._with_role(parsed.event, parsed.team_id, client))
+            return problem
+        event = await self._with_role(parsed.event, parsed.team_id, client)
+        assert isinstance(event, CommandIssued)
+        return event
+
+    async def _explain(self, parsed: translate.SlashCommand, problem: tuple[str, dict[str, str]], respond: Any) -> None:
+        key, params = problem
+        language = parsed.event.command_lang or await self._language(parsed.event.channel)
+        if respond is not None:
+            try:
+                note = self._app.script.text(language, key, **params)
+                await respond(text=note, response_type="ephemeral")
+            except Exception:
+                log.warning("slack: could not answer a slash command through its response_url")
 
     async def _membership_problem(self, channel_id: str,
                                   client: AsyncWebClient) -> tuple[str, dict[str, str]] | None:

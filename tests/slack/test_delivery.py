@@ -196,3 +196,24 @@ async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_a
     await slack.settle()
     state = await slack.state()
     assert len(state.parked) == 1 and len(fake.messages("let's hold that thought")) == 1
+
+
+async def test_a_command_that_cannot_be_stored_gets_an_error_so_the_person_tries_again(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    from sqlalchemy import text
+
+    assert slack.app is not None
+    async with slack.app.engine.begin() as connection:
+        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON inbox "
+                                      "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
+    status, _ = await slack.send_form(slack.command_body("alice", "/problem start"))
+    assert status == 503  # Slack shows the person an error instead of silently dropping it
+    await slack.settle()
+    assert fake.messages("Question 1 of 6") == []
+    async with slack.app.engine.begin() as connection:
+        await connection.execute(text("DROP TRIGGER broken"))
+    status, _ = await slack.send_form(slack.command_body("alice", "/problem start"))
+    assert status == 200
+    await slack.settle()
+    assert len(fake.messages("Question 1 of 6")) == 1
