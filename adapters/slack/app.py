@@ -285,42 +285,77 @@ class SlackPlatform:
             self._spawn(self._command(parsed, respond, client))
             return None
         if isinstance(admitted, CommandIssued):
-            try:
-                await self._app.service.accept(admitted)
-            except Exception:
-                log.exception("slack: could not store a slash command; the person is asked to try again")
-                return BoltResponse(status=SLACK_RETRY_STATUS, body="")
-            await ack()
-        else:
-            await ack()
-            self._spawn(self._explain(parsed, admitted, respond))
+            return await self._store_then_ack(ack, admitted)
+        await ack()
+        self._spawn(self._explain(parsed, admitted, respond))
         return None
 
-    async def _on_action(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+    async def _store_then_ack(self, ack: Any, event: CommandIssued | ButtonPressed) -> BoltResponse | None:
+        """Acknowledge once ``event`` is stored; when it cannot be, a 503 makes Slack show an error."""
+        try:
+            await self._app.service.accept(event)
+        except Exception:
+            log.exception("slack: could not store a %s; the person is asked to try again", type(event).__name__)
+            return BoltResponse(status=SLACK_RETRY_STATUS, body="")
         await ack()
-        pressed = translate.block_action(body)
-        if pressed is not None:
-            self._spawn(self._act(pressed, respond, client))
+        return None
 
-    async def _on_reason(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _on_action(
+        self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> BoltResponse | None:
+        """A member's plain press is stored, then acknowledged (see ``_on_command``)."""
+        pressed = translate.block_action(body)
+        if pressed is None:
+            await ack()
+            return None
+        try:
+            admitted = await asyncio.wait_for(self._admit_press(pressed, client), COMMAND_CHECK_SECONDS)
+        except TimeoutError:
+            admitted = None
+        if admitted is None:  # refused, asks for a reason first, or Slack answered our checks slowly
+            await ack()
+            self._spawn(self._act(pressed, respond, client))
+            return None
+        return await self._store_then_ack(ack, admitted)
+
+    async def _admit_press(self, pressed: translate.Pressed, client: AsyncWebClient) -> ButtonPressed | None:
+        """The press for the engine, or None when it is refused or needs a reason (``_act`` says so)."""
+        event = pressed.event
+        if pressed.needs_reason or await self._refusal(event.channel, event.sender.id, client) is not None:
+            return None
+        team, _ = translate.split_key(event.channel)
+        admitted = await self._with_role(event, team, client)
+        assert isinstance(admitted, ButtonPressed)
+        return admitted
+
+    async def _on_reason(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> BoltResponse | None:
+        """A vote's reason from the modal: stored, then acknowledged (which closes the modal)."""
         submitted = translate.reason_submission(body)
         if submitted is None:
             await ack()
-            return
+            return None
+        deadline = asyncio.get_running_loop().time() + COMMAND_CHECK_SECONDS + MEMBERS_WAIT_SECONDS / 2
         refusal = await self._refusal(submitted.channel, submitted.user, client, wait=MEMBERS_WAIT_SECONDS)
         if refusal is not None:
             # A modal has no response_url, and chat.postEphemeral cannot reach a non-member:
             # the note goes on the modal itself, which stays open.
             text = self._app.script.text(await self._language(submitted.channel), refusal)
             await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
-            return
+            return None
         if submitted.event is None:
             language = await self._language(submitted.channel)
             text = self._app.script.text(language, "slack_reason_required")
             await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
-            return
-        await ack()
-        self._spawn(self._press(submitted.event, client))
+            return None
+        team, _ = translate.split_key(submitted.event.channel)
+        left = max(deadline - asyncio.get_running_loop().time(), 0.1)  # Slack wants its answer within 3 s
+        try:
+            admitted = await asyncio.wait_for(self._with_role(submitted.event, team, client), left)
+        except TimeoutError:
+            await ack()
+            self._spawn(self._press(submitted.event, client))
+            return None
+        return await self._store_then_ack(ack, admitted)
 
     async def _on_message(self, body: dict[str, Any]) -> BoltResponse | None:
         """Store the message (the inbox) before Slack gets its 200; it is processed right after."""

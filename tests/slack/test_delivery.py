@@ -217,3 +217,25 @@ async def test_a_command_that_cannot_be_stored_gets_an_error_so_the_person_tries
     assert status == 200
     await slack.settle()
     assert len(fake.messages("Question 1 of 6")) == 1
+
+
+async def test_a_button_press_that_cannot_be_stored_gets_an_error_and_counts_once_when_pressed_again(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    from sqlalchemy import text
+
+    await slack.command("alice", "/problem start")
+    question = await fake.posted("Question 1 of 6")
+    assert slack.app is not None
+    async with slack.app.engine.begin() as connection:
+        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON inbox "
+                                      "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
+    status, _ = await slack.press("alice", question, "Next question")
+    assert status == 503  # Slack shows alice an error; nothing moved
+    assert fake.messages("Question 2 of 6") == []
+    async with slack.app.engine.begin() as connection:
+        await connection.execute(text("DROP TRIGGER broken"))
+    status, _ = await slack.press("alice", question, "Next question")
+    assert status == 200
+    await fake.posted("Question 2 of 6")
+    assert len(fake.messages("Question 2 of 6")) == 1
