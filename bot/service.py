@@ -586,6 +586,10 @@ class ChannelService:
     async def all_states(self) -> list[ChannelState]:
         return await self.repository.all_states()
 
+    async def overviews(self, prefix: str) -> list[ChannelState]:
+        """Channels under ``prefix`` without their answers, drafts, parked items and tasks."""
+        return await self.repository.overviews(prefix)
+
     async def delete_channel(self, channel: str, reason: str = "Purge") -> bool:
         """Forget a channel's content (state, outbox, message refs, wakeups) in one transaction.
 

@@ -542,7 +542,8 @@ class SlackPlatform:
             log.warning("slack: could not open the reason dialog (%s)", error_code(exc))
 
     async def _publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
-        states = await self._app.service.all_states()
+        # Heads only: the view needs phase, participants and the open round, not the answers.
+        states = await self._app.service.overviews(translate.channel_key(team, ""))
         view = home(states, team, user, self._app.script, self._settings.language)
         try:
             await client.views_publish(user_id=user, view=view)

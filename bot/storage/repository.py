@@ -25,6 +25,7 @@ from bot.storage.codec import (
     assemble_state,
     decode_event,
     decode_message,
+    decode_state,
     encode_event,
     encode_head,
     encode_item,
@@ -620,6 +621,18 @@ class Repository:
             for channel, field, data in rows:
                 items.setdefault(channel, {}).setdefault(field, []).append(data)
         return [assemble_state(head.state, items.get(head.key, {})) for head in heads]
+
+    async def overviews(self, prefix: str) -> list[ChannelState]:
+        """The states of the channels whose key starts with ``prefix``, by key, WITHOUT their rows.
+
+        Answers, drafts, parked items and tasks come back empty: only the head document is
+        read, one query, so an overview of many long sessions (Slack's App Home: phase,
+        participants, the open round) costs what their small heads cost.
+        """
+        query = select(channels.c.state).where(channels.c.key.startswith(prefix, autoescape=True))
+        async with self._reader.begin() as connection:
+            documents = (await connection.execute(query.order_by(channels.c.key))).scalars()
+            return [decode_state(document) for document in documents]
 
     async def version(self, channel: str) -> int | None:
         async with self._reader.begin() as connection:

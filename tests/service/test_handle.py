@@ -249,6 +249,19 @@ async def test_all_states_lists_every_stored_channel(service: ChannelService) ->
     assert [s.channel for s in await service.all_states()] == ["console:a", "console:b"]
 
 
+async def test_overviews_list_one_prefix_from_the_heads_alone(service: ChannelService) -> None:
+    for channel in ("console:t_1:b", "console:t_1:a", "console:tx1:c", "console:t_2:d"):
+        await service.handle(text(channel, f"{channel}:1", "hi"))
+
+    overviews = await service.overviews("console:t_1:")
+
+    assert [s.channel for s in overviews] == ["console:t_1:a", "console:t_1:b"]  # "_" is not a wildcard
+    full = await service.get_state("console:t_1:a")
+    assert full is not None and len(full.answers) == 1
+    assert overviews[0].answers == ()  # the rows are not read
+    assert overviews[0].participants == full.participants and overviews[0].phase == full.phase
+
+
 async def test_pruning_forgets_old_event_ids_and_delivered_messages_only(
     service: ChannelService, transport: FakeTransport, clock: FakeClock
 ) -> None:
