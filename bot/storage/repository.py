@@ -170,9 +170,7 @@ def _statements(dialect: str) -> _Statements:
         delete_items=delete(channel_items).where(*field_of_channel).returning(func.length(channel_items.c.data)),
         append_log=event_log.insert(),
         enqueue=outbox.insert().returning(outbox.c.id),
-        add_to_inbox=_dialect_insert(dialect, inbox)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(inbox.c.event_id),
+        add_to_inbox=_dialect_insert(dialect, inbox).on_conflict_do_nothing(index_elements=["event_id"]),
         remove_from_inbox=delete(inbox).where(inbox.c.event_id == bindparam("b_event_id")),
     )
 
@@ -375,7 +373,13 @@ def add_to_inbox(connection: Connection, events: Sequence[InboundEvent], now: da
          "received_at": now, "claimed_until": now + claim, "attempts": 0}
         for event in events
     ]
-    return set(connection.execute(_statements(connection.dialect.name).add_to_inbox, rows).scalars())
+    ids = {event.event_id for event in events}
+    # A plain many-row INSERT (cheaper than one with RETURNING); only when some rows were
+    # already there (a retry) look up which are this call's (stored just now, by ``now``).
+    if connection.execute(_statements(connection.dialect.name).add_to_inbox, rows).rowcount == len(ids):
+        return ids
+    query = select(inbox.c.event_id).where(inbox.c.event_id.in_(ids), inbox.c.received_at == now)
+    return set(connection.execute(query).scalars())
 
 
 def remove_from_inbox(connection: Connection, event_ids: Sequence[str]) -> None:

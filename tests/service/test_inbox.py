@@ -86,3 +86,18 @@ async def test_an_event_that_always_fails_stays_in_the_inbox_after_a_few_attempt
     assert retried == 8
     assert await waiting(engine) == [("console:demo:1", 8)]
     assert await service.repository.processed_count() == 0
+
+
+async def test_storing_a_batch_says_which_events_were_new(engine: AsyncEngine) -> None:
+    waiting_one = text(DEMO, "console:demo:1", "already waiting")
+    new_one = text(DEMO, "console:demo:2", "new")
+    async with engine.begin() as connection:
+        first = await connection.run_sync(repo.add_to_inbox, [waiting_one], START, timedelta(seconds=10))
+    async with engine.begin() as connection:
+        later = START + timedelta(seconds=1)
+        second = await connection.run_sync(repo.add_to_inbox, [waiting_one, new_one, new_one], later,
+                                           timedelta(seconds=10))
+
+    assert first == {"console:demo:1"}
+    assert second == {"console:demo:2"}
+    assert await waiting(engine) == [("console:demo:1", 0), ("console:demo:2", 0)]
