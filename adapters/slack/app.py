@@ -1,9 +1,10 @@
 """The Slack platform: a slack-bolt ``AsyncApp`` wired to the channel service.
 
-Slack wants an answer within 3 s. Message events and slash commands are answered once
-they are stored (the service's inbox), so a replica that dies after answering loses
-nothing; they are processed right after. Buttons, modals and App Home acknowledge first and
-work after, in background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
+Slack wants an answer within 3 s. Message events, slash commands, button presses and vote
+reasons are answered once they are stored (the service's inbox), so a replica that dies
+after answering loses nothing; they are processed right after. What changes no state
+(a refusal, the reason dialog, App Home) is acknowledged first and done after, in
+background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
 De-duplication of retried deliveries is the service's (its database table, keyed by
 the event ids ``translate`` builds), never an in-memory set here.
 
@@ -134,10 +135,8 @@ class SlackPlatform:
             name="voordenken",
             client=self._client,
             oauth_settings=oauth,
-            # Listeners run before the HTTP response: a message event or command is answered only
-            # once it is stored, so a crash can never swallow one Slack thinks was delivered.
-            # Buttons and modals acknowledge first and work in tracked tasks (Slack does not retry
-            # those; the person sees nothing happen and tries again).
+            # Listeners run before the HTTP response: an event, command, press or reason is answered
+            # only once it is stored, so a crash can never swallow one Slack thinks was delivered.
             process_before_response=True,
             # Verified at the edge in _events (see the module docstring); Socket Mode needs none.
             request_verification_enabled=False,
