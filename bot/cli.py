@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 
+    inbox = sub.add_parser("inbox", help="events stored but not processed yet (see README: Deployment)")
+    inbox_sub = inbox.add_subparsers(dest="inbox_command", metavar="ACTION", required=True)
+    for action, text in (("list", "list waiting events: id, channel, when, attempts (never their text)"),
+                         ("retry", "give waiting events their attempts back; a running bot takes them up")):
+        inbox_sub.add_parser(action, help=text).add_argument("--database", help="database URL")
+
     secrets = sub.add_parser("secrets", help="encryption of stored secrets (VOORDENKEN_SECRET_KEY)")
     secrets_sub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
     secrets_sub.add_parser("rotate", help="re-encrypt every stored secret with the first key")
@@ -133,6 +139,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await feedback_export(settings, sys.stdout)
     if args.command == "secrets":
         return await secrets_command(settings, args.secrets_command, sys.stdout)
+    if args.command == "inbox":
+        return await inbox_command(settings, args.inbox_command, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -233,6 +241,34 @@ async def purge(settings: Settings, channel: str | None, expired: bool, yes: boo
                 stdout.write(f"purged {key}\n")
     finally:
         await app.close()
+    return 0
+
+
+async def inbox_command(settings: Settings, action: str, stdout: TextIO) -> int:
+    """``list`` shows what waits in the inbox; ``retry`` lets the running bot try those events again.
+
+    An event that failed 8 times stays in the inbox until someone looks (its id, channel and
+    the bot's log say which); ``retry`` is for after the cause is fixed.
+    """
+    from datetime import UTC, datetime
+
+    from bot.storage import repository as repo
+    from bot.storage.database import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            if action == "retry":
+                count = await connection.run_sync(repo.retry_inbox, datetime.now(UTC))
+                stdout.write(f"{count} waiting event(s) will be tried again by the running bot\n")
+                return 0
+            rows = await connection.run_sync(repo.waiting_in_inbox)
+    finally:
+        await engine.dispose()
+    for row in rows:
+        stdout.write(f"{row.received_at.isoformat()}  {row.attempts} attempt(s)  {row.channel}  {row.event_id}\n")
+    stdout.write(f"{len(rows)} event(s) waiting\n")
     return 0
 
 

@@ -413,6 +413,29 @@ def claim_lapsed_inbox(
     return claimed
 
 
+class Waiting(NamedTuple):
+    """An inbox row as an operator sees it: no payload (it carries chat text)."""
+
+    event_id: str
+    channel: str
+    received_at: datetime
+    attempts: int
+
+
+def waiting_in_inbox(connection: Connection) -> list[Waiting]:
+    rows = connection.execute(
+        select(inbox.c.event_id, inbox.c.channel, inbox.c.received_at, inbox.c.attempts).order_by(
+            inbox.c.received_at, inbox.c.event_id
+        )
+    )
+    return [Waiting(row.event_id, row.channel, row.received_at, row.attempts) for row in rows]
+
+
+def retry_inbox(connection: Connection, now: datetime) -> int:
+    """Give every waiting event its attempts back and make it claimable now; returns how many."""
+    return int(connection.execute(update(inbox).values(attempts=0, claimed_until=now)).rowcount)
+
+
 # --------------------------------------------------------------------------- wakeups
 
 

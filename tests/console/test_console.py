@@ -161,3 +161,31 @@ def test_run_with_an_incomplete_platform_setup_says_which_setting_is_missing(
     assert result.returncode == 2
     assert f"voordenken: configuration error: {expected}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_inbox_lists_waiting_events_without_their_text_and_retries_them(database: str) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.model import Sender, TextMessage
+    from bot.storage.database import make_engine, upgrade
+    from bot.storage.repository import add_to_inbox
+
+    async def a_replica_stored_one_and_died() -> None:
+        engine = make_engine(database)
+        try:
+            await upgrade(engine)
+            event = TextMessage(event_id="slack:Ev1", channel="slack:T1:C1", sender=Sender("U1", "ann"),
+                                text="the secret plan")
+            async with engine.begin() as connection:
+                await connection.run_sync(add_to_inbox, [event], datetime.now(UTC), timedelta(seconds=10))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(a_replica_stored_one_and_died())
+    listed = voordenken("inbox", "list", "--database", database)
+    assert listed.returncode == 0, listed.stderr
+    assert "slack:Ev1" in listed.stdout and "slack:T1:C1" in listed.stdout and "0 attempt(s)" in listed.stdout
+    assert "secret plan" not in listed.stdout
+    retried = voordenken("inbox", "retry", "--database", database)
+    assert retried.returncode == 0 and "1 waiting event(s) will be tried again" in retried.stdout
