@@ -209,7 +209,8 @@ class ChannelService:
         for row in rows:
             if row.attempts == _INBOX_ATTEMPTS:
                 log.warning("inbox event %s: last attempt; it stays in the inbox if it fails", row.event.event_id)
-            await self._process_accepted(row.event)
+        # All at once, oldest first: each channel's events queue in order and commit in batches.
+        await asyncio.gather(*(self._process_accepted(row.event) for row in rows))
         return len(rows)
 
     async def drain(self) -> None:

@@ -398,7 +398,7 @@ def claim_lapsed_inbox(
     rows = connection.execute(
         select(inbox.c.event_id, inbox.c.payload, inbox.c.claimed_until, inbox.c.attempts)
         .where(inbox.c.claimed_until <= now, inbox.c.attempts < max_attempts)
-        .order_by(inbox.c.received_at, inbox.c.event_id)
+        .order_by(inbox.c.id)
         .limit(limit)
     ).all()
     claimed = []
@@ -424,9 +424,7 @@ class Waiting(NamedTuple):
 
 def waiting_in_inbox(connection: Connection) -> list[Waiting]:
     rows = connection.execute(
-        select(inbox.c.event_id, inbox.c.channel, inbox.c.received_at, inbox.c.attempts).order_by(
-            inbox.c.received_at, inbox.c.event_id
-        )
+        select(inbox.c.event_id, inbox.c.channel, inbox.c.received_at, inbox.c.attempts).order_by(inbox.c.id)
     )
     return [Waiting(row.event_id, row.channel, row.received_at, row.attempts) for row in rows]
 

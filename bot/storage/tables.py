@@ -144,7 +144,8 @@ wakeups = Table(
 inbox = Table(
     "inbox",
     metadata,
-    Column("event_id", String(255), primary_key=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),  # arrival order
+    Column("event_id", String(255), nullable=False, unique=True),
     Column("channel", String(255), nullable=False),
     Column("payload", Text, nullable=False),  # the engine event as JSON (carries chat text)
     Column("received_at", UTCDateTime, nullable=False),

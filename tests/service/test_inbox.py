@@ -71,6 +71,22 @@ async def test_an_event_left_by_a_process_that_died_is_taken_up_once_its_claim_l
     assert await waiting(engine) == []
 
 
+async def test_events_taken_up_from_a_dead_process_keep_their_order(
+    service: ChannelService, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    # Event ids say nothing about order (Slack's are random): arrival does.
+    events = [text(DEMO, f"console:demo:{key}", word) for key, word in (("z", "first"), ("a", "second"),
+                                                                           ("m", "third"))]
+    async with engine.begin() as connection:
+        await connection.run_sync(repo.add_to_inbox, events, START, timedelta(seconds=10))
+    clock.advance(11)
+
+    assert await service.process_inbox() == 3
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["first", "second", "third"]
+
+
 async def test_an_event_that_always_fails_stays_in_the_inbox_after_a_few_attempts(
     service: ChannelService, engine: AsyncEngine, clock: FakeClock
 ) -> None:

@@ -26,13 +26,15 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "inbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.String(255), nullable=False),
         sa.Column("channel", sa.String(255), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("event_id", name="pk_inbox"),
+        sa.PrimaryKeyConstraint("id", name="pk_inbox"),
+        sa.UniqueConstraint("event_id", name="uq_inbox_event_id"),
     )
     op.create_index("ix_inbox_claimed_until", "inbox", ["claimed_until"])
 
