@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Executable, Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Executable, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -37,6 +37,7 @@ from bot.storage.tables import (
     OUTBOX_PENDING,
     OUTBOX_SENDING,
     OUTBOX_SENT,
+    UTCDateTime,
     channel_items,
     channels,
     event_log,
@@ -138,6 +139,23 @@ class _Statements(NamedTuple):
     enqueue: Executable
     add_to_inbox: Executable
     remove_from_inbox: Executable
+    update_channel_appending: Executable | None  # PostgreSQL only: see save_channel
+
+
+# The usual event on PostgreSQL (a new answer): the compare-and-set of the head and the
+# insert of the new rows in one round trip. No row is inserted when the head did not match.
+_UPDATE_CHANNEL_APPENDING = text(
+    """
+    WITH head AS (
+        UPDATE channels SET state = :b_state, version = :b_new_version, updated_at = :b_at
+        WHERE key = :b_key AND version = :b_version AND generation = :b_generation
+        RETURNING key
+    )
+    INSERT INTO channel_items (channel, field, seq, data)
+    SELECT head.key, :b_field, item.seq, item.data
+    FROM head, unnest(CAST(:b_seqs AS integer[]), CAST(:b_datas AS text[])) AS item(seq, data)
+    """
+).bindparams(bindparam("b_at", type_=UTCDateTime()))
 
 
 @functools.cache
@@ -172,6 +190,7 @@ def _statements(dialect: str) -> _Statements:
         enqueue=outbox.insert().returning(outbox.c.id),
         add_to_inbox=_dialect_insert(dialect, inbox).on_conflict_do_nothing(index_elements=["event_id"]),
         remove_from_inbox=delete(inbox).where(inbox.c.event_id == bindparam("b_event_id")),
+        update_channel_appending=_UPDATE_CHANNEL_APPENDING if dialect == "postgresql" else None,
     )
 
 
@@ -292,38 +311,55 @@ def save_channel(
         "b_at": at,
     }
     size = previous.size
-    if _same_head(old, state):
-        result = connection.execute(statements.touch_channel, parameters)
-    else:
-        document = encode_head(state)
+    same_head = _same_head(old, state)
+    document = None if same_head else encode_head(state)
+    if document is not None:
         # The old head's length is not kept anywhere; encoding the small head is cheap.
         size += len(document) - len(encode_head(old))
+    changed = [field for field in ITEM_FIELDS if getattr(state, field) is not getattr(old, field)
+               and getattr(state, field) != getattr(old, field)]
+    appended = _appended(old, state, changed[0]) if len(changed) == 1 else None
+    if statements.update_channel_appending is not None and document is not None and appended:
+        field = changed[0]
+        rows = [encode_item(field, item) for item in appended]
+        start = len(getattr(old, field))
+        result = connection.execute(statements.update_channel_appending, {
+            **parameters, "b_state": document, "b_field": field,
+            "b_seqs": list(range(start, start + len(rows))), "b_datas": rows,
+        })
+        if result.rowcount != len(rows):
+            raise LostRace(state.channel)
+        return StoredState(state, previous.version + 1, previous.generation, size + sum(map(len, rows)))
+    if document is None:
+        result = connection.execute(statements.touch_channel, parameters)
+    else:
         result = connection.execute(statements.update_channel, {**parameters, "b_state": document})
     if result.rowcount != 1:
         raise LostRace(state.channel)
-    for field in ITEM_FIELDS:
-        size += _save_items(connection, statements, state.channel, field, getattr(old, field), getattr(state, field))
+    for field in changed:
+        size += _save_items(connection, statements, old, state, field)
     return StoredState(state, previous.version + 1, previous.generation, size)
 
 
-def _save_items(
-    connection: Connection,
-    statements: _Statements,
-    channel: str,
-    field: str,
-    old: tuple[Any, ...],
-    new: tuple[Any, ...],
-) -> int:
-    """Write one item field's change from ``old`` to ``new``; returns the change in stored characters."""
-    if new is old or new == old:
-        return 0
-    start, removed = len(old), 0
+def _appended(old: ChannelState, new: ChannelState, field: str) -> tuple[Any, ...] | None:
+    """The items ``new`` adds at the end of ``old``'s field, or None when it changed otherwise."""
+    before, after = getattr(old, field), getattr(new, field)
+    start = len(before)
     # Tuple comparison tries ``is`` before ``==`` element by element, in C.
-    if len(new) > start and new[:start] == old:
-        added = new[start:]
-    else:
+    if len(after) > start and after[:start] == before:
+        return tuple(after[start:])
+    return None
+
+
+def _save_items(
+    connection: Connection, statements: _Statements, old: ChannelState, new: ChannelState, field: str
+) -> int:
+    """Write one changed item field; returns the change in stored characters."""
+    channel, start, removed = new.channel, len(getattr(old, field)), 0
+    added = _appended(old, new, field)
+    if added is None:  # changed otherwise: the field's rows are written again
         deleted = connection.execute(statements.delete_items, {"b_channel": channel, "b_field": field})
-        start, added, removed = 0, new, sum(deleted.scalars())
+        start, added, removed = 0, getattr(new, field), sum(deleted.scalars())
     rows: list[dict[str, Any]] = [
         {"channel": channel, "field": field, "seq": start + offset, "data": encode_item(field, item)}
         for offset, item in enumerate(added)
