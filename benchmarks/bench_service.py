@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -62,12 +63,15 @@ class Figures:
     messages: int
     seconds: float
     latencies: list[float]
+    began: float = 0.0  # wall clock (time.time()) when the timed part began
+    cpu: float = 0.0  # CPU seconds this process used in the timed part
 
     def line(self, label: str) -> str:
         ordered = sorted(self.latencies)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        cpu = f"   this process: {self.cpu / self.seconds:.0%} of a core" if self.cpu else ""
         return (f"  {label:<40} {self.messages / self.seconds:>8,.0f} msg/s   p50 "
-                f"{statistics.median(ordered) * 1e3:6.2f} ms   p99 {p99 * 1e3:6.2f} ms")
+                f"{statistics.median(ordered) * 1e3:6.2f} ms   p99 {p99 * 1e3:6.2f} ms{cpu}")
 
 
 def answer(name: str, i: int) -> TextMessage:
@@ -98,12 +102,12 @@ async def workload(url: str, channels: int, prefix: str, messages: int = MESSAGE
                 await app.service.handle(event)
                 latencies.append(time.perf_counter() - t0)
 
-        started = time.perf_counter()
+        began, cpu, started = time.time(), time.process_time(), time.perf_counter()
         await asyncio.gather(*(talk(name) for name in names))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await app.close()
-    return Figures(len(latencies), elapsed, latencies)
+    return Figures(len(latencies), elapsed, latencies, began, cpu)
 
 
 async def paced(url: str, channels: int, prefix: str, rate: float = RATE, messages: int = PACED_MESSAGES) -> Figures:
@@ -161,16 +165,17 @@ def two_processes(url: str) -> None:
     latencies = [x for r in results for x in r["latencies"]]
     print(Figures(total, end - start, latencies).line("2 processes x 50 channels"))
     for i, r in enumerate(results):
-        print(f"    process {i}: {r['messages'] / (r['end'] - r['start']):,.0f} msg/s")
+        seconds = r["end"] - r["start"]
+        print(f"    process {i}: {r['messages'] / seconds:,.0f} msg/s, using {r['cpu'] / seconds:.0%} of a core "
+              f"(this machine has {os.cpu_count()} cores for both processes and the database server)")
 
 
 async def worker(url: str, prefix: str) -> None:
     settle_heap()
-    start = time.time()
     figures = await workload(url, 50, prefix)
-    end = start + figures.seconds  # wall clock of the timed part, comparable across processes
-    start = end - figures.seconds
-    print(json.dumps({"messages": figures.messages, "start": start, "end": end, "latencies": figures.latencies}))
+    # Wall clock of the timed part: comparable across the processes.
+    print(json.dumps({"messages": figures.messages, "start": figures.began, "end": figures.began + figures.seconds,
+                      "cpu": figures.cpu, "latencies": figures.latencies}))
 
 
 async def main() -> None:
