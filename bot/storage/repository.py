@@ -311,55 +311,64 @@ def save_channel(
         "b_at": at,
     }
     size = previous.size
-    same_head = _same_head(old, state)
-    document = None if same_head else encode_head(state)
+    document = None if _same_head(old, state) else encode_head(state)
     if document is not None:
         # The old head's length is not kept anywhere; encoding the small head is cheap.
         size += len(document) - len(encode_head(old))
-    changed = [field for field in ITEM_FIELDS if getattr(state, field) is not getattr(old, field)
-               and getattr(state, field) != getattr(old, field)]
-    appended = _appended(old, state, changed[0]) if len(changed) == 1 else None
-    if statements.update_channel_appending is not None and document is not None and appended:
-        field = changed[0]
-        rows = [encode_item(field, item) for item in appended]
-        start = len(getattr(old, field))
-        result = connection.execute(statements.update_channel_appending, {
-            **parameters, "b_state": document, "b_field": field,
-            "b_seqs": list(range(start, start + len(rows))), "b_datas": rows,
-        })
-        if result.rowcount != len(rows):
-            raise LostRace(state.channel)
-        return StoredState(state, previous.version + 1, previous.generation, size + sum(map(len, rows)))
+    # Per changed item field: the items appended at its end, or None when it changed otherwise.
+    changes = {
+        field: _appended(getattr(old, field), getattr(state, field))
+        for field in ITEM_FIELDS
+        if getattr(state, field) is not getattr(old, field) and getattr(state, field) != getattr(old, field)
+    }
+    if statements.update_channel_appending is not None and document is not None and len(changes) == 1:
+        ((field, appended),) = changes.items()
+        if appended:
+            rows = [encode_item(field, item) for item in appended]
+            start = len(getattr(old, field))
+            result = connection.execute(statements.update_channel_appending, {
+                **parameters, "b_state": document, "b_field": field,
+                "b_seqs": list(range(start, start + len(rows))), "b_datas": rows,
+            })
+            if result.rowcount != len(rows):
+                raise LostRace(state.channel)
+            return StoredState(state, previous.version + 1, previous.generation, size + sum(map(len, rows)))
     if document is None:
         result = connection.execute(statements.touch_channel, parameters)
     else:
         result = connection.execute(statements.update_channel, {**parameters, "b_state": document})
     if result.rowcount != 1:
         raise LostRace(state.channel)
-    for field in changed:
-        size += _save_items(connection, statements, old, state, field)
+    for field, appended in changes.items():
+        size += _save_items(connection, statements, state, field, len(getattr(old, field)), appended)
     return StoredState(state, previous.version + 1, previous.generation, size)
 
 
-def _appended(old: ChannelState, new: ChannelState, field: str) -> tuple[Any, ...] | None:
-    """The items ``new`` adds at the end of ``old``'s field, or None when it changed otherwise."""
-    before, after = getattr(old, field), getattr(new, field)
+def _appended(before: tuple[Any, ...], after: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The items ``after`` adds at the end of ``before``, or None when it changed otherwise."""
     start = len(before)
     # Tuple comparison tries ``is`` before ``==`` element by element, in C.
     if len(after) > start and after[:start] == before:
-        return tuple(after[start:])
+        return after[start:]
     return None
 
 
 def _save_items(
-    connection: Connection, statements: _Statements, old: ChannelState, new: ChannelState, field: str
+    connection: Connection,
+    statements: _Statements,
+    state: ChannelState,
+    field: str,
+    start: int,
+    appended: tuple[Any, ...] | None,
 ) -> int:
-    """Write one changed item field; returns the change in stored characters."""
-    channel, start, removed = new.channel, len(getattr(old, field)), 0
-    added = _appended(old, new, field)
-    if added is None:  # changed otherwise: the field's rows are written again
+    """Write one changed item field: the ``appended`` rows from ``start``, or (None) all of them again.
+
+    Returns the change in stored characters.
+    """
+    channel, added, removed = state.channel, appended, 0
+    if added is None:
         deleted = connection.execute(statements.delete_items, {"b_channel": channel, "b_field": field})
-        start, added, removed = 0, getattr(new, field), sum(deleted.scalars())
+        start, added, removed = 0, getattr(state, field), sum(deleted.scalars())
     rows: list[dict[str, Any]] = [
         {"channel": channel, "field": field, "seq": start + offset, "data": encode_item(field, item)}
         for offset, item in enumerate(added)
