@@ -186,8 +186,7 @@ class ChannelService:
             stored = await self._db.write(repo.add_to_inbox, events, self._clock.now(), _INBOX_CLAIM)
         except BaseException as error:
             for _, future in batch:
-                if not future.done():
-                    future.set_exception(error if isinstance(error, Exception) else RuntimeError("service stopped"))
+                _fail(future, error)
             if not isinstance(error, Exception):
                 raise
             return
@@ -666,12 +665,17 @@ class _Pending:
             self.future.set_result(result)
 
     def fail(self, error: BaseException) -> None:
-        if self.future.done():
-            return
-        if isinstance(error, Exception):
-            self.future.set_exception(error)
-        else:  # cancelled (or exiting): so is the wait for this event
-            self.future.cancel()
+        _fail(self.future, error)
+
+
+def _fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    """Hand ``error`` to whoever waits on ``future`` (if still waiting)."""
+    if future.done():
+        return
+    if isinstance(error, Exception):
+        future.set_exception(error)
+    else:  # cancelled (or exiting): so is the wait
+        future.cancel()
 
 
 class _Outcome(enum.Enum):
