@@ -5,20 +5,20 @@ sharing one file take the write lock up front instead of failing half-way with
 "database is locked" (read-only transactions, see :func:`read_only`, take no lock).
 PostgreSQL gets a normal pool; concurrent starts serialise their migrations with an
 advisory lock. :class:`Transactor` runs the service's synchronous transactions: on
-SQLite in one dedicated writer thread, on PostgreSQL through ``run_sync``.
+SQLite on the event loop's thread (in a writer thread while another process holds the
+lock), on PostgreSQL through ``run_sync``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import functools
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -192,76 +192,6 @@ class _Checkpointer:
                 log.warning("WAL checkpoint failed", exc_info=True)
 
 
-_Job = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
-_Done = tuple["asyncio.Future[Any]", Any, BaseException | None]
-_BATCH = 32  # completions handed back to the event loop at once, at most
-
-
-class _WriterThread:
-    """One thread running submitted calls in order, for blocking SQLite transactions.
-
-    Like a one-worker ``ThreadPoolExecutor``, but while more calls are queued it hands
-    completions back to the event loop in batches: each hand-back wakes the loop and
-    contends for the GIL, which costs about as much as a small transaction.
-    """
-
-    def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, call: Callable[[], T]) -> asyncio.Future[T]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put((call, future, loop))
-        return future
-
-    def shutdown(self) -> None:
-        """Finish the queued calls, then stop (waits for the thread)."""
-        self._jobs.put(None)
-        if self._thread is not threading.current_thread():
-            self._thread.join()
-
-    def _run(self) -> None:
-        done: dict[asyncio.AbstractEventLoop, list[_Done]] = {}
-        pending = 0
-        while True:
-            try:
-                job = self._jobs.get_nowait() if pending else self._jobs.get()
-            except queue.Empty:  # caught up: hand back what is done
-                _hand_back(done)
-                done, pending = {}, 0
-                continue
-            if job is None or pending >= _BATCH:
-                _hand_back(done)
-                done, pending = {}, 0
-            if job is None:
-                return
-            call, future, loop = job
-            try:
-                outcome: _Done = (future, call(), None)
-            except BaseException as error:  # handed to the awaiting task, as an executor does
-                outcome = (future, None, error)
-            done.setdefault(loop, []).append(outcome)
-            pending += 1
-
-
-def _hand_back(done: dict[asyncio.AbstractEventLoop, list[_Done]]) -> None:
-    for loop, batch in done.items():
-        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(_settle, batch)
-
-
-def _settle(batch: list[_Done]) -> None:
-    for future, result, error in batch:
-        if future.cancelled():
-            continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-
 class _Busy(Exception):
     """Another connection holds SQLite's write lock: run the transaction where waiting is safe."""
 
@@ -290,7 +220,8 @@ class Transactor:
         self._sqlite = engine.dialect.name == "sqlite"
         self._sync: Engine | None = None
         self._inline: Engine | None = None  # busy_timeout 0: used on the event loop's thread
-        self._writer: _WriterThread | None = None
+        # One thread that may wait for SQLite's lock while another process holds it.
+        self._writer: ThreadPoolExecutor | None = None
         self._checkpointer: _Checkpointer | None = None
         self._commits = 0  # counted on the writer thread only
         if self._sqlite:
@@ -307,7 +238,7 @@ class Transactor:
             self._sync = make_sync_sqlite_engine(url)
             self._inline = make_sync_sqlite_engine(url, wait_for_lock=False, connections=1)
             self._checkpointer = _Checkpointer(self._sync)
-            self._writer = _WriterThread("sqlite-writer")
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         sync, inline, checkpointer = self._sync, self._inline, self._checkpointer
 
         def committed(result: T) -> T:
@@ -327,7 +258,8 @@ class Transactor:
             return committed(result)
 
         # The caller's context variables stay visible in the writer thread (as in to_thread).
-        return await self._writer.submit(functools.partial(contextvars.copy_context().run, transaction))
+        call = functools.partial(contextvars.copy_context().run, transaction)
+        return await asyncio.get_running_loop().run_in_executor(self._writer, call)
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in a read-only transaction on the async engine."""
@@ -338,7 +270,7 @@ class Transactor:
         writer, checkpointer, sync, inline = self._writer, self._checkpointer, self._sync, self._inline
         self._writer, self._checkpointer, self._sync, self._inline = None, None, None, None
         if writer is not None:
-            writer.shutdown()  # lets the queued transactions finish first
+            writer.shutdown(wait=True)  # lets the queued transactions finish first
         if checkpointer is not None:
             checkpointer.stop()
         if sync is not None:
