@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from tests.slack.conftest import CHANNEL, SlackHarness, uid
 from tests.slack.fake_slack import BOT_ID, FakeSlack
 
@@ -176,21 +178,24 @@ async def test_a_message_is_stored_before_slack_gets_its_200(slack: SlackHarness
     assert [a.text for a in state.answers] == ["Reports get lost between the teams."]
 
 
+async def storage_fails(slack: SlackHarness, failing: bool) -> None:
+    """The database starts (or stops) refusing to store what the bot accepts."""
+    assert slack.app is not None
+    statement = ("CREATE TRIGGER broken BEFORE INSERT ON inbox BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"
+                 if failing else "DROP TRIGGER broken")
+    async with slack.app.engine.begin() as connection:
+        await connection.execute(text(statement))
+
+
 async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_again(
     slack: SlackHarness, fake: FakeSlack
 ) -> None:
-    from sqlalchemy import text
-
     await slack.command("alice", "/problem start")
-    assert slack.app is not None
-    async with slack.app.engine.begin() as connection:  # the database starts refusing writes
-        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON inbox "
-                                      "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
+    await storage_fails(slack, True)
     body = slack.message_body("carol", TASK_TALK)
     status, _ = await slack.send_json(body)
     assert status == 503
-    async with slack.app.engine.begin() as connection:  # the database recovers; Slack retries
-        await connection.execute(text("DROP TRIGGER broken"))
+    await storage_fails(slack, False)  # the database recovers; Slack retries
     status, _ = await slack.send_json(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
     assert status == 200
     await slack.settle()
@@ -201,18 +206,12 @@ async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_a
 async def test_a_command_that_cannot_be_stored_gets_an_error_so_the_person_tries_again(
     slack: SlackHarness, fake: FakeSlack
 ) -> None:
-    from sqlalchemy import text
-
-    assert slack.app is not None
-    async with slack.app.engine.begin() as connection:
-        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON inbox "
-                                      "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
+    await storage_fails(slack, True)
     status, _ = await slack.send_form(slack.command_body("alice", "/problem start"))
     assert status == 503  # Slack shows the person an error instead of silently dropping it
     await slack.settle()
     assert fake.messages("Question 1 of 6") == []
-    async with slack.app.engine.begin() as connection:
-        await connection.execute(text("DROP TRIGGER broken"))
+    await storage_fails(slack, False)
     status, _ = await slack.send_form(slack.command_body("alice", "/problem start"))
     assert status == 200
     await slack.settle()
@@ -222,19 +221,13 @@ async def test_a_command_that_cannot_be_stored_gets_an_error_so_the_person_tries
 async def test_a_button_press_that_cannot_be_stored_gets_an_error_and_counts_once_when_pressed_again(
     slack: SlackHarness, fake: FakeSlack
 ) -> None:
-    from sqlalchemy import text
-
     await slack.command("alice", "/problem start")
     question = await fake.posted("Question 1 of 6")
-    assert slack.app is not None
-    async with slack.app.engine.begin() as connection:
-        await connection.execute(text("CREATE TRIGGER broken BEFORE INSERT ON inbox "
-                                      "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"))
+    await storage_fails(slack, True)
     status, _ = await slack.press("alice", question, "Next question")
     assert status == 503  # Slack shows alice an error; nothing moved
     assert fake.messages("Question 2 of 6") == []
-    async with slack.app.engine.begin() as connection:
-        await connection.execute(text("DROP TRIGGER broken"))
+    await storage_fails(slack, False)
     status, _ = await slack.press("alice", question, "Next question")
     assert status == 200
     await fake.posted("Question 2 of 6")
