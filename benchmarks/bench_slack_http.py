@@ -5,7 +5,9 @@ session, and every 20th a slash command) goes, over HTTP from a few concurrent c
 
 * **full**: ``bot.runner.serve`` with the Slack platform in HTTP mode on SQLite; its Web API
   calls (``conversations.info``, ``users.info``, the replies) go to the fake Slack of
-  ``tests/slack/fake_slack.py``; and
+  ``tests/slack/fake_slack.py``. Twice: as one process (``VOORDENKEN_ROLE=all``, the
+  default), and split (``web`` in this process, which stores and acknowledges, and one
+  ``worker`` process, ``voordenken run``, which processes and replies); and
 * **bare**: a slack-bolt ``AsyncApp`` whose listeners only ``ack()``, mounted on an aiohttp
   server the same way (one POST route, ``to_bolt_request`` / ``to_aiohttp_response``).
 
@@ -16,7 +18,9 @@ latency well under 3 s. The full app answers a message event once it is stored (
 inbox: durable, so a replica killed after its 200 loses nothing) and processes it right
 after, in batches per channel; commands are acknowledged first and worked after. So it
 also prints the rate at which the work (de-duplicate, decide, commit, reply) was done,
-until the outbox was empty; all requests are for one channel. Both apps run with 4 and
+until the inbox and outbox were empty; all requests are for one channel. The split run uses a second
+process, and so a second core where there is one: it shows what a web replica takes, with
+the work done beside it, not what one process does. Both apps run with 4 and
 with 32 concurrent clients (Slack itself sends concurrently; more in flight means larger
 batches). Outbound pacing is off (it would spread the command replies over
 minutes by design); logging is left unconfigured (WARNING), as it is not what is measured.
@@ -29,7 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,7 +66,7 @@ from bot.runner import serve, settle_heap  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage.database import sqlite_url_for  # noqa: E402
 from bot.storage.repository import UNSETTLED  # noqa: E402
-from bot.storage.tables import outbox, processed_events  # noqa: E402
+from bot.storage.tables import inbox, outbox, processed_events  # noqa: E402
 from tests.slack.fake_slack import TEAM, FakeSlack  # noqa: E402
 
 REQUESTS = 2000
@@ -165,13 +172,26 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> 
         await asyncio.sleep(0.01)
 
 
-async def full(fake: FakeSlack, requests: list[Request], directory: Path, clients: int) -> tuple[Figures, float, int]:
+def start_worker(fake: FakeSlack, database_url: str) -> subprocess.Popen[bytes]:
+    """``voordenken run`` as a worker on the same database and fake Slack."""
+    env = {**os.environ, "VOORDENKEN_ROLE": "worker", "VOORDENKEN_DATABASE_URL": database_url,
+           "VOORDENKEN_HTTP_HOST": "127.0.0.1", "VOORDENKEN_HTTP_PORT": "0", "VOORDENKEN_LANGUAGE": "en",
+           "VOORDENKEN_OUTBOUND_PACING": "false", "VOORDENKEN_LOG_LEVEL": "WARNING", "SLACK_BOT_TOKEN": TOKEN,
+           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "TELEGRAM_BOT_TOKEN"):
+        env.pop(name, None)
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env)
+
+
+async def full(fake: FakeSlack, requests: list[Request], directory: Path, clients: int,
+               split: bool = False) -> tuple[Figures, float, int]:
     """The real server; returns the ack figures, seconds until all work was done, events committed."""
+    database_url = sqlite_url_for(directory / "bench.db")
     settings = Settings(
-        _env_file=None, database_url=sqlite_url_for(directory / "bench.db"), http_host="127.0.0.1", http_port=0,
+        _env_file=None, database_url=database_url, http_host="127.0.0.1", http_port=0,
         language="en", slack_bot_token=TOKEN, slack_app_token=None, slack_signing_secret=SECRET,
         slack_client_id=None, slack_client_secret=None, slack_api_url=fake.api_url, telegram_bot_token=None,
-        outbound_pacing=False,
+        outbound_pacing=False, role="web" if split else "all",
     )
     captured: dict[str, Any] = {}
 
@@ -187,12 +207,15 @@ async def full(fake: FakeSlack, requests: list[Request], directory: Path, client
         port.set_result(bound)
 
     task = asyncio.create_task(serve(settings, [capture], stop, ready=ready))
+    worker: subprocess.Popen[bytes] | None = None
     try:
         waiting: set[asyncio.Future[Any]] = {task, port}
         await asyncio.wait(waiting, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()
         url = f"http://127.0.0.1:{port.result()}/slack/events"
+        if split:
+            worker = start_worker(fake, database_url)  # the web process has created the database
         app: App = captured["app"]
         platform: SlackPlatform = captured["platform"]
         key = f"slack:{TEAM}:{CHANNEL}"
@@ -203,19 +226,22 @@ async def full(fake: FakeSlack, requests: list[Request], directory: Path, client
             state = await app.service.get_state(key)
             return state is not None and state.phase is Phase.ANALYSIS
 
-        await until(session_open)
+        await until(session_open)  # split: the worker is up
 
-        async def outbox_empty() -> bool:
-            query = select(func.count()).select_from(outbox).where(outbox.c.status.in_(UNSETTLED))
+        async def all_done() -> bool:
+            """Nothing waits in the inbox (split: the worker's) and the outbox is empty."""
+            unsent = select(func.count()).select_from(outbox).where(outbox.c.status.in_(UNSETTLED))
+            waiting = select(func.count()).select_from(inbox)
             async with app.engine.connect() as connection:
-                return (await connection.execute(query)).scalar_one() == 0
+                pending = (await connection.execute(unsent)).scalar_one()
+                return pending + (await connection.execute(waiting)).scalar_one() == 0
 
-        await until(outbox_empty)
+        await until(all_done)
         began = time.perf_counter()
         figures = await blast(url, requests, clients)
         await platform.drain()
         await app.service.drain()
-        await until(outbox_empty)
+        await until(all_done)
         done = time.perf_counter() - began
         wanted = [r.event_id for r in requests]
         async with app.engine.connect() as connection:
@@ -225,6 +251,9 @@ async def full(fake: FakeSlack, requests: list[Request], directory: Path, client
     finally:
         stop.set()
         await asyncio.wait_for(task, 60)
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(worker.wait, 60)
 
 
 async def bare(fake: FakeSlack, requests: list[Request], clients: int = 4) -> Figures:
@@ -269,14 +298,15 @@ async def main() -> None:
             print(f"Slack HTTP mode: {len(requests):,} signed requests ({len(requests) - commands:,} message events "
                   f"in an analysis session, {commands} slash commands), {clients} concurrent clients")
             bare_figures = await bare(fake, requests, clients)
-            with tempfile.TemporaryDirectory() as directory:
-                full_figures, done, committed = await full(fake, requests, Path(directory), clients)
             print(bare_figures.line("bare slack-bolt AsyncApp (ack only)"))
-            print(full_figures.line("full app (bot.runner.serve, SQLite), acks"))
-            print(f"  {'full app, work done (committed + outbox empty)':<44} {len(requests) / done:>7,.0f} req/s   "
-                  f"{committed:,} of {len(requests):,} events committed in {done:.2f} s")
-            print(f"  ratio full/bare: acks {full_figures.rate / bare_figures.rate:.2f}, "
-                  f"work done {len(requests) / done / bare_figures.rate:.2f}   (target >= 0.5)")
+            for split, label in ((False, "one process"), (True, "web + worker")):
+                with tempfile.TemporaryDirectory() as directory:
+                    full_figures, done, committed = await full(fake, requests, Path(directory), clients, split)
+                print(full_figures.line(f"full app, {label} (SQLite): acks"))
+                print(f"  {f'full app, {label}: work done':<44} {len(requests) / done:>7,.0f} req/s   "
+                      f"{committed:,} of {len(requests):,} events committed, inbox and outbox empty, in {done:.2f} s")
+                print(f"  ratio full ({label})/bare: acks {full_figures.rate / bare_figures.rate:.2f}, "
+                      f"work done {len(requests) / done / bare_figures.rate:.2f}   (target >= 0.5)")
     finally:
         fake.stop()
 

@@ -81,7 +81,8 @@ async def bootstrap(
     metrics = Metrics()
     limiter = RateLimiter(clock) if settings.outbound_pacing else None
     service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock,
-                             limiter=limiter, flood=FloodGuard(), metrics=metrics)
+                             limiter=limiter, flood=FloodGuard(), metrics=metrics,
+                             process_accepted=settings.role != "web")
     for transport in transports:
         service.add_transport(transport)
     scheduler = CheckinScheduler(service, engine, clock,

@@ -3,6 +3,11 @@
 Platforms (Slack, Telegram) implement :class:`Platform`: they mount their HTTP routes
 on the one shared aiohttp server, start their connections (Socket Mode, polling,
 webhook registration), and hand the service a :class:`~bot.ports.Transport`.
+
+``VOORDENKEN_ROLE`` splits the work over processes: a ``web`` process only answers the
+platforms' HTTP requests (each event stored in the inbox, then acknowledged); ``worker``
+processes take the events from the inbox, deliver the outbox and run check-ins, polling
+and retention. ``all`` (the default) is both in one process.
 """
 
 from __future__ import annotations
@@ -115,6 +120,9 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     except Exception:
         await app.close()
         raise
+    web_role, worker_role = settings.role in ("all", "web"), settings.role in ("all", "worker")
+    if not worker_role:  # a single owner (Telegram polling) runs in a worker, never here
+        platforms = [p for p in platforms if not getattr(p, "needs_single_owner", False)]
     web_app = web.Application(client_max_size=1024 * 1024)
     # --- single-owner platforms (see Platform): started only while this replica leads
     leases = {
@@ -128,21 +136,29 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     for platform in platforms:
         if platform.name not in leases:
             app.service.add_transport(platform.transport)
-        platform.mount(web_app)
+        if web_role:
+            platform.mount(web_app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
-    outbox = asyncio.create_task(app.service.run_outbox(stop), name="outbox")
-    retention = asyncio.create_task(_retention(app, settings, stop), name="retention")
+    work: list[asyncio.Task[None]] = []
+    if worker_role:
+        inbox_interval = INBOX_SWEEP_SECONDS if web_role else WORKER_POLL_SECONDS
+        work = [
+            asyncio.create_task(app.service.run_outbox(stop), name="outbox"),
+            asyncio.create_task(app.service.run_inbox(stop, inbox_interval), name="inbox"),
+            asyncio.create_task(_retention(app, settings, stop), name="retention"),
+        ]
     try:
         for platform in platforms:
             if platform.name in leases:
                 owned.append(asyncio.create_task(_run_owned(app, platform, leases[platform.name], stop)))
                 continue
             await platform.start()
-            log.info("platform started", extra={"platform": platform.name})
-        await app.scheduler.start()  # after the platforms: missed check-ins go out at once
+            log.info("platform started", extra={"platform": platform.name, "role": settings.role})
+        if worker_role:
+            await app.scheduler.start()  # after the platforms: missed check-ins go out at once
         port = _bound_port(site, settings.http_port)
         if ready is not None:
             await ready(port)
@@ -156,12 +172,15 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
                 continue
             with contextlib.suppress(Exception):
                 await platform.stop()
-        await outbox
-        await retention
+        await asyncio.gather(*work)
         await runner.cleanup()
         await app.close()
 
 
+# How often the inbox is looked at: by every replica, for the events of one that died; by
+# a worker, for the events the web replicas stored (its replies wait at most this long).
+INBOX_SWEEP_SECONDS = 2.0
+WORKER_POLL_SECONDS = 0.05
 RETENTION_INTERVAL_SECONDS = 6 * 3600
 DELIVERED_KEPT = timedelta(days=7)
 

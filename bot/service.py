@@ -12,6 +12,7 @@ commit delays a message but never loses it; ``deliver_pending`` (at start-up and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import enum
 import logging
@@ -46,6 +47,7 @@ from bot.model import (
 from bot.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
 from bot.ratelimit import RateLimiter
 from bot.storage import repository as repo
+from bot.storage.codec import decode_event
 from bot.storage.database import Transactor
 from bot.storage.repository import Claim, LostRace, OutboxRow, Repository, StoredState
 
@@ -64,7 +66,7 @@ _CLAIM_LEASE = timedelta(seconds=120)
 # long the events a crashed replica had accepted wait (claim + sweep interval).
 _INBOX_CLAIM = timedelta(seconds=10)
 _INBOX_ATTEMPTS = 8  # an event failing this often stays in the inbox for a person to look at
-_INBOX_SWEEP = timedelta(seconds=2)  # how often run_outbox looks for lapsed inbox claims
+_INBOX_BATCH = 200  # events claimed from the inbox at a time
 _ACCEPTED_WINDOW = 0.05  # seconds accepted events wait for others of their channel (one commit)
 # Events of one channel decided and committed in one transaction, at most.
 _BATCH_EVENTS = 64
@@ -124,8 +126,11 @@ class ChannelService:
         limiter: RateLimiter | None = None,
         flood: FloodGuard | None = None,
         metrics: ServiceMetrics | None = None,
+        process_accepted: bool = True,
     ) -> None:
         self._db = Transactor(engine)
+        # False (a web-role process): accepted events are left in the inbox for the workers.
+        self._process_accepted_here = process_accepted
         self._decide = decide
         self._new_state = new_state
         self._clock = clock
@@ -170,20 +175,23 @@ class ChannelService:
         answer after this, and the event is durable but its processing is not waited for.
         Events accepted at the same moment share one transaction. If this process dies before
         processing, any replica's :meth:`process_inbox` takes the event up once its claim lapses.
+        A web-role process leaves every event unclaimed, for the workers' :meth:`run_inbox`.
         """
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._accepting.append((event, future))
         if len(self._accepting) == 1:
             self._in_background(self._store_accepted())
-        if await future:  # False: a copy is already waiting (a platform's retry)
-            self._in_background(self._process_accepted(event))
+        # False: a copy is already waiting (a platform's retry)
+        if await future and self._process_accepted_here:
+            self._in_background(self._process_accepted(event, _ACCEPTED_WINDOW))
 
     async def _store_accepted(self) -> None:
         await asyncio.sleep(0)  # one turn of the loop: requests already read join this transaction
         batch, self._accepting = self._accepting, []
+        claim = _INBOX_CLAIM if self._process_accepted_here else timedelta(0)
         try:
             events = [event for event, _ in batch]
-            stored = await self._db.write(repo.add_to_inbox, events, self._clock.now(), _INBOX_CLAIM)
+            stored = await self._db.write(repo.add_to_inbox, events, self._clock.now(), claim)
         except BaseException as error:
             for _, future in batch:
                 _fail(future, error)
@@ -195,39 +203,67 @@ class ChannelService:
                 future.set_result(event.event_id in stored)
                 stored.discard(event.event_id)  # the same event twice in one batch: processed once
 
-    async def _process_accepted(self, event: InboundEvent) -> None:
+    async def _process_accepted(self, event: InboundEvent, window: float) -> None:
         try:
-            await self.handle(event, accepted=True)
+            await self._handle_timed(event, True, accepted=True, window=window)
         except Exception:
             # Still in the inbox: process_inbox takes it up again once its claim lapses.
             log.exception("processing accepted event %s for channel %s failed", event.event_id, event.channel)
 
     async def process_inbox(self) -> int:
-        """Process inbox events whose claim lapsed (their process died); returns how many."""
-        rows = await self._db.write(repo.claim_lapsed_inbox, self._clock.now(), _INBOX_CLAIM, _INBOX_ATTEMPTS)
+        """Process inbox events nobody holds: left for workers, or their process died; returns how many."""
+        now = self._clock.now()
+        if not await self._db.read(repo.inbox_claimable, now, _INBOX_ATTEMPTS):
+            return 0
+        rows = await self._db.write(repo.claim_inbox, now, _INBOX_CLAIM, _INBOX_ATTEMPTS, _INBOX_BATCH)
+        events = []
         for row in rows:
             if row.attempts == _INBOX_ATTEMPTS:
-                log.warning("inbox event %s: last attempt; it stays in the inbox if it fails", row.event.event_id)
-        # All at once, oldest first: each channel's events queue in order and commit in batches.
-        await asyncio.gather(*(self._process_accepted(row.event) for row in rows))
+                log.warning("inbox event %s: last attempt; it stays in the inbox if it fails", row.event_id)
+            try:
+                events.append(decode_event(row.payload))
+            except Exception:  # written by a newer release, or damaged: left for a person
+                log.error("inbox event %s cannot be read; it stays in the inbox", row.event_id)
+        # All at once, oldest first: each channel's events queue in order and commit in batches
+        # (they are all here already: no window to wait for more).
+        await asyncio.gather(*(self._process_accepted(event, 0) for event in events))
         return len(rows)
+
+    async def run_inbox(self, stop: asyncio.Event, interval: float) -> None:
+        """Process the inbox every ``interval`` seconds until ``stop``; at once again while more waits.
+
+        Every replica sweeps now and then for the events of a replica that died; a worker
+        (see ``VOORDENKEN_ROLE``) polls often, as the web replicas leave it all their events.
+        """
+        while not stop.is_set():
+            try:
+                full = await self.process_inbox() == _INBOX_BATCH
+            except Exception:
+                log.exception("inbox pass failed; retrying in %ss", interval)
+                full = False
+            if not full:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
 
     async def drain(self) -> None:
         """Wait for background work (accepted events, deliveries) to finish: before shutting down."""
         while self._background:
             await asyncio.wait(set(self._background))
 
-    async def handle(self, event: InboundEvent, *, deliver: bool = True, accepted: bool = False) -> HandleResult:
+    async def handle(self, event: InboundEvent, *, deliver: bool = True) -> HandleResult:
         """Process ``event`` exactly once (per event id), then deliver the channel's outbox.
 
         With ``deliver=False`` it returns as soon as the event is committed (durable) and
         delivers in the background: for callers that must answer the platform quickly.
-        ``accepted``: the event waits in the inbox (see :meth:`accept`); its row goes in the
-        same transaction that records it.
         """
+        return await self._handle_timed(event, deliver, accepted=False, window=0)
+
+    async def _handle_timed(self, event: InboundEvent, deliver: bool, *, accepted: bool, window: float) -> HandleResult:
+        """``accepted``: the event waits in the inbox (see :meth:`accept`); its row leaves in the
+        transaction that records it. ``window``: seconds to wait for more of the channel's events."""
         started = time.perf_counter()
         try:
-            result = await self._handle(event, deliver, accepted)
+            result = await self._handle(event, deliver, accepted, window)
         except Exception:
             if self._metrics is not None:
                 self._metrics.event_failed(event, time.perf_counter() - started)
@@ -238,10 +274,10 @@ class ChannelService:
             )
         return result
 
-    async def _handle(self, event: InboundEvent, deliver: bool, accepted: bool) -> HandleResult:
+    async def _handle(self, event: InboundEvent, deliver: bool, accepted: bool, window: float) -> HandleResult:
         if self._flood is not None:
             event = self._flood.check(event, self._clock.now())
-        result = await self._enqueue(event, accepted)
+        result = await self._enqueue(event, accepted, window)
         log.info(
             "event handled",
             extra={
@@ -266,7 +302,7 @@ class ChannelService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _enqueue(self, event: InboundEvent, accepted: bool) -> HandleResult:
+    async def _enqueue(self, event: InboundEvent, accepted: bool, window: float) -> HandleResult:
         """Queue ``event`` behind its channel's others; one drainer per channel commits them.
 
         Events that queue up while a transaction runs are decided and committed together in
@@ -274,7 +310,7 @@ class ChannelService:
         and one commit per batch instead of per event, and still nothing is acknowledged
         before it is durable.
         """
-        pending = _Pending(event, accepted, asyncio.get_running_loop().create_future())
+        pending = _Pending(event, accepted, window, asyncio.get_running_loop().create_future())
         queue = self._queues.get(event.channel)
         if queue is not None:
             queue.append(pending)
@@ -290,9 +326,10 @@ class ChannelService:
             async with self._lock(self._handle_locks, channel):
                 while queue:
                     # Let more events join this batch: a turn of the loop (requests already read
-                    # by the server), or for accepted events, whose platform has had its answer,
-                    # a short window (a reply 50 ms later goes unnoticed; far fewer commits do not).
-                    await asyncio.sleep(_ACCEPTED_WINDOW if queue[0].accepted else 0)
+                    # by the server), or for events just accepted, whose platform has had its
+                    # answer, a short window (a reply 50 ms later goes unnoticed; far fewer
+                    # commits do not).
+                    await asyncio.sleep(queue[0].window)
                     batch = queue[:_BATCH_EVENTS]
                     del queue[:_BATCH_EVENTS]
                     await self._handle_batch(channel, batch)
@@ -353,9 +390,16 @@ class ChannelService:
         accepted = [pending.event.event_id for pending in batch if pending.accepted]
         for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
             known = self._known.pop(channel)  # back (most recent) only once committed
+            now = self._clock.now()
+            # Decided before the transaction, on the state known here: the write lock (SQLite's
+            # is the whole file's, other processes wait for it) is held only for the writes.
+            try:
+                planned = self._plan(known.state, events, now) if known is not None else None
+            except Exception:  # decided again in the transaction, which skips duplicates (or raises)
+                planned = None
             try:
                 results, stored = await self._db.write(
-                    self._apply_sync, channel, events, accepted, self._clock.now(), known
+                    self._apply_sync, channel, events, accepted, now, known, planned
                 )
             except LostRace:
                 log.info("lost a race on channel %s (attempt %d); retrying", channel, attempt)
@@ -365,6 +409,15 @@ class ChannelService:
             return results
         raise RuntimeError(f"channel {channel}: gave up after {_TRANSACTION_ATTEMPTS} lost races")
 
+    def _plan(self, state: ChannelState, events: list[InboundEvent], now: datetime) -> list[Decision]:
+        """Each event decided on the state the previous one left (``decide`` is pure)."""
+        decisions = []
+        for event in events:
+            decision = self._decide(state, event, now)
+            decisions.append(decision)
+            state = decision.state
+        return decisions
+
     def _apply_sync(
         self,
         connection: Connection,
@@ -373,13 +426,15 @@ class ChannelService:
         accepted: list[str],
         now: datetime,
         known: StoredState | None,
+        planned: list[Decision] | None = None,
     ) -> tuple[list[HandleResult], StoredState | None]:
         """The whole transaction for a channel's events, synchronously (see :class:`Transactor`).
 
         Each event is de-duplicated, decided on the state the previous one left, logged and
         its effects recorded; the state is saved once at the end, and ``accepted`` events
         leave the inbox. Returns one result per event and the channel's stored state
-        afterwards (None: not stored).
+        afterwards (None: not stored). ``planned``: the decisions on ``known`` made before
+        the transaction, used when every event is new (else each is decided here again).
         """
         if accepted:
             repo.remove_from_inbox(connection, accepted)
@@ -400,13 +455,15 @@ class ChannelService:
         results: list[HandleResult] = []
         lines: list[repo.LogLine] = []
         new = repo.mark_processed(connection, [(event.event_id, channel) for event in events], now)
+        # A duplicate changes what the events after it were decided on: then decide them here.
+        decisions = iter(planned) if planned is not None and len(new) == len(events) else None
         for event in events:
             if event.event_id not in new:
                 log.debug("duplicate event %s for channel %s", event.event_id, channel)
                 results.append(HandleResult(duplicate=True, effects=()))
                 continue
             new.discard(event.event_id)  # a second copy in this batch is a duplicate too
-            decision = self._decide(state, event, now)
+            decision = next(decisions) if decisions is not None else self._decide(state, event, now)
             if decision.state.channel != channel:
                 raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
             changed = decision.state is not state and decision.state != state
@@ -556,14 +613,10 @@ class ChannelService:
     async def run_outbox(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver due messages until ``stop`` is set; ``handle`` wakes it early."""
         self._wake = wake = asyncio.Event()
-        next_sweep = self._clock.now()
         try:
             while not stop.is_set():
                 wake.clear()
                 try:
-                    if self._clock.now() >= next_sweep:
-                        next_sweep = self._clock.now() + _INBOX_SWEEP
-                        await self.process_inbox()
                     await self.deliver_pending()
                 except Exception:
                     log.exception("outbox pass failed; retrying in %ss", poll_interval)
@@ -658,6 +711,7 @@ class _Pending:
 
     event: InboundEvent
     accepted: bool  # waits in the inbox
+    window: float  # seconds to wait for others of the channel before committing
     future: asyncio.Future[HandleResult]
 
     def settle(self, result: HandleResult) -> None:

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     http_host: str = Field("0.0.0.0", validation_alias=_env("VOORDENKEN_HTTP_HOST"),
                            description="Address the HTTP server (Slack events, Telegram webhook, health) binds")
     http_port: int = Field(3000, validation_alias=_env("VOORDENKEN_HTTP_PORT"), description="Port of that server")
+    role: Literal["all", "web", "worker"] = Field(
+        "all", validation_alias=_env("VOORDENKEN_ROLE"),
+        description="all: one process does everything; web: answers the platforms' HTTP requests (stores "
+                    "and acknowledges, processes nothing); worker: processes what the web replicas stored, "
+                    "delivers, runs check-ins and polling (README: Deployment)",
+    )
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("VOORDENKEN_LOG_FORMAT"),
                                                 description="text or json")
     log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"), description="Python log level")

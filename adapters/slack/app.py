@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -213,6 +213,9 @@ class SlackPlatform:
         if not timestamp or not signature or not self._verifier.is_valid(body, timestamp, signature):
             log.warning("slack: rejected a request with a missing, wrong or stale signature")
             return web.json_response({"error": "invalid request"}, status=401)
+        retry = request.headers.get("X-Slack-Retry-Num")
+        if retry:
+            log.debug("slack: retried delivery #%s (%s)", retry, request.headers.get("X-Slack-Retry-Reason", "?"))
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -248,22 +251,15 @@ class SlackPlatform:
 
     def _register(self) -> None:
         bolt = self.bolt
-        bolt.middleware(self._note_retries)
+        # Bolt tries listeners in this order, on every request: the most frequent goes first.
+        bolt.event("message")(self._on_message)
         bolt.command("/problem")(self._on_command)
         bolt.command("/probleem")(self._on_command)
         bolt.action(re.compile("^" + re.escape(translate.ACTION_PREFIX)))(self._on_action)
         bolt.view(translate.REASON_CALLBACK)(self._on_reason)
-        bolt.event("message")(self._on_message)
         bolt.event("app_home_opened")(self._on_home)
         bolt.event("member_joined_channel")(self._on_member_change)
         bolt.event("member_left_channel")(self._on_member_change)
-
-    async def _note_retries(self, req: AsyncBoltRequest, next: Callable[[], Awaitable[Any]]) -> Any:
-        retry = req.headers.get("x-slack-retry-num")
-        if retry:
-            reason = (req.headers.get("x-slack-retry-reason") or ["?"])[0]
-            log.debug("slack: retried delivery #%s (%s)", retry[0], reason)
-        return await next()
 
     async def _on_command(
         self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient

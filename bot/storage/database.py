@@ -192,6 +192,12 @@ class _Checkpointer:
                 log.warning("WAL checkpoint failed", exc_info=True)
 
 
+# Polling for the write lock from the event loop while another process holds it (seconds).
+_LOCK_POLL_FIRST = 0.0005
+_LOCK_POLL_MAX = 0.004
+_LOCK_POLL_LIMIT = 0.05  # then the writer thread waits (busy_timeout)
+
+
 class _Busy(Exception):
     """Another connection holds SQLite's write lock: run the transaction where waiting is safe."""
 
@@ -210,8 +216,9 @@ class Transactor:
     a commit does not wait for the disk): handing it to another thread would add no
     parallelism under the GIL, only the hand-over, which under load cost milliseconds per
     transaction. When another process holds the lock, the transaction goes to a dedicated
-    writer thread that waits for it, so the event loop never blocks on a lock. Reads keep
-    using the async engine.
+    writer thread that waits for it (after polling for it from the loop for a few
+    milliseconds), so the event loop never blocks on a lock. Reads keep using the async
+    engine.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -247,10 +254,18 @@ class Transactor:
                 checkpointer.poke()
             return result
 
-        try:
-            return committed(_transaction_unless_busy(inline, fn, *args, **kwargs))
-        except _Busy:
-            pass
+        # Another process's transactions take milliseconds: try again on the loop at short
+        # intervals (SQLite's own busy handler sleeps 1, 2, 5, 10... ms between tries), and
+        # hand a longer wait to the writer thread.
+        delay, waited = _LOCK_POLL_FIRST, 0.0
+        while waited < _LOCK_POLL_LIMIT:
+            try:
+                return committed(_transaction_unless_busy(inline, fn, *args, **kwargs))
+            except _Busy:
+                pass
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, _LOCK_POLL_MAX)
 
         def transaction() -> T:
             with sync.begin() as connection:

@@ -23,7 +23,6 @@ from bot.model import ChannelState, Effect, InboundEvent, OutboundMessage
 from bot.storage.codec import (
     ITEM_FIELDS,
     assemble_state,
-    decode_event,
     decode_message,
     decode_state,
     encode_event,
@@ -404,7 +403,8 @@ def append_log(connection: Connection, channel: str, at: datetime, lines: Sequen
 
 
 class InboxRow(NamedTuple):
-    event: InboundEvent
+    event_id: str
+    payload: str  # decoded by the caller, after the claim's commit (see claim_inbox)
     attempts: int
 
 
@@ -432,30 +432,38 @@ def remove_from_inbox(connection: Connection, event_ids: Sequence[str]) -> None:
     connection.execute(statement, [{"b_event_id": event_id} for event_id in event_ids])
 
 
-def claim_lapsed_inbox(
+def inbox_claimable(connection: Connection, now: datetime, max_attempts: int) -> bool:
+    """Whether :func:`claim_inbox` would find anything: a read, so an idle poll takes no write lock."""
+    query = select(inbox.c.id).where(inbox.c.claimed_until <= now, inbox.c.attempts < max_attempts).limit(1)
+    return connection.execute(query).first() is not None
+
+
+def claim_inbox(
     connection: Connection, now: datetime, claim: timedelta, max_attempts: int, limit: int = 100
 ) -> list[InboxRow]:
-    """Claim waiting events whose claim lapsed (their process died), oldest first.
+    """Claim up to ``limit`` waiting events nobody holds (or whose holder died), oldest first.
 
-    Each claim is a compare-and-set on ``claimed_until``, so of two replicas sweeping at once
-    one gets a row. Rows claimed ``max_attempts`` times are left for a person to look at.
+    One statement: the claim is an UPDATE of rows chosen by their claim having lapsed, so of
+    two replicas claiming at once each row goes to one (PostgreSQL skips rows another claim
+    has locked; SQLite runs one writer at a time). Rows claimed ``max_attempts`` times are
+    left for a person to look at.
     """
-    rows = connection.execute(
-        select(inbox.c.event_id, inbox.c.payload, inbox.c.claimed_until, inbox.c.attempts)
+    chosen = (
+        select(inbox.c.id)
         .where(inbox.c.claimed_until <= now, inbox.c.attempts < max_attempts)
         .order_by(inbox.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = connection.execute(
+        update(inbox)
+        .where(inbox.c.id.in_(chosen.scalar_subquery()))
+        .values(claimed_until=now + claim, attempts=inbox.c.attempts + 1)
+        .returning(inbox.c.id, inbox.c.event_id, inbox.c.payload, inbox.c.attempts)
     ).all()
-    claimed = []
-    for row in rows:
-        result = connection.execute(
-            update(inbox)
-            .where(inbox.c.event_id == row.event_id, inbox.c.claimed_until == row.claimed_until)
-            .values(claimed_until=now + claim, attempts=row.attempts + 1)
-        )
-        if result.rowcount == 1:
-            claimed.append(InboxRow(decode_event(row.payload), row.attempts + 1))
-    return claimed
+    # RETURNING promises no order; the channels' events must be handled in arrival order.
+    # Payloads are decoded outside the transaction: a row that cannot be still counts an attempt.
+    return [InboxRow(row.event_id, row.payload, row.attempts) for row in sorted(rows, key=lambda row: row.id)]
 
 
 class Waiting(NamedTuple):
