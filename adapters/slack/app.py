@@ -30,6 +30,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -77,6 +78,18 @@ class _QuietBolt(AsyncApp):
     def _handle_unmatched_requests(self, req: AsyncBoltRequest, resp: BoltResponse) -> BoltResponse:
         log.info("slack: no listener for a request; ignored")
         return resp
+
+
+class _SkipTokenNote(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client (ours, which
+    holds that token and the API URL) and then warns that the token goes unused: noise at
+    every start of a correctly configured bot."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("adapters.slack.bolt")
 
 
 class SlackConfigError(ConfigurationError):
@@ -131,6 +144,8 @@ class SlackPlatform:
             raise SlackConfigError(
                 "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth)")
         self._bot_token = None if oauth is not None else bot_token
+        if not any(isinstance(f, _SkipTokenNote) for f in _BOLT_LOG.filters):
+            _BOLT_LOG.addFilter(_SkipTokenNote())
         self.bolt = _QuietBolt(
             name="voordenken",
             client=self._client,
@@ -140,7 +155,7 @@ class SlackPlatform:
             process_before_response=True,
             # Verified at the edge in _events (see the module docstring); Socket Mode needs none.
             request_verification_enabled=False,
-            logger=logging.getLogger("adapters.slack.bolt"),
+            logger=_BOLT_LOG,
         )
         self.transport: Transport = SlackTransport(self._client, self._token_for)
         self._register()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -145,3 +146,18 @@ def test_http_mode_without_a_signing_secret_is_refused_at_start(fake: FakeSlack,
     settings = make_settings(fake, tmp_path, slack_signing_secret=None)
     with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
         build_platform(settings, cast(App, None))
+
+
+def test_a_token_in_the_environment_starts_without_warnings(
+    fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The usual production set-up (SLACK_BOT_TOKEN in the environment) logs no warning at start."""
+    from typing import cast
+
+    from adapters.slack import build_platform
+    from bot.bootstrap import App
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    build_platform(make_settings(fake, tmp_path), cast(App, None))
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
