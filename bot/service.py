@@ -1,12 +1,13 @@
 """The service layer: the imperative shell around the pure engine.
 
-``handle`` turns one inbound event into one database transaction (de-duplicate, load,
-decide, save, log, enqueue messages, record wakeups) and then delivers the channel's
-outbox. Transactions are synchronous functions run by :class:`Transactor` (one thread hop
-per transaction on SQLite instead of one per statement). Messages are written to the
-outbox in the same transaction as the state that caused them, so a crash after the
-commit delays a message but never loses it; ``deliver_pending`` (at start-up and in
-``run_outbox``) picks it up.
+``handle`` turns inbound events into database transactions (de-duplicate, load, decide,
+save, log, enqueue messages, record wakeups; a channel's queued events share one) and
+then delivers the channel's outbox. ``accept`` stores an event in the inbox first, for
+platforms that must be answered at once; it is processed right after, or by a worker
+process (``VOORDENKEN_ROLE``). Transactions are synchronous functions run by
+:class:`Transactor`. Messages are written to the outbox in the same transaction as the
+state that caused them, so a crash after the commit delays a message but never loses
+it; ``deliver_pending`` (at start-up and in ``run_outbox``) picks it up.
 """
 
 from __future__ import annotations

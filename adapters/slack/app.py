@@ -45,6 +45,7 @@ from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.members import ChannelMembers, MembersUnavailable
 from adapters.slack.render import reason_modal
 from adapters.slack.transport import SlackTransport, error_code
+from adapters.ttl_cache import TtlCache
 from bot.bootstrap import App
 from bot.model import ButtonPressed, CommandIssued, InboundEvent
 from bot.ports import Transport
@@ -68,6 +69,8 @@ MEMBERS_WAIT_SECONDS = 2.0
 # A slash command is acknowledged once checked and stored, if the checks (Slack API calls)
 # take less than this; Slack wants its answer within 3 s.
 COMMAND_CHECK_SECONDS = 1.5
+JOINED_CACHE_SECONDS = 60.0
+MAX_JOINED = 10_000
 
 
 class _QuietBolt(AsyncApp):
@@ -109,6 +112,10 @@ class SlackPlatform:
         self._socket: AsyncSocketModeHandler | None = None
         self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
         self._members = ChannelMembers()
+        # Channels where conversations.info said the bot is in: Slack allows ~50 calls a
+        # minute (Tier 3), a command each would not do. Only this answer is kept (a channel
+        # that invites the bot works at once); the bot leaving drops it (member events).
+        self._joined: TtlCache[str, bool] = TtlCache(JOINED_CACHE_SECONDS, MAX_JOINED)
         bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
         self._app_token = app_token or None
@@ -384,7 +391,9 @@ class SlackPlatform:
         team = body.get("team_id") or event.get("team")
         channel = event.get("channel")
         if isinstance(team, str) and isinstance(channel, str):
-            self._members.forget(translate.channel_key(team, channel))
+            key = translate.channel_key(team, channel)
+            self._members.forget(key)
+            self._joined.forget(key)
 
     async def _on_home(self, event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         user, team = event.get("user"), context.team_id
@@ -492,7 +501,7 @@ class SlackPlatform:
         self, parsed: translate.SlashCommand, client: AsyncWebClient
     ) -> CommandIssued | tuple[str, dict[str, str]]:
         """The command for the engine, or why the bot cannot act in that channel (a text key)."""
-        problem = await self._membership_problem(parsed.channel_id, client)
+        problem = await self._membership_problem(parsed.team_id, parsed.channel_id, client)
         if problem is not None:
             return problem
         event = await self._with_role(parsed.event, parsed.team_id, client)
@@ -509,8 +518,11 @@ class SlackPlatform:
             except Exception:
                 log.warning("slack: could not answer a slash command through its response_url")
 
-    async def _membership_problem(self, channel_id: str,
+    async def _membership_problem(self, team: str, channel_id: str,
                                   client: AsyncWebClient) -> tuple[str, dict[str, str]] | None:
+        key = translate.channel_key(team, channel_id)
+        if self._joined.get(key):
+            return None
         try:
             info = await client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
@@ -527,6 +539,7 @@ class SlackPlatform:
             return "slack_use_in_channel", {}
         if not channel.get("is_member", False):
             return "slack_not_in_channel", {}
+        self._joined.put(key, True)
         return None
 
     async def _ask_reason(self, pressed: translate.Pressed, client: AsyncWebClient) -> None:

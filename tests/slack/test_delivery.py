@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.slack.conftest import CHANNEL, SlackHarness, uid
-from tests.slack.fake_slack import BOT_ID, FakeSlack
+from tests.slack.conftest import CHANNEL, TEAM, SlackHarness, uid
+from tests.slack.fake_slack import BOT_ID, BOT_USER, FakeSlack
 
 TASK_TALK = "I'll take care of the housing part, I know the landlords."
 
@@ -111,6 +111,29 @@ async def test_not_a_member_of_a_public_channel(slack: SlackHarness, fake: FakeS
     await slack.command("alice", "/probleem start", channel="C9")
     await fake.posted("Nodig me uit met /invite @Voordenken", method="respond")
     assert await slack.state("C9") is None
+
+
+async def test_commands_ask_slack_once_whether_the_bot_is_in_the_channel(slack: SlackHarness, fake: FakeSlack) -> None:
+    """conversations.info allows ~50 calls a minute: a busy channel's commands must not spend one each."""
+    await slack.command("alice", "/problem start")
+    await slack.command("bob", "/problem status")
+    await slack.command("alice", "/problem status")
+
+    assert len(fake.calls("conversations.info")) == 1
+    assert len(fake.calls("chat.postEphemeral")) == 2  # both status commands were answered
+
+
+async def test_a_bot_removed_from_the_channel_says_so_at_the_next_command(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.command("alice", "/problem start")
+    fake.not_member.add(CHANNEL)  # removed: Slack sends member_left_channel for the bot
+    await slack.send_json({"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+                           "event": {"type": "member_left_channel", "user": BOT_USER, "channel": CHANNEL,
+                                     "team": TEAM},
+                           "event_id": slack.next_id("Ev"), "event_time": 1800000000})
+
+    await slack.command("alice", "/problem status")
+
+    await fake.posted("Invite me with /invite @Voordenken", method="respond")
 
 
 async def test_missing_scope_is_explained(slack: SlackHarness, fake: FakeSlack) -> None:
