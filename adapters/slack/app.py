@@ -109,6 +109,7 @@ class SlackPlatform:
         self._app = app
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
+        self._receiving = False  # HTTP mode: our events route is mounted (not in a worker)
         self._socket: AsyncSocketModeHandler | None = None
         self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
         self._members = ChannelMembers()
@@ -172,6 +173,7 @@ class SlackPlatform:
     def mount(self, web_app: web.Application) -> None:
         if self._app_token is None:
             web_app.router.add_post(EVENTS_PATH, self._events)
+            self._receiving = True
         flow = self.bolt.oauth_flow
         if flow is not None:
             web_app.router.add_get(flow.install_path, self._install)
@@ -188,8 +190,10 @@ class SlackPlatform:
             self._socket = AsyncSocketModeHandler(self.bolt, self._app_token)
             await self._socket.connect_async()
             log.info("slack: connected in Socket Mode")
-        else:
+        elif self._receiving:
             log.info("slack: receiving events over HTTP at %s", EVENTS_PATH)
+        else:
+            log.info("slack: sending only (events arrive at the web processes)")
         self._started = True
 
     async def stop(self) -> None:
