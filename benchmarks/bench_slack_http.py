@@ -3,35 +3,38 @@
 The same stream of correctly signed Slack requests (message events in an active analysis
 session, and every 20th a slash command) goes, over HTTP from a few concurrent clients, to
 
-* **full**: ``bot.runner.serve`` with the Slack platform in HTTP mode on SQLite; its Web API
-  calls (``conversations.info``, ``users.info``, the replies) go to the fake Slack of
-  ``tests/slack/fake_slack.py``. Twice: as one process (``VOORDENKEN_ROLE=all``, the
-  default), and split (``web`` in this process, which stores and acknowledges, and one
-  ``worker`` process, ``voordenken run``, which processes and replies); and
+* **full**: ``bot.runner.serve`` with the Slack platform in HTTP mode; its Web API calls
+  (``conversations.info``, ``users.info``, the replies) go to the fake Slack of
+  ``tests/slack/fake_slack.py``. On SQLite, and on PostgreSQL when it is reachable; each
+  as one process (``VOORDENKEN_ROLE=all``, the default) and split (``web`` in this
+  process, which stores and acknowledges, and one ``worker`` process, ``voordenken run``,
+  which processes and replies); and
 * **bare**: a slack-bolt ``AsyncApp`` whose listeners only ``ack()``, mounted on an aiohttp
   server the same way (one POST route, ``to_bolt_request`` / ``to_aiohttp_response``).
 
 Why: Slack wants every request answered within 3 s and retries (or shows the user an
 error) otherwise, and a replica's capacity is how many requests it can take. The bare app
 is the ceiling Bolt itself allows; the target is the full app at >= 0.5 of it, with ack
-latency well under 3 s. The full app answers a message event once it is stored (the
-inbox: durable, so a replica killed after its 200 loses nothing) and processes it right
-after, in batches per channel; commands are acknowledged first and worked after. So it
-also prints the rate at which the work (de-duplicate, decide, commit, reply) was done,
-until the inbox and outbox were empty; all requests are for one channel. The split run uses a second
-process, and so a second core where there is one: it shows what a web replica takes, with
-the work done beside it, not what one process does. Both apps run with 4 and
-with 32 concurrent clients (Slack itself sends concurrently; more in flight means larger
-batches). Outbound pacing is off (it would spread the command replies over
-minutes by design); logging is left unconfigured (WARNING), as it is not what is measured.
-Client, servers and the fake share this process (one event loop plus the fake's thread),
-so both sides pay the client's cost alike. Prints figures; asserts nothing.
+latency well under 3 s. The full app answers a message event or a command once it is
+stored (the inbox: durable, so a replica killed after its 200 loses nothing) and
+processes it right after, in batches per channel. So it also prints the rate at which the
+work (de-duplicate, decide, commit, reply) was done, until the inbox and outbox were
+empty: in one process acknowledging can run ahead of the work, which is what a sustained
+load gets. All requests are for one channel. The split run uses a second process, and so
+a second core where there is one: it shows what a web replica takes, with the work done
+beside it, not what one process does. Both apps run with 4 and with 32 concurrent clients
+(Slack itself sends concurrently; more in flight means larger batches). Outbound pacing is
+off (it would spread the command replies over minutes by design); logging is left
+unconfigured (WARNING), as it is not what is measured. Client, servers and the fake share
+this process (one event loop plus the fake's thread), so both sides pay the client's cost
+alike. Prints figures; asserts nothing.
 Run: ``python -m benchmarks.bench_slack_http``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -41,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,7 @@ from bot.storage.database import sqlite_url_for  # noqa: E402
 from bot.storage.repository import UNSETTLED  # noqa: E402
 from bot.storage.tables import inbox, outbox, processed_events  # noqa: E402
 from tests.slack.fake_slack import TEAM, FakeSlack  # noqa: E402
+from tests.storage.pg import PostgresUnavailable, fresh_postgres_url  # noqa: E402
 
 REQUESTS = 2000
 CLIENTS = (4, 32)  # concurrent senders, one run each
@@ -183,10 +187,9 @@ def start_worker(fake: FakeSlack, database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env)
 
 
-async def full(fake: FakeSlack, requests: list[Request], directory: Path, clients: int,
+async def full(fake: FakeSlack, requests: list[Request], database_url: str, clients: int,
                split: bool = False) -> tuple[Figures, float, int]:
     """The real server; returns the ack figures, seconds until all work was done, events committed."""
-    database_url = sqlite_url_for(directory / "bench.db")
     settings = Settings(
         _env_file=None, database_url=database_url, http_host="127.0.0.1", http_port=0,
         language="en", slack_bot_token=TOKEN, slack_app_token=None, slack_signing_secret=SECRET,
@@ -284,6 +287,17 @@ async def bare(fake: FakeSlack, requests: list[Request], clients: int = 4) -> Fi
         await runner.cleanup()
 
 
+@contextlib.asynccontextmanager
+async def database(backend: str) -> AsyncIterator[str]:
+    """A fresh database URL: a SQLite file in a temporary folder, or a new PostgreSQL database."""
+    if backend == "PostgreSQL":
+        async with fresh_postgres_url() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        yield sqlite_url_for(Path(directory) / "bench.db")
+
+
 async def main() -> None:
     settle_heap()  # as ``voordenken run`` does at start-up (both apps benefit alike)
     fake = FakeSlack()
@@ -299,10 +313,15 @@ async def main() -> None:
                   f"in an analysis session, {commands} slash commands), {clients} concurrent clients")
             bare_figures = await bare(fake, requests, clients)
             print(bare_figures.line("bare slack-bolt AsyncApp (ack only)"))
-            for split, label in ((False, "one process"), (True, "web + worker")):
-                with tempfile.TemporaryDirectory() as directory:
-                    full_figures, done, committed = await full(fake, requests, Path(directory), clients, split)
-                print(full_figures.line(f"full app, {label} (SQLite): acks"))
+            for backend, split in (("SQLite", False), ("SQLite", True), ("PostgreSQL", False), ("PostgreSQL", True)):
+                label = f"{'web + worker' if split else 'one process'}, {backend}"
+                try:
+                    async with database(backend) as url:
+                        full_figures, done, committed = await full(fake, requests, url, clients, split)
+                except PostgresUnavailable as error:
+                    print(f"  full app, {label}: skipped, PostgreSQL unreachable ({error})")
+                    continue
+                print(full_figures.line(f"full app, {label}: acks"))
                 print(f"  {f'full app, {label}: work done':<44} {len(requests) / done:>7,.0f} req/s   "
                       f"{committed:,} of {len(requests):,} events committed, inbox and outbox empty, in {done:.2f} s")
                 print(f"  ratio full ({label})/bare: acks {full_figures.rate / bare_figures.rate:.2f}, "

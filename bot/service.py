@@ -192,7 +192,7 @@ class ChannelService:
         claim = _INBOX_CLAIM if self._process_accepted_here else timedelta(0)
         try:
             events = [event for event, _ in batch]
-            stored = await self._db.write(repo.add_to_inbox, events, self._clock.now(), claim)
+            stored = await self._db.write_statements(repo.add_to_inbox, events, self._clock.now(), claim)
         except BaseException as error:
             for _, future in batch:
                 _fail(future, error)
