@@ -206,7 +206,9 @@ class ChannelService:
 
     async def _process_accepted(self, event: InboundEvent, window: float) -> None:
         try:
-            await self._handle_timed(event, True, accepted=True, window=window)
+            # Delivered in the background: a slow platform call must not hold up the next
+            # inbox claim (a worker's other channels).
+            await self._handle_timed(event, False, accepted=True, window=window)
         except Exception:
             # Still in the inbox: process_inbox takes it up again once its claim lapses.
             log.exception("processing accepted event %s for channel %s failed", event.event_id, event.channel)
