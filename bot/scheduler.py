@@ -153,16 +153,18 @@ class CheckinScheduler:
             await self._arm(after_run=False)
 
     async def stop(self) -> None:
-        scheduler, self._scheduler = self._scheduler, None
+        scheduler, self._scheduler = self._scheduler, None  # a run starting now returns at once
         if scheduler is None:
             return
+        # A run in progress finishes its ticks first: APScheduler's shutdown cancels a running
+        # job (and logs that as an error), which would cut a check-in round off half-way.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                async with self._run_lock:
+                    pass
         with contextlib.suppress(Exception):
             scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # shutdown is delivered through call_soon_threadsafe
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(10):
-                async with self._run_lock:  # let a run in progress finish its ticks
-                    pass
 
     @property
     def next_run_time(self) -> datetime | None:

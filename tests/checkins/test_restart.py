@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.model import OutboundMessage
 from bot.scheduler import CheckinScheduler
 from tests.checkins.conftest import Channel, MakeChannel
+from tests.service.fakes import FakeTransport
 
 
 async def down_and_up(make_channel: MakeChannel, before: Channel, local: str, **settings: object) -> Channel:
@@ -105,3 +107,38 @@ async def test_a_wakeup_nobody_handles_is_settled_so_the_scheduler_never_spins(c
     assert await channel.tick() == 1
     assert await channel.app.scheduler.earliest() is None
     assert await channel.tick() == 0
+
+
+class HeldTransport(FakeTransport):
+    """Delivers only once released: keeps a check-in round under way."""
+
+    def __init__(self) -> None:
+        super().__init__(platform="console")
+        self.sending = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
+        self.sending.set()
+        await self.release.wait()
+        return await super().deliver(channel, message, target)
+
+
+async def test_stopping_during_a_check_in_round_lets_it_finish_without_an_error(
+    make_channel: MakeChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A shutdown (deploy, restart) while a check-in is being sent: it goes out, nothing is logged as failed."""
+    before = await a_daily_check_in(make_channel)
+    after = await down_and_up(make_channel, before, "2026-11-26 09:10")
+    held = HeldTransport()
+    after.app.service.add_transport(held)
+    await after.app.scheduler.start()
+    async with asyncio.timeout(10):
+        await held.sending.wait()  # the overdue check-in is on its way
+
+    stopping = asyncio.create_task(after.app.scheduler.stop())
+    await asyncio.sleep(0)  # stop() has begun
+    held.release.set()
+    await asyncio.wait_for(stopping, 10)
+
+    assert [d.message.kind for d in held.delivered] == ["checkin"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
