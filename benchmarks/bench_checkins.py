@@ -121,7 +121,6 @@ async def measure_start(app: App, clock: VirtualClock) -> None:
     tracemalloc.stop()
     armed = scheduler.next_run_time
     await scheduler.stop()
-    await asyncio.sleep(0.1)  # let a run APScheduler already started (virtual clock behind real time) end
     wakeups = len(await app.service.repository.all_wakeups())
     print(f"scheduler start from {wakeups} wakeups: {elapsed * 1000:.1f} ms, "
           f"peak Python memory {peak / 1024:.0f} KiB, armed at {armed}")

@@ -156,8 +156,12 @@ class CheckinScheduler:
         scheduler, self._scheduler = self._scheduler, None  # a run starting now returns at once
         if scheduler is None:
             return
-        # A run in progress finishes its ticks first: APScheduler's shutdown cancels a running
-        # job (and logs that as an error), which would cut a check-in round off half-way.
+        # APScheduler's shutdown cancels a job still running (and logs that as an error): no
+        # new runs; one just handed over takes its first step (and so returns); one in
+        # progress finishes its ticks, rather than a check-in round being cut off half-way.
+        with contextlib.suppress(Exception):
+            scheduler.pause()
+        await asyncio.sleep(0)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(10):
                 async with self._run_lock:
