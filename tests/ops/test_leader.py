@@ -13,13 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.leader import Leadership, lock_key
 from bot.storage.database import make_engine, sqlite_url_for
 from tests.ops.harness import eventually
-from tests.storage.pg import postgres_url_or_skip
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with postgres_url_or_skip() as url:
-        yield url
 
 
 @pytest.fixture

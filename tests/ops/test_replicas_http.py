@@ -41,7 +41,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,8 +60,8 @@ from bot.storage import repository as repo
 from bot.storage.repository import UNSETTLED, Repository
 from bot.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox, processed_events
 from tests.slack.fake_slack import TEAM, FakeSlack
-from tests.storage.pg import postgres_url_or_skip
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_SECRET = "replicas-signing-secret"
@@ -78,20 +78,6 @@ TIMEOUT = 30.0
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with postgres_url_or_skip() as url:
-        yield url
-
-
-@pytest.fixture
-def slack_fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -289,12 +275,8 @@ def replica_env(url: str, slack: FakeSlack, telegram: FakeTelegram) -> dict[str,
 
 
 async def poll(check: Callable[[], Awaitable[bool]], what: str, timeout: float = TIMEOUT) -> None:
-    """Poll ``check`` until true (no fixed sleeps); fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        await asyncio.sleep(0.05)
+    """:func:`tests.waiting.until` with this module's (long) default timeout."""
+    await until(check, what, timeout)
 
 
 async def wait_healthy(session: aiohttp.ClientSession, replica: Replica) -> None:

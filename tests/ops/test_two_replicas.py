@@ -14,7 +14,6 @@ import json
 import random
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,11 @@ from sqlalchemy import select
 from bot.storage.database import make_engine, upgrade
 from bot.storage.repository import Repository
 from bot.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, outbox
-from tests.storage.pg import postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = [f"console:room{i}" for i in range(8)]
 OWN, SHARED, KILL_AFTER = 180, 40, 60
 LEASE_PLUS = 125.0  # past the service's 120 s claim lease
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with postgres_url_or_skip() as url:
-        yield url
 
 
 def channel_of(event_id: str) -> str:

@@ -24,7 +24,6 @@ import random
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -51,7 +50,6 @@ from tests.ops.test_replicas_http import (
     wait_healthy,
 )
 from tests.slack.fake_slack import TEAM, FakeSlack
-from tests.storage.pg import postgres_url_or_skip
 
 CHANNEL = "CBURST"
 KEY = f"slack:{TEAM}:{CHANNEL}"
@@ -61,20 +59,6 @@ TASK_TALK = "I'll take care of the housing part, I know the landlords ({})."
 SENT_BEFORE_KILL = 60  # of 80; the rest goes to the web after the kill
 CONCURRENCY = 4
 TIMEOUT = 45.0  # covers the dead worker's 10 s inbox claim
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with postgres_url_or_skip() as url:
-        yield url
-
-
-@pytest.fixture
-def slack_fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
 
 
 def role_env(url: str, slack: FakeSlack, role: str) -> dict[str, str]:

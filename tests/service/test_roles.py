@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +22,7 @@ from bot.storage import repository as repo
 from bot.storage.tables import inbox
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 from tests.service.test_inbox import waiting
+from tests.waiting import until
 
 DEMO = "console:demo"
 OTHER = "console:other"
@@ -238,10 +237,3 @@ async def test_a_delivery_stuck_in_one_channel_does_not_hold_up_the_others(
         await polling
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 10.0) -> None:
-    """Poll ``check`` until it is true (no fixed sleeps); fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)

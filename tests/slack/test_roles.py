@@ -8,10 +8,8 @@ the fake Slack can tell which process posted what.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +19,7 @@ from bot.model import Phase
 from tests.slack.conftest import CHANNEL, SlackHarness, make_settings, uid
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_delivery import TASK_TALK
+from tests.waiting import until
 
 WEB_TOKEN, WORKER_TOKEN = "xoxb-web-token", "xoxb-worker-token"
 POSTING = ("chat.postMessage", "chat.postEphemeral", "chat.update", "views.open")
@@ -39,15 +38,6 @@ async def split(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[tuple[SlackHar
             await worker.stop()
     finally:
         await web.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    """Poll ``check`` until true (no fixed sleeps); fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 def posted_by(fake: FakeSlack, token: str) -> list[str]:
@@ -97,7 +87,7 @@ async def test_a_slack_retry_to_the_web_is_answered_once_by_the_worker(
         state = await worker.state()
         return [a.text for a in state.answers] == ["Nobody talks to them"]
 
-    await eventually(answered, "the worker to record the message sent after the retries")
+    await until(answered, "the worker to record the message sent after the retries")
     assert len(fake.messages("let's hold that thought")) == 1
     assert len((await worker.state()).parked) == 1
 
