@@ -279,6 +279,22 @@ async def poll(check: Callable[[], Awaitable[bool]], what: str, timeout: float =
     await until(check, what, timeout)
 
 
+async def redeliver_orphans(app: App, claimed: set[int], who: str) -> set[int]:
+    """Let the dead process's delivery claims lapse now (not in 120 s); wait until ``who`` delivered
+    them. Returns the outbox ids that were still claimed (their message may go out twice)."""
+    async with app.engine.begin() as connection:
+        expired = await connection.execute(
+            update(outbox).where(outbox.c.id.in_(claimed), outbox.c.status == OUTBOX_SENDING)
+            .values(next_attempt_at=datetime.now(UTC)).returning(outbox.c.id))
+        orphaned = set(expired.scalars())
+
+    async def outbox_empty() -> bool:
+        return not await unsettled(app)
+
+    await poll(outbox_empty, f"{who} to redeliver the dead process's claims")
+    return orphaned
+
+
 async def wait_healthy(session: aiohttp.ClientSession, replica: Replica) -> None:
     async def healthy() -> bool:
         if replica.process.returncode is not None:
@@ -487,16 +503,7 @@ async def test_two_real_replicas_count_each_event_once_and_deliver_every_message
                 return all(head.status == OUTBOX_SENDING and head.id in claimed for head in heads.values())
 
             await poll(only_orphans_left, "the survivor to deliver all but the dead replica's claims")
-            async with app.engine.begin() as connection:
-                expired = await connection.execute(
-                    update(outbox).where(outbox.c.id.in_(claimed), outbox.c.status == OUTBOX_SENDING)
-                    .values(next_attempt_at=datetime.now(UTC)).returning(outbox.c.id))
-                orphaned = set(expired.scalars())
-
-            async def outbox_empty() -> bool:
-                return not await unsettled(app)
-
-            await poll(outbox_empty, "the survivor to redeliver the dead replica's claims")
+            orphaned = await redeliver_orphans(app, claimed, "the survivor")
             assert survivor.process.returncode is None, survivor.tail()
 
             # ---- the kill really happened mid-burst

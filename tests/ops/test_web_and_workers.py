@@ -30,7 +30,7 @@ from typing import IO
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bot.bootstrap import App, bootstrap
 from bot.model import Phase
@@ -44,6 +44,7 @@ from tests.ops.test_replicas_http import (
     SlackSide,
     poll,
     processed_ids,
+    redeliver_orphans,
     settled_state,
     start_replica,
     unsettled,
@@ -193,16 +194,7 @@ async def test_a_worker_killed_mid_burst_loses_nothing_the_web_acknowledged(
                 return not rows or (rows[0].status == OUTBOX_SENDING and rows[0].id in claimed)
 
             await poll(only_orphans_left, "the second worker to deliver all but the dead worker's claims")
-            async with app.engine.begin() as connection:
-                expired = await connection.execute(
-                    update(outbox).where(outbox.c.id.in_(claimed), outbox.c.status == OUTBOX_SENDING)
-                    .values(next_attempt_at=datetime.now(UTC)).returning(outbox.c.id))
-                orphaned = set(expired.scalars())
-
-            async def outbox_empty() -> bool:
-                return not await unsettled(app)
-
-            await poll(outbox_empty, "the second worker to redeliver the dead worker's claims")
+            orphaned = await redeliver_orphans(app, claimed, "the second worker")
             assert web.process.returncode is None and second.process.returncode is None
 
             # ---- exactly once in the stored state
