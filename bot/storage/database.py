@@ -227,7 +227,9 @@ class Transactor:
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sqlite = engine.dialect.name == "sqlite"
         self._sync: Engine | None = None
-        self._inline: Engine | None = None  # busy_timeout 0: used on the event loop's thread
+        # busy_timeout 0, used on the event loop's thread only: one connection kept open (a
+        # checkout and check-in per transaction cost a third of a small one).
+        self._inline: Connection | None = None
         # One thread that may wait for SQLite's lock while another process holds it.
         self._writer: ThreadPoolExecutor | None = None
         self._checkpointer: _Checkpointer | None = None
@@ -244,7 +246,7 @@ class Transactor:
         if self._writer is None or self._sync is None or self._inline is None or self._checkpointer is None:
             url = self.engine.url.render_as_string(hide_password=False)
             self._sync = make_sync_sqlite_engine(url)
-            self._inline = make_sync_sqlite_engine(url, wait_for_lock=False, connections=1)
+            self._inline = make_sync_sqlite_engine(url, wait_for_lock=False, connections=1).connect()
             self._checkpointer = _Checkpointer(self._sync)
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         sync, inline, checkpointer = self._sync, self._inline, self._checkpointer
@@ -305,26 +307,26 @@ class Transactor:
         if sync is not None:
             sync.dispose()
         if inline is not None:
-            inline.dispose()
+            inline.close()
+            inline.engine.dispose()
 
 
 def _transaction_unless_busy(
-    engine: Engine, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    connection: Connection, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
-    """``fn`` in one transaction on ``engine`` (busy_timeout 0); ``_Busy`` if the lock is taken.
+    """``fn`` in one transaction on ``connection`` (busy_timeout 0); ``_Busy`` if the lock is taken.
 
     Only BEGIN IMMEDIATE can find the lock taken: once it succeeds this connection holds
     the write lock until its commit, so ``fn`` never ran when ``_Busy`` is raised.
     """
-    with engine.connect() as connection:
-        try:
-            transaction = connection.begin()
-        except OperationalError as error:
-            if _is_busy(error):
-                raise _Busy from error
-            raise
-        with transaction:
-            return fn(connection, *args, **kwargs)
+    try:
+        transaction = connection.begin()
+    except OperationalError as error:
+        if _is_busy(error):
+            raise _Busy from error
+        raise
+    with transaction:
+        return fn(connection, *args, **kwargs)
 
 
 def alembic_config() -> Config:
