@@ -93,6 +93,13 @@ def settle_heap() -> None:
 async def run(settings: Settings, *, console_channel: str, console_user: str) -> int:
     """Run Slack and/or Telegram when their tokens are set; otherwise the console."""
     factories = configured_platforms(settings)
+    if not factories and (settings.role != "all" or not sys.stdin.isatty()):
+        # A container or service without a token: say so (exit 2) rather than open a console
+        # that ends at once and gets restarted in a loop.
+        print("voordenken: no chat platform is configured: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) or "
+              "TELEGRAM_BOT_TOKEN. Without one, `voordenken run` opens the console, which needs a terminal "
+              "(to replay a file: voordenken console < file).", file=sys.stderr)
+        return 2
     if not factories:
         from bot.cli import console
 

@@ -189,3 +189,12 @@ def test_the_inbox_lists_waiting_events_without_their_text_and_retries_them(data
     assert "secret plan" not in listed.stdout
     retried = voordenken("inbox", "retry", "--database", database)
     assert retried.returncode == 0 and "1 waiting event(s) will be tried again" in retried.stdout
+
+
+def test_run_without_a_platform_or_a_terminal_says_what_to_set(database: str) -> None:
+    """A container started without tokens: a clear message and exit 2, not a console that ends at once."""
+    result = voordenken("run", env={"VOORDENKEN_DATABASE_URL": database})
+
+    assert result.returncode == 2
+    assert "no chat platform is configured: set SLACK_BOT_TOKEN" in result.stderr
+    assert "voordenken console < file" in result.stderr
