@@ -17,7 +17,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -26,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine.sync_engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip before every transaction, doubling the latency of the inbox
+    # write Slack's answer waits for): a connection found dead (the database restarted) is
+    # reported once, SQLAlchemy then drops the whole pool, and Transactor tries again.
     return create_async_engine(url, **kwargs)
 
 
@@ -241,8 +243,12 @@ class Transactor:
     async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in one write transaction (BEGIN IMMEDIATE on SQLite)."""
         if not self._sqlite:
-            async with self.engine.begin() as connection:
-                return await connection.run_sync(fn, *args, **kwargs)
+
+            async def attempt() -> T:
+                async with self.engine.begin() as connection:
+                    return await connection.run_sync(fn, *args, **kwargs)
+
+            return await _again_if_disconnected(attempt)
         if self._writer is None or self._sync is None or self._inline is None or self._checkpointer is None:
             url = self.engine.url.render_as_string(hide_password=False)
             self._sync = make_sync_sqlite_engine(url)
@@ -289,13 +295,21 @@ class Transactor:
         """
         if self._sqlite:
             return await self.write(fn, *args, **kwargs)
-        async with self._autocommit.connect() as connection:
-            return await connection.run_sync(fn, *args, **kwargs)
+
+        async def attempt() -> T:
+            async with self._autocommit.connect() as connection:
+                return await connection.run_sync(fn, *args, **kwargs)
+
+        return await _again_if_disconnected(attempt)
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in a read-only transaction on the async engine."""
-        async with self._reader.begin() as connection:
-            return await connection.run_sync(fn, *args, **kwargs)
+
+        async def attempt() -> T:
+            async with self._reader.begin() as connection:
+                return await connection.run_sync(fn, *args, **kwargs)
+
+        return await _again_if_disconnected(attempt)
 
     def _on_disposed(self, _engine: Engine) -> None:
         writer, checkpointer, sync, inline = self._writer, self._checkpointer, self._sync, self._inline
@@ -309,6 +323,21 @@ class Transactor:
         if inline is not None:
             inline.close()
             inline.engine.dispose()
+
+
+async def _again_if_disconnected(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run ``attempt``; once more if its connection turned out dead (PostgreSQL restarted).
+
+    Safe to repeat: a transaction whose COMMIT was lost either did not happen or recorded its
+    event ids, which the second attempt then finds (the service de-duplicates by them).
+    """
+    try:
+        return await attempt()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("database connection lost (%s); trying again on a new one", type(error.orig).__name__)
+        return await attempt()
 
 
 def _transaction_unless_busy(
