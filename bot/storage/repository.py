@@ -138,6 +138,9 @@ class _Statements(NamedTuple):
     enqueue: Executable
     add_to_inbox: Executable
     remove_from_inbox: Executable
+    outbox_head: Executable
+    claim_outbox: Executable
+    settle_sent: Executable
     update_channel_appending: Executable | None  # PostgreSQL only: see save_channel
 
 
@@ -189,6 +192,21 @@ def _statements(dialect: str) -> _Statements:
         enqueue=outbox.insert().returning(outbox.c.id),
         add_to_inbox=_dialect_insert(dialect, inbox).on_conflict_do_nothing(index_elements=["event_id"]),
         remove_from_inbox=delete(inbox).where(inbox.c.event_id == bindparam("b_event_id")),
+        outbox_head=select(outbox)
+        .where(outbox.c.channel == bindparam("b_channel"), outbox.c.status.in_(UNSETTLED))
+        .order_by(outbox.c.id)
+        .limit(2),
+        claim_outbox=update(outbox)
+        .where(
+            outbox.c.id == bindparam("b_id"),
+            outbox.c.status == bindparam("b_status"),
+            outbox.c.next_attempt_at == bindparam("b_next_attempt_at", type_=outbox.c.next_attempt_at.type),
+        )
+        .values(status=OUTBOX_SENDING, next_attempt_at=bindparam("b_until", type_=outbox.c.next_attempt_at.type)),
+        settle_sent=update(outbox)
+        .where(outbox.c.id == bindparam("b_id"))
+        .values(status=OUTBOX_SENT, attempts=outbox.c.attempts + 1, platform_message_id=bindparam("b_platform_id"),
+                last_error=None, sent_at=bindparam("b_at", type_=outbox.c.sent_at.type)),
         update_channel_appending=_UPDATE_CHANNEL_APPENDING if dialect == "postgresql" else None,
     )
 
@@ -560,38 +578,22 @@ def claim_head(connection: Connection, channel: str, now: datetime, lease: timed
     ``Claim.more`` says whether another unsettled message was queued behind it, so the
     deliverer can stop without one more (empty) transaction.
     """
-    rows = connection.execute(
-        select(outbox)
-        .where(outbox.c.channel == channel, outbox.c.status.in_(UNSETTLED))
-        .order_by(outbox.c.id)
-        .limit(2)
-    ).all()
+    statements = _statements(connection.dialect.name)  # built once: this runs for every reply
+    rows = connection.execute(statements.outbox_head, {"b_channel": channel}).all()
     if not rows or rows[0].next_attempt_at > now:
         return None
     row = rows[0]
     result = connection.execute(
-        update(outbox)
-        .where(
-            outbox.c.id == row.id,
-            outbox.c.status == row.status,
-            outbox.c.next_attempt_at == row.next_attempt_at,
-        )
-        .values(status=OUTBOX_SENDING, next_attempt_at=now + lease)
+        statements.claim_outbox,
+        {"b_id": row.id, "b_status": row.status, "b_next_attempt_at": row.next_attempt_at, "b_until": now + lease},
     )
     return Claim(_outbox_row(row), more=len(rows) > 1) if result.rowcount == 1 else None
 
 
 def settle_sent(connection: Connection, row_id: int, platform_message_id: str | None, now: datetime) -> None:
     connection.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(
-            status=OUTBOX_SENT,
-            attempts=outbox.c.attempts + 1,
-            platform_message_id=platform_message_id,
-            last_error=None,
-            sent_at=now,
-        )
+        _statements(connection.dialect.name).settle_sent,
+        {"b_id": row_id, "b_platform_id": platform_message_id, "b_at": now},
     )
 
 
