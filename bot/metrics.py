@@ -65,6 +65,11 @@ class Metrics:
         self.oldest = Gauge(
             "voordenken_outbox_oldest_seconds", "Age of the oldest undelivered outbox message", registry=r
         )
+        self.inbox_oldest = Gauge(
+            "voordenken_inbox_oldest_seconds",
+            "Age of the oldest accepted event not yet processed: growing means no worker takes them",
+            registry=r,
+        )
         self.leading = Gauge(
             "voordenken_leading", "1 while this replica runs a single-owner platform (holds its lease)",
             ["platform"], registry=r,
@@ -113,12 +118,20 @@ class Metrics:
         )
         async with engine.connect() as connection:
             count, oldest = (await connection.execute(query)).one()
-            waiting = (await connection.execute(select(func.count()).select_from(inbox))).scalar_one()
+            waiting, first = (await connection.execute(select(func.count(), func.min(inbox.c.received_at)))).one()
         self.backlog.set(count)
         self.inbox.set(waiting)
-        if oldest is not None and oldest.tzinfo is None:  # SQLite's raw aggregate skips UTCDateTime
-            oldest = oldest.replace(tzinfo=now.tzinfo)
-        self.oldest.set(0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0))
+        self.oldest.set(_age(oldest, now))
+        self.inbox_oldest.set(_age(first, now))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _age(since: datetime | None, now: datetime) -> float:
+    """Seconds since ``since`` (0 when there is none)."""
+    if since is None:
+        return 0.0
+    if since.tzinfo is None:  # SQLite's raw aggregate skips UTCDateTime
+        since = since.replace(tzinfo=now.tzinfo)
+    return max((now - since).total_seconds(), 0.0)

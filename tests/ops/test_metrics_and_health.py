@@ -56,6 +56,7 @@ async def test_metrics_count_a_conversation(tmp_path: Path) -> None:
     assert values[("voordenken_outbox_backlog", ())] == 0
     assert values[("voordenken_outbox_oldest_seconds", ())] == 0
     assert values[("voordenken_inbox_backlog", ())] == 0
+    assert values[("voordenken_inbox_oldest_seconds", ())] == 0
 
 
 async def test_metrics_count_retries_failures_and_checkins(tmp_path: Path) -> None:
@@ -69,9 +70,12 @@ async def test_metrics_count_retries_failures_and_checkins(tmp_path: Path) -> No
         await service.handle(text("console:c", "a1", "first"))  # transient failure: retry later
         async with engine.begin() as connection:  # an event a replica accepted, then died
             await connection.run_sync(add_to_inbox, [text("console:c", "a2", "x")], clock.now(), timedelta(seconds=10))
+        clock.advance(30)  # and nobody took it up for half a minute (no worker running?)
         await metrics.refresh(engine, clock.now())
-        assert samples(metrics.render().decode())[("voordenken_outbox_backlog", ())] == 1
-        assert samples(metrics.render().decode())[("voordenken_inbox_backlog", ())] == 1
+        waiting = samples(metrics.render().decode())
+        assert waiting[("voordenken_outbox_backlog", ())] == 1
+        assert waiting[("voordenken_inbox_backlog", ())] == 1
+        assert waiting[("voordenken_inbox_oldest_seconds", ())] == 30
         clock.advance(5)
         await service.deliver_pending()  # permanent failure this time
         metrics.message_delivered("console:c", Post(text="How is it going?", kind="checkin"))
