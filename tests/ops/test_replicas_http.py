@@ -41,7 +41,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,6 +277,18 @@ def replica_env(url: str, slack: FakeSlack, telegram: FakeTelegram) -> dict[str,
 async def poll(check: Callable[[], Awaitable[bool]], what: str, timeout: float = TIMEOUT) -> None:
     """:func:`tests.waiting.until` with this module's (long) default timeout."""
     await until(check, what, timeout)
+
+
+async def tear_down(replicas: Iterable[Replica], logs: Iterable[IO[bytes]], app: App | None) -> None:
+    """Kill what still runs, close the log files and the test's own app."""
+    for replica in replicas:
+        if replica.process.returncode is None:
+            replica.process.kill()
+            await replica.process.wait()
+    for log_file in logs:
+        log_file.close()
+    if app is not None:
+        await app.close()
 
 
 async def redeliver_orphans(app: App, claimed: set[int], who: str) -> set[int]:
@@ -542,14 +554,7 @@ async def test_two_real_replicas_count_each_event_once_and_deliver_every_message
                   f"{sum(j.unanswered for j in jobs)} unanswered and re-sent, "
                   f"{len(orphaned)} orphaned claims redelivered, {len(rows)} messages")
     finally:
-        for replica in replicas:
-            if replica.process.returncode is None:
-                replica.process.kill()
-                await replica.process.wait()
-        for log_file in logs:
-            log_file.close()
-        if app is not None:
-            await app.close()
+        await tear_down(replicas, logs, app)
 
 
 def delivered(key: str, slack: FakeSlack, telegram: FakeTelegram) -> tuple[list[Any], set[str]]:

@@ -47,6 +47,7 @@ from tests.ops.test_replicas_http import (
     redeliver_orphans,
     settled_state,
     start_replica,
+    tear_down,
     unsettled,
     wait_healthy,
 )
@@ -218,12 +219,5 @@ async def test_a_worker_killed_mid_burst_loses_nothing_the_web_acknowledged(
                   f"with {in_hand} events claimed and {len(claimed)} replies being sent; "
                   f"{len(orphaned)} orphaned reply claims redelivered")
     finally:
-        for replica in processes.values():
-            if replica.process.returncode is None:
-                replica.process.kill()
-                await replica.process.wait()
-        for log_file in logs:
-            log_file.close()
-        if app is not None:
-            await app.close()
+        await tear_down(processes.values(), logs, app)
 
