@@ -18,8 +18,9 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -28,7 +29,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def _configure_sqlite(engine: Engine) -> None:
         driver = connection.connection.dbapi_connection
         if isinstance(driver, sqlite3.Connection):
             # Straight to the driver: SQLAlchemy's statement machinery cost more than the
-            # BEGIN itself (a fifth of a small transaction). Errors come as sqlite3's own.
+            # BEGIN itself (about a tenth of a small transaction). Errors come as sqlite3's own.
             driver.execute(statement)
         else:  # the async driver's adapter
             connection.exec_driver_sql(statement)
@@ -244,7 +245,7 @@ class Transactor:
         # One thread that may wait for SQLite's lock while another process holds it.
         self._writer: ThreadPoolExecutor | None = None
         self._checkpointer: _Checkpointer | None = None
-        self._commits = 0  # counted on the writer thread only
+        self._commits = 0  # counted on both threads, approximately: it only paces checkpoints
         if self._sqlite:
             # Disposing the async engine (app shutdown, tests) closes the writer's file too.
             event.listen(engine.sync_engine, "engine_disposed", self._on_disposed)
@@ -252,12 +253,7 @@ class Transactor:
     async def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in one write transaction (BEGIN IMMEDIATE on SQLite)."""
         if not self._sqlite:
-
-            async def attempt() -> T:
-                async with self.engine.begin() as connection:
-                    return await connection.run_sync(fn, *args, **kwargs)
-
-            return await _again_if_disconnected(attempt)
+            return await _run_sync(self.engine.begin, fn, *args, **kwargs)
         if self._writer is None or self._sync is None or self._inline is None or self._checkpointer is None:
             url = self.engine.url.render_as_string(hide_password=False)
             self._sync = make_sync_sqlite_engine(url)
@@ -267,7 +263,7 @@ class Transactor:
         sync, inline, checkpointer = self._sync, self._inline, self._checkpointer
 
         def committed(result: T) -> T:
-            self._commits += 1  # approximate across the two threads; it only paces checkpoints
+            self._commits += 1
             if self._commits % _CHECKPOINT_EVERY == 0:
                 checkpointer.poke()
             return result
@@ -304,21 +300,11 @@ class Transactor:
         """
         if self._sqlite:
             return await self.write(fn, *args, **kwargs)
-
-        async def attempt() -> T:
-            async with self._autocommit.connect() as connection:
-                return await connection.run_sync(fn, *args, **kwargs)
-
-        return await _again_if_disconnected(attempt)
+        return await _run_sync(self._autocommit.connect, fn, *args, **kwargs)
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in a read-only transaction on the async engine."""
-
-        async def attempt() -> T:
-            async with self._reader.begin() as connection:
-                return await connection.run_sync(fn, *args, **kwargs)
-
-        return await _again_if_disconnected(attempt)
+        return await _run_sync(self._reader.begin, fn, *args, **kwargs)
 
     def _on_disposed(self, _engine: Engine) -> None:
         writer, checkpointer, sync, inline = self._writer, self._checkpointer, self._sync, self._inline
@@ -334,19 +320,27 @@ class Transactor:
             inline.engine.dispose()
 
 
-async def _again_if_disconnected(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run ``attempt``; once more if its connection turned out dead (PostgreSQL restarted).
+async def _run_sync(
+    opening: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+    fn: Callable[Concatenate[Connection, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """``fn`` on a connection from ``opening``; once more if that connection turned out dead
+    (PostgreSQL restarted).
 
     Safe to repeat: a transaction whose COMMIT was lost either did not happen or recorded its
     event ids, which the second attempt then finds (the service de-duplicates by them).
     """
     try:
-        return await attempt()
+        async with opening() as connection:
+            return await connection.run_sync(fn, *args, **kwargs)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
         log.warning("database connection lost (%s); trying again on a new one", type(error.orig).__name__)
-        return await attempt()
+    async with opening() as connection:
+        return await connection.run_sync(fn, *args, **kwargs)
 
 
 def _transaction_unless_busy(
