@@ -44,14 +44,9 @@ _MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] 
 
 
 # The ChannelState fields stored as one row per element, and each element's type.
-ITEM_FIELDS: tuple[str, ...] = ("answers", "drafts", "parked", "tasks")
 _ITEM_TYPES: dict[str, type[Any]] = {"answers": Answer, "drafts": Draft, "parked": ParkedItem, "tasks": Task}
-_ITEM_TUPLES: dict[str, Any] = {
-    "answers": tuple[Answer, ...],
-    "drafts": tuple[Draft, ...],
-    "parked": tuple[ParkedItem, ...],
-    "tasks": tuple[Task, ...],
-}
+ITEM_FIELDS: tuple[str, ...] = tuple(_ITEM_TYPES)
+_ITEM_TUPLES: dict[str, Any] = {field: tuple[cls, ...] for field, cls in _ITEM_TYPES.items()}  # type: ignore[valid-type]
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
@@ -76,7 +71,8 @@ def decode_state(data: str | bytes) -> ChannelState:
 
 def without_items(state: ChannelState) -> ChannelState:
     """``state`` with the item fields emptied: what the head document holds."""
-    return replace(state, answers=(), drafts=(), parked=(), tasks=())
+    empty: dict[str, Any] = dict.fromkeys(ITEM_FIELDS, ())
+    return replace(state, **empty)
 
 
 def encode_head(state: ChannelState) -> str:
@@ -116,13 +112,8 @@ def assemble_state(head: str | bytes, items: Mapping[str, Sequence[str]]) -> Cha
     unknown = set(items) - set(ITEM_FIELDS)
     if unknown:
         raise ValueError(f"not item fields of the channel state: {sorted(unknown)}")
-    return replace(
-        decode_state(head),
-        answers=decode_items("answers", items.get("answers", ())),
-        drafts=decode_items("drafts", items.get("drafts", ())),
-        parked=decode_items("parked", items.get("parked", ())),
-        tasks=decode_items("tasks", items.get("tasks", ())),
-    )
+    stored: dict[str, Any] = {field: decode_items(field, items.get(field, ())) for field in ITEM_FIELDS}
+    return replace(decode_state(head), **stored)
 
 
 def _encode_tagged(value: Any, types: Mapping[str, type[Any]], what: str) -> str:
