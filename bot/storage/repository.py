@@ -684,12 +684,11 @@ class Repository:
 
     async def get_state(self, channel: str) -> ChannelState | None:
         async with self._snapshot.begin() as connection:
-            document = (
-                await connection.execute(select(channels.c.state).where(channels.c.key == channel))
-            ).scalar_one_or_none()
+            statements = _statements(connection.dialect.name)
+            document = (await connection.execute(statements.load_document, {"b_key": channel})).scalar_one_or_none()
             if document is None:
                 return None
-            rows = await connection.execute(_statements(connection.dialect.name).load_items, {"b_channel": channel})
+            rows = await connection.execute(statements.load_items, {"b_channel": channel})
             items = _group_items(rows)
         return assemble_state(document, items)
 
