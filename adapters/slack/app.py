@@ -21,7 +21,6 @@ import asyncio
 import dataclasses
 import logging
 import re
-import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -64,6 +63,7 @@ _DRAIN_SECONDS = 10.0
 # Workspace admins may steer a session like its facilitator; looked up with users.info and
 # kept this long, so a changed role counts within minutes without a call per click.
 ADMIN_CACHE_SECONDS = 600.0
+MAX_ADMINS = 10_000  # (workspace, user) answers kept
 # A reason modal must be answered within 3 s of its submission, membership check included.
 MEMBERS_WAIT_SECONDS = 2.0
 # A slash command is acknowledged once checked and stored, if the checks (Slack API calls)
@@ -111,7 +111,7 @@ class SlackPlatform:
         self._started = False
         self._receiving = False  # HTTP mode: our events route is mounted (not in a worker)
         self._socket: AsyncSocketModeHandler | None = None
-        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._admins: TtlCache[tuple[str, str], bool] = TtlCache(ADMIN_CACHE_SECONDS, MAX_ADMINS)
         self._members = ChannelMembers()
         # Channels where conversations.info said the bot is in: Slack allows ~50 calls a
         # minute (Tier 3), a command each would not do. Only this answer is kept (a channel
@@ -478,19 +478,16 @@ class SlackPlatform:
         return event
 
     async def _is_admin(self, team: str, user: str, client: AsyncWebClient) -> bool:
-        now = time.monotonic()
         cached = self._admins.get((team, user))
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        if cached is not None:
+            return cached
         try:
             info = (await client.users_info(user=user)).get("user") or {}
             admin = bool(info.get("is_admin") or info.get("is_owner"))
         except SlackApiError as exc:
             log.info("slack: users.info failed (%s); treating the user as a member", error_code(exc))
             admin = False
-        if len(self._admins) > 10_000:
-            self._admins.clear()
-        self._admins[(team, user)] = (admin, now + ADMIN_CACHE_SECONDS)
+        self._admins.put((team, user), admin)
         return admin
 
     async def _command(self, parsed: translate.SlashCommand, respond: Any, client: AsyncWebClient) -> None:

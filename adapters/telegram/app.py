@@ -18,7 +18,6 @@ import contextvars
 import hmac
 import json
 import logging
-import time
 from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
@@ -54,6 +53,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 ADMIN_CACHE_SECONDS = 60.0
+ADMIN_CACHE_ENTRIES = 20_000  # chats whose administrators are kept
 MEMBER_CACHE_SECONDS = 60.0
 MEMBER_CACHE_ENTRIES = 20_000
 MEMBER_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
@@ -111,7 +111,7 @@ class TelegramPlatform:
             USER_MARK,
             _VERSION_MARK,
         )
-        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        self._admins: TtlCache[int, frozenset[int]] = TtlCache(ADMIN_CACHE_SECONDS, ADMIN_CACHE_ENTRIES)
         self._members: TtlCache[tuple[int, int], bool] = TtlCache(MEMBER_CACHE_SECONDS, MEMBER_CACHE_ENTRIES)
         self._privacy_limited = False
         self._privacy_noted: set[int] = set()
@@ -441,17 +441,16 @@ class TelegramPlatform:
         """Group administrators (facilitator powers), cached for a minute."""
         if chat_type not in (ChatType.GROUP, ChatType.SUPERGROUP):
             return frozenset()
-        now = time.monotonic()
         cached = self._admins.get(chat_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             members = await self.application.bot.get_chat_administrators(chat_id)
             ids = frozenset(member.user.id for member in members)
         except TelegramError as error:
             log.info("getChatAdministrators failed in %s: %s", chat_id, type(error).__name__)
             ids = frozenset()
-        self._admins[chat_id] = (now + ADMIN_CACHE_SECONDS, ids)
+        self._admins.put(chat_id, ids)
         return ids
 
     async def _language(self, channel: str) -> str:
