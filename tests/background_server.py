@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -66,6 +66,32 @@ class BackgroundServer:
             await self._before_cleanup()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+class FakeServer:
+    """A platform fake served by a :class:`BackgroundServer` (``self._server``).
+
+    ``with FakeSlack() as fake:`` starts it and stops it again, also when the test fails.
+    """
+
+    _server: BackgroundServer
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 async def poll_until(find: Callable[[], Any], timeout: float, describe: Callable[[], str]) -> Any:

@@ -19,7 +19,5 @@ async def pg_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 def slack_fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
+    with FakeSlack() as server:
+        yield server

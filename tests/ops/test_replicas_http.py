@@ -82,10 +82,8 @@ TIMEOUT = 30.0
 
 @pytest.fixture
 def telegram_fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
+    with FakeTelegram() as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- deliveries

@@ -237,10 +237,8 @@ def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
+    with FakeSlack() as server:
+        yield server
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.background_server import BackgroundServer, poll_until
+from tests.background_server import BackgroundServer, FakeServer, poll_until
 
 TEAM = "T1"
 BOT_USER = "UBOT"
@@ -87,7 +87,7 @@ class _Rule:
     channel: str | None = None
 
 
-class FakeSlack:
+class FakeSlack(FakeServer):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
@@ -115,16 +115,6 @@ class FakeSlack:
     @property
     def api_url(self) -> str:
         return self.url + "api/"
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
 
     def _app(self) -> web.Application:
         app = web.Application()

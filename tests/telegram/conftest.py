@@ -34,12 +34,8 @@ PEOPLE: dict[str, dict[str, Any]] = {
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    try:
+    with FakeTelegram() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def settings_for(fake: FakeTelegram, tmp_path: Path, *, webhook: bool, **overrides: Any) -> Settings:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.background_server import BackgroundServer, poll_until
+from tests.background_server import BackgroundServer, FakeServer, poll_until
 
 TOKEN = "123456:TEST-token-never-logged"
 BOT_ID = 123456
@@ -47,7 +47,7 @@ class Failure:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     can_read_all_group_messages: bool = True
     chat_types: dict[int, str] = field(default_factory=dict)
     admins: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -77,16 +77,6 @@ class FakeTelegram:
     @property
     def bot_user(self) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Voordenken", "username": BOT_USERNAME}
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
 
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=10 * 1024 * 1024)

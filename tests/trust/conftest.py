@@ -63,10 +63,8 @@ async def team(tmp_path: Path) -> AsyncIterator[Team]:
 @pytest.fixture
 def slack_api() -> Iterator[FakeSlack]:
     """A fake Slack Web API; a module may override this to set up channel members."""
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
+    with FakeSlack() as server:
+        yield server
 
 
 @pytest.fixture
@@ -83,9 +81,5 @@ async def slack(slack_api: FakeSlack, tmp_path: Path, monkeypatch: pytest.Monkey
 
 @pytest.fixture
 def telegram_api() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    try:
+    with FakeTelegram() as server:
         yield server
-    finally:
-        server.stop()

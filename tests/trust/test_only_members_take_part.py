@@ -35,9 +35,8 @@ TRY_AGAIN = "Please try again in a moment"
 def slack_api() -> Iterator[FakeSlack]:
     server = FakeSlack()
     server.members[CHANNEL] = list(TEAM_C1)
-    server.start()
-    yield server
-    server.stop()
+    with server:
+        yield server
 
 
 async def slack_vote(slack: SlackHarness) -> Call:
