@@ -132,7 +132,6 @@ class RateLimiter:
                 tokens, last = self._buckets[(key, limit)]
                 self._buckets[(key, limit)] = (min(float(limit.burst), tokens + 1.0), last)
 
-
     def _sweep(self, now: float) -> None:
         """Forget limits that have fully recovered, so idle channels cost no memory."""
         for key in [k for k, log in self._logs.items() if not log or log[-1] <= now - k[1].per]:

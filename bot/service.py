@@ -208,7 +208,7 @@ class ChannelService:
         try:
             # Delivered in the background: a slow platform call must not hold up the next
             # inbox claim (a worker's other channels).
-            await self._handle_timed(event, False, accepted=True, window=window)
+            await self._handle_timed(event, deliver=False, accepted=True, window=window)
         except Exception:
             # Still in the inbox: process_inbox takes it up again once its claim lapses.
             log.exception("processing accepted event %s for channel %s failed", event.event_id, event.channel)
@@ -259,9 +259,9 @@ class ChannelService:
         With ``deliver=False`` it returns as soon as the event is committed (durable) and
         delivers in the background: for callers that must answer the platform quickly.
         """
-        return await self._handle_timed(event, deliver, accepted=False, window=0)
+        return await self._handle_timed(event, deliver=deliver, accepted=False, window=0)
 
-    async def _handle_timed(self, event: InboundEvent, deliver: bool, *, accepted: bool, window: float) -> HandleResult:
+    async def _handle_timed(self, event: InboundEvent, *, deliver: bool, accepted: bool, window: float) -> HandleResult:
         """``accepted``: the event waits in the inbox (see :meth:`accept`); its row leaves in the
         transaction that records it. ``window``: seconds to wait for more of the channel's events."""
         started = time.perf_counter()

@@ -150,6 +150,6 @@ inbox = Table(
     Column("payload", Text, nullable=False),  # the engine event as JSON (carries chat text)
     Column("received_at", UTCDateTime, nullable=False),
     Column("claimed_until", UTCDateTime, nullable=False),  # past it, any replica may process the row
-    Column("attempts", Integer, nullable=False),  # claims by the recovery sweep
+    Column("attempts", Integer, nullable=False),  # claims so far (by a worker or a sweep)
     Index(None, "claimed_until"),
 )
