@@ -113,7 +113,11 @@ def reschedule(turn: Turn) -> datetime | None:
 def note_activity(turn: Turn, before: object) -> None:
     """Called by ``decide`` after a person's event: did it change the work itself?"""
     state = turn.state
-    if any(getattr(before, name) != getattr(state, name) for name in _ACTIVITY_FIELDS):
+    # Identity first: a field the event left alone is the same object (states are immutable).
+    if any(
+        (old := getattr(before, name)) is not (new := getattr(state, name)) and old != new
+        for name in _ACTIVITY_FIELDS
+    ):
         _set(turn, last_activity_at=turn.now, backed_off=False, unanswered=0)
 
 

@@ -68,6 +68,7 @@ _CLAIM_LEASE = timedelta(seconds=120)
 _INBOX_CLAIM = timedelta(seconds=10)
 _INBOX_ATTEMPTS = 8  # an event failing this often stays in the inbox for a person to look at
 _INBOX_BATCH = 200  # events claimed from the inbox at a time
+_ACCEPT_TURNS = 3  # turns of the event loop accepted events wait for others (one inbox commit)
 _ACCEPTED_WINDOW = 0.05  # seconds accepted events wait for others of their channel (one commit)
 # Events of one channel decided and committed in one transaction, at most.
 _BATCH_EVENTS = 64
@@ -187,7 +188,10 @@ class ChannelService:
             self._in_background(self._process_accepted(event, _ACCEPTED_WINDOW))
 
     async def _store_accepted(self) -> None:
-        await asyncio.sleep(0)  # one turn of the loop: requests already read join this transaction
+        # A few turns of the loop: requests the server has already read reach accept() in about
+        # this many, and join this transaction (under load: a commit for each few requests).
+        for _ in range(_ACCEPT_TURNS):
+            await asyncio.sleep(0)
         batch, self._accepting = self._accepting, []
         claim = _INBOX_CLAIM if self._process_accepted_here else timedelta(0)
         try:
@@ -331,8 +335,10 @@ class ChannelService:
                     # Let more events join this batch: a turn of the loop (requests already read
                     # by the server), or for events just accepted, whose platform has had its
                     # answer, a short window (a reply 50 ms later goes unnoticed; far fewer
-                    # commits do not).
-                    await asyncio.sleep(queue[0].window)
+                    # commits do not). A full batch waiting goes at once: a busy channel's
+                    # throughput is not capped at one batch per window.
+                    if len(queue) < _BATCH_EVENTS:
+                        await asyncio.sleep(queue[0].window)
                     batch = queue[:_BATCH_EVENTS]
                     del queue[:_BATCH_EVENTS]
                     await self._handle_batch(channel, batch)
@@ -469,14 +475,16 @@ class ChannelService:
             decision = next(decisions) if decisions is not None else self._decide(state, event, now)
             if decision.state.channel != channel:
                 raise ValueError(f"decide returned state for {decision.state.channel!r}, not {channel!r}")
-            changed = decision.state is not state and decision.state != state
+            changed = decision.state is not state  # (a new object may still hold the same contents)
             if any(isinstance(effect, Purge) for effect in decision.effects):
                 verify()
                 # Content goes first; the purge itself stays visible in the event log only.
                 repo.purge_channel(connection, channel)
-                base, dirty = None, changed
-            else:
-                dirty = dirty or changed
+                base, dirty = None, changed and decision.state != state
+            elif not dirty:
+                # An unchanged state costs no save; once one is due, a long session's states
+                # need not be compared field by field again.
+                dirty = changed and decision.state != state
             lines.append(repo.LogLine(event.event_id, type(event).__name__, decision.effects))
             for effect in decision.effects:
                 self._record(connection, channel, effect, now)

@@ -121,8 +121,10 @@ def _encode_tagged(value: Any, types: Mapping[str, type[Any]], what: str) -> str
     name = type(value).__name__
     if name not in types:
         raise TypeError(f"not {what}: {name}")
-    data = _adapter(type(value)).dump_python(value, mode="json")
-    return json.dumps({"type": name, "data": data}, ensure_ascii=False, separators=(",", ":"))
+    # pydantic writes the JSON itself (a quarter of the time of dump_python plus json.dumps);
+    # the class name is a Python identifier, so it needs no escaping.
+    data = _adapter(type(value)).dump_json(value).decode()
+    return f'{{"type":"{name}","data":{data}}}'
 
 
 def _decode_tagged(data: str | bytes, types: Mapping[str, type[Any]], what: str) -> Any:

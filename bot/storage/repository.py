@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -136,12 +136,12 @@ class _Statements(NamedTuple):
     delete_items: Executable
     append_log: Executable
     enqueue: Executable
-    add_to_inbox: Executable
     remove_from_inbox: Executable
     outbox_head: Executable
     claim_outbox: Executable
     settle_sent: Executable
     update_channel_appending: Executable | None  # PostgreSQL only: see save_channel
+    add_to_inbox_returning: Executable | None  # PostgreSQL only: see add_to_inbox
 
 
 # The usual event on PostgreSQL (a new answer): the compare-and-set of the head and the
@@ -190,7 +190,6 @@ def _statements(dialect: str) -> _Statements:
         delete_items=delete(channel_items).where(*field_of_channel).returning(func.length(channel_items.c.data)),
         append_log=event_log.insert(),
         enqueue=outbox.insert().returning(outbox.c.id),
-        add_to_inbox=_dialect_insert(dialect, inbox).on_conflict_do_nothing(index_elements=["event_id"]),
         remove_from_inbox=delete(inbox).where(inbox.c.event_id == bindparam("b_event_id")),
         outbox_head=select(outbox)
         .where(outbox.c.channel == bindparam("b_channel"), outbox.c.status.in_(UNSETTLED))
@@ -208,6 +207,8 @@ def _statements(dialect: str) -> _Statements:
         .values(status=OUTBOX_SENT, attempts=outbox.c.attempts + 1, platform_message_id=bindparam("b_platform_id"),
                 last_error=None, sent_at=bindparam("b_at", type_=outbox.c.sent_at.type)),
         update_channel_appending=_UPDATE_CHANNEL_APPENDING if dialect == "postgresql" else None,
+        add_to_inbox_returning=postgresql.insert(inbox).on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(inbox.c.event_id) if dialect == "postgresql" else None,
     )
 
 
@@ -431,23 +432,48 @@ def add_to_inbox(connection: Connection, events: Sequence[InboundEvent], now: da
 
     An event already waiting (a platform's retry) is not stored twice.
     """
-    rows = [
-        {"event_id": event.event_id, "channel": event.channel, "payload": encode_event(event),
-         "received_at": now, "claimed_until": now + claim, "attempts": 0}
-        for event in events
-    ]
-    if connection.dialect.name == "postgresql":
-        # One statement, one round trip, atomic without BEGIN/COMMIT (see Transactor.write_statements).
-        statement = (postgresql.insert(inbox).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
-                     .returning(inbox.c.event_id))
-        return set(connection.execute(statement).scalars())
-    ids = {event.event_id for event in events}
-    # SQLite: a plain many-row INSERT (cheaper there than one with RETURNING); only when some rows were
+    pg_statement = _statements(connection.dialect.name).add_to_inbox_returning
+    if pg_statement is not None:
+        rows = [
+            {"event_id": event.event_id, "channel": event.channel, "payload": encode_event(event),
+             "received_at": now, "claimed_until": now + claim, "attempts": 0}
+            for event in events
+        ]
+        # SQLAlchemy sends the rows as one multi-row INSERT of a statement compiled once
+        # ("insertmanyvalues"): one round trip, atomic without BEGIN/COMMIT (see
+        # Transactor.write_statements); RETURNING names the rows that were new.
+        return set(connection.execute(pg_statement, rows).scalars())
+    # SQLite: a plain many-row INSERT (cheaper there than one with RETURNING), run as the driver's
+    # executemany of SQL compiled once: Slack's answer waits for it, and executing a statement
+    # through SQLAlchemy cost more than the insert and commit themselves. Only when some rows were
     # already there (a retry) look up which are this call's (stored just now, by ``now``).
-    if connection.execute(_statements(connection.dialect.name).add_to_inbox, rows).rowcount == len(ids):
+    insert_sql, stamp = _sqlite_add_to_inbox()
+    received, until = stamp(now), stamp(now + claim)
+    rows_in_order = [(event.event_id, event.channel, encode_event(event), received, until, 0) for event in events]
+    ids = {event.event_id for event in events}
+    if connection.exec_driver_sql(insert_sql, rows_in_order).rowcount == len(ids):
         return ids
     query = select(inbox.c.event_id).where(inbox.c.event_id.in_(ids), inbox.c.received_at == now)
     return set(connection.execute(query).scalars())
+
+
+@functools.cache
+def _sqlite_add_to_inbox() -> tuple[str, Callable[[datetime], Any]]:
+    """The SQLite inbox INSERT as driver SQL (qmark parameters, in ``_INBOX_COLUMNS`` order), and
+    the function that stores a datetime as SQLAlchemy does (so queries through it compare right)."""
+    dialect = sqlite.dialect()
+    statement = (sqlite.insert(inbox).values({name: bindparam(name) for name in _INBOX_COLUMNS})
+                 .on_conflict_do_nothing(index_elements=["event_id"]))
+    compiled = statement.compile(dialect=dialect)
+    if tuple(compiled.positiontup or ()) != _INBOX_COLUMNS:
+        raise RuntimeError(f"inbox INSERT compiled with its parameters in another order: {compiled.positiontup}")
+    stamp = inbox.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
+    if stamp is None:
+        raise RuntimeError("UTCDateTime has no SQLite bind processor")
+    return str(compiled), stamp
+
+
+_INBOX_COLUMNS = ("event_id", "channel", "payload", "received_at", "claimed_until", "attempts")
 
 
 def remove_from_inbox(connection: Connection, event_ids: Sequence[str]) -> None:
