@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import BotCommand, ChatMember, ChatMemberRestricted, ForceReply, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Conflict, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -38,6 +38,7 @@ from telegram.ext import (
 )
 
 from adapters.telegram import redact, translate
+from adapters.telegram.polling import Poller
 from adapters.telegram.render import USER_MARK, reason_prompt
 from adapters.telegram.transport import TelegramTransport
 from adapters.ttl_cache import TtlCache
@@ -45,6 +46,7 @@ from bot.bootstrap import App
 from bot.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
 from bot.settings import ConfigurationError, Settings
 from bot.storage import repository as repo
+from bot.storage.database import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,6 @@ MEMBER_CACHE_ENTRIES = 20_000
 MEMBER_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
 # getChatMember's answers for someone who was never in the chat (a definite "no", unlike a 429).
 NOT_A_MEMBER_ERRORS = ("user not found", "member not found", "participant_id_invalid")
-POLL_TIMEOUT_SECONDS = 10
 _VERSION_MARK = "987654321"
 _CONFLICT_MESSAGE = (
     "Telegram answered 409 Conflict: another process is polling with this bot token. "
@@ -67,9 +68,10 @@ _CONFLICT_MESSAGE = (
 )
 
 Context = ContextTypes.DEFAULT_TYPE
-# Set while the webhook processes one update: the error handler (same task) records failures here.
-_WEBHOOK_FAILURES: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar(
-    "telegram_webhook_failures", default=None)
+# Set while one update is processed (webhook or poller): the error handler (same task) records
+# failures here, so the update is not confirmed to Telegram.
+_FAILURES: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar(
+    "telegram_update_failures", default=None)
 
 
 class TelegramPlatform:
@@ -92,12 +94,11 @@ class TelegramPlatform:
             self._secret = secret.get_secret_value().encode("utf-8")
         self._token = token
         redact.install(token)  # before build(): the Bot logs its URL at DEBUG
-        builder = ApplicationBuilder().token(token).job_queue(None)
+        # No PTB Updater: it confirms polled updates before they are processed (see polling.py).
+        builder = ApplicationBuilder().token(token).job_queue(None).updater(None)
         api = (settings.telegram_api_url or "").rstrip("/")
         if api:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-        if self._webhook_url is not None:
-            builder = builder.updater(None)
         self.application: Application = builder.build()
         self.transport = TelegramTransport(self.application.bot, names=self._name_of)
         self._patterns = translate.build_reason_patterns(
@@ -118,6 +119,7 @@ class TelegramPlatform:
         self._accepting = False  # set once getMe is done: updates can be processed
         self._running = False
         self._conflict = False
+        self._poller: Poller | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._register_handlers()
 
@@ -157,22 +159,19 @@ class TelegramPlatform:
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            updater = self.application.updater
-            assert updater is not None
-            await updater.start_polling(
-                poll_interval=0.0,
-                timeout=POLL_TIMEOUT_SECONDS,
-                allowed_updates=ALLOWED_UPDATES,
-                error_callback=self._polling_error,
-            )
+            await bot.delete_webhook()  # a webhook and polling exclude each other
         await self.application.start()
+        if self._webhook_url is None:
+            self._poller = Poller(bot, self._process, is_outage=_is_outage, on_conflict=self._on_conflict,
+                                  allowed_updates=ALLOWED_UPDATES)
+            self._poller.start()
         self._running = True
 
     async def stop(self) -> None:
         self._running = self._accepting = False
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        if self._poller is not None:
+            await self._poller.stop()
+            self._poller = None
         if self.application.running:
             await self.application.stop()
         for task in list(self._tasks):
@@ -198,20 +197,10 @@ class TelegramPlatform:
             except TelegramError as error:
                 log.warning("setMyCommands (%s) failed: %s", language, type(error).__name__)
 
-    def _polling_error(self, error: TelegramError) -> None:
-        """Called by PTB's polling loop; a 409 stops polling instead of retrying forever."""
-        if isinstance(error, Conflict):
-            if not self._conflict:
-                self._conflict = True
-                log.error(_CONFLICT_MESSAGE)
-                self._spawn(self._stop_polling())
-            return
-        log.warning("Telegram polling failed (%s); retrying", type(error).__name__)
-
-    async def _stop_polling(self) -> None:
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+    def _on_conflict(self) -> None:
+        """Telegram answered 409: another process polls with this token. Polling stops (no retries)."""
+        self._conflict = True
+        log.error(_CONFLICT_MESSAGE)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -250,17 +239,21 @@ class TelegramPlatform:
             # Telegram always says which chat; without one the update can never be processed,
             # and a 500 would have it redelivered for hours.
             return web.Response(status=400, text="not an update")
-        failures: list[BaseException] = []
-        token = _WEBHOOK_FAILURES.set(failures)
-        try:
-            await self.application.process_update(update)
-        finally:
-            _WEBHOOK_FAILURES.reset(token)
-        if failures:
+        if await self._process(update) is not None:
             # Not processed (e.g. the database is down): Telegram redelivers on a 5xx, and the
             # database's event de-duplication makes a redelivery of a half-done update safe.
             return web.Response(status=500, text="not processed; please retry")
         return web.Response(text="ok")
+
+    async def _process(self, update: Update) -> BaseException | None:
+        """Run the handlers on ``update``; the first failure, if any (the update is then not done)."""
+        failures: list[BaseException] = []
+        token = _FAILURES.set(failures)
+        try:
+            await self.application.process_update(update)
+        finally:
+            _FAILURES.reset(token)
+        return failures[0] if failures else None
 
     # ------------------------------------------------------------------ handlers
 
@@ -337,9 +330,9 @@ class TelegramPlatform:
 
     async def _on_error(self, update: object, context: Context) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
-        failures = _WEBHOOK_FAILURES.get()
+        failures = _FAILURES.get()
         if failures is not None and context.error is not None:
-            failures.append(context.error)  # the webhook answers 500 so Telegram retries
+            failures.append(context.error)  # not confirmed: Telegram delivers it again
         log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
 
     # ------------------------------------------------------------------ reasons
@@ -495,3 +488,8 @@ def _webhook_url(url: str | None) -> str | None:
 
 def build_platform(settings: Settings, app: App) -> TelegramPlatform:
     return TelegramPlatform(settings, app)
+
+
+def _is_outage(error: BaseException) -> bool:
+    """Failures that pass by themselves: the database or Telegram out of reach."""
+    return isinstance(error, NetworkError) or is_outage(error)

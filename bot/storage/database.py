@@ -28,7 +28,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,14 @@ _LOCK_POLL_LIMIT = 0.05  # then the writer thread waits (busy_timeout)
 
 class _Busy(Exception):
     """Another connection holds SQLite's write lock: run the transaction where waiting is safe."""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` says the database was out of reach or busy (it passes by itself), as
+    opposed to a statement it refused: for callers deciding to try again later, not give up."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return isinstance(error, OSError | TimeoutError | PoolTimeout | sqlite3.OperationalError)
 
 
 def _is_busy(error: OperationalError | sqlite3.OperationalError) -> bool:
