@@ -13,14 +13,11 @@ or another replica still understands the reply.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import hmac
 import json
 import logging
-from collections.abc import Coroutine
 from dataclasses import replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -120,7 +117,6 @@ class TelegramPlatform:
         self._running = False
         self._conflict = False
         self._poller: Poller | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
         self._register_handlers()
 
     # ------------------------------------------------------------------ Platform
@@ -174,9 +170,6 @@ class TelegramPlatform:
             self._poller = None
         if self.application.running:
             await self.application.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.application.shutdown()
 
     def healthy(self) -> bool:
@@ -201,11 +194,6 @@ class TelegramPlatform:
         """Telegram answered 409: another process polls with this token. Polling stops (no retries)."""
         self._conflict = True
         log.error(_CONFLICT_MESSAGE)
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # ------------------------------------------------------------------ webhook
 
