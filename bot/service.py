@@ -375,15 +375,17 @@ class ChannelService:
     async def _deliver_after(self, event: InboundEvent) -> None:
         replying = _REPLYING.set(not isinstance(event, Tick))
         try:
-            await self.deliver_pending(event.channel)
+            _, waiting = await self._deliver_channel(event.channel)
         except Exception:
             # Committed already; the outbox loop or the next start retries delivery.
             log.exception("delivery after handling failed for channel %s", event.channel)
+            waiting = True
         finally:
             _REPLYING.reset(replying)
-            # Woken after the attempt, the loop sees what it left (e.g. a rate-limited head).
-            if self._wake is not None:
-                self._wake.set()
+        # Left waiting: the outbox loop looks at once (a retry may be due very soon) rather than
+        # after its poll interval. Delivered: nothing for it to do, and no query to make.
+        if waiting and self._wake is not None:
+            self._wake.set()
 
     def _notify_wakeups(self, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
@@ -522,37 +524,39 @@ class ChannelService:
             channels = await self._db.read(repo.channels_with_due_messages, self._clock.now())
         sent = 0
         for name in channels:
-            transport = self._transports.get(platform_of(name))
-            if transport is None:
-                platform = platform_of(name)
-                if platform not in self._missing_transport_logged:
-                    self._missing_transport_logged.add(platform)
-                    log.warning("no transport for platform %r; its messages stay pending", platform)
-                continue
-            async with self._lock(self._delivery_locks, name):
-                sent += await self._deliver_channel(name, transport)
+            sent += (await self._deliver_channel(name))[0]
         return sent
 
-    async def _deliver_channel(self, channel: str, transport: Transport) -> int:
+    async def _deliver_channel(self, channel: str) -> tuple[int, bool]:
+        """Deliver the channel's due messages in order: how many were sent, and whether its
+        head was left waiting (a rate limit, a retry later)."""
+        transport = self._transports.get(platform_of(channel))
+        if transport is None:
+            platform = platform_of(channel)
+            if platform not in self._missing_transport_logged:
+                self._missing_transport_logged.add(platform)
+                log.warning("no transport for platform %r; its messages stay pending", platform)
+            return 0, False
         sent = 0
-        while True:
-            limiter = self._limiter
-            if limiter is not None and limiter.try_acquire(channel, chat_limits=not _REPLYING.get()) > 0:
-                return sent  # over the platform's rate: stays pending, the outbox loop comes back
-            claimed = await self._db.write(self._claim_sync, channel, self._clock.now())
-            if claimed is None:
-                if self._limiter is not None:
-                    self._limiter.refund(channel)
-                return sent
-            (row, more), target = claimed
-            outcome = await self._deliver_row(row, transport, target)
-            if outcome is _Outcome.WAIT:
-                return sent  # the head must wait (rate limit or backoff): keep the order
-            sent += outcome is _Outcome.SENT
-            if not more:
-                # Nothing was queued behind it. A message enqueued since is delivered by the
-                # handle() that enqueued it (it waits for our lock) or by the outbox loop.
-                return sent
+        async with self._lock(self._delivery_locks, channel):
+            while True:
+                limiter = self._limiter
+                if limiter is not None and limiter.try_acquire(channel, chat_limits=not _REPLYING.get()) > 0:
+                    return sent, True  # over the platform's rate: stays pending
+                claimed = await self._db.write(self._claim_sync, channel, self._clock.now())
+                if claimed is None:
+                    if self._limiter is not None:
+                        self._limiter.refund(channel)
+                    return sent, False
+                (row, more), target = claimed
+                outcome = await self._deliver_row(row, transport, target)
+                if outcome is _Outcome.WAIT:
+                    return sent, True  # the head must wait (rate limit or backoff): keep the order
+                sent += outcome is _Outcome.SENT
+                if not more:
+                    # Nothing was queued behind it. A message enqueued since is delivered by the
+                    # handle() that enqueued it (it waits for our lock) or by the outbox loop.
+                    return sent, False
 
     @staticmethod
     def _claim_sync(connection: Connection, channel: str, now: datetime) -> tuple[Claim, str | None] | None:
