@@ -23,7 +23,10 @@ empty: in one process acknowledging can run ahead of the work, which is what a s
 load gets. All requests are for one channel. The split run uses a second process, and so
 a second core where there is one: it shows what a web replica takes, with the work done
 beside it, not what one process does. Both apps run with 4 and with 32 concurrent clients
-(Slack itself sends concurrently; more in flight means larger batches). Outbound pacing is
+(Slack itself sends concurrently; more in flight means larger batches). For each set-up
+the bare and the full app run in turn three times, each pair on a fresh stream, and the
+pair with the median ratio is printed with the range of the three: on a shared machine
+whose speed drifts from minute to minute, only neighbouring runs compare. Outbound pacing is
 off (it would spread the command replies over minutes by design); logging is left
 unconfigured (WARNING), as it is not what is measured. Client, servers and the fake share
 this process (one event loop plus the fake's thread), so both sides pay the client's cost
@@ -76,6 +79,7 @@ from tests.storage.pg import PostgresUnavailable, fresh_postgres_url  # noqa: E4
 REQUESTS = 2000
 CLIENTS = (4, 32)  # concurrent senders, one run each
 COMMAND_EVERY = 20  # every 20th request is a slash command (/problem status)
+ROUNDS = 3  # bare and full alternate this often per set-up (a shared machine's speed drifts)
 PEOPLE = 50  # commands spread over people, so the flood guard (20 per person) stays out of it
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"
@@ -298,6 +302,33 @@ async def database(backend: str) -> AsyncIterator[str]:
         yield sqlite_url_for(Path(directory) / "bench.db")
 
 
+async def paired(fake: FakeSlack, clients: int, backend: str, split: bool) -> None:
+    """``ROUNDS`` runs of bare then full, each on a fresh stream; the pair with the median ratio
+    is printed, and the range of the ratios. Neighbouring runs share the machine's mood."""
+    label = f"{'web + worker' if split else 'one process'}, {backend}"
+    pairs: list[tuple[Figures, Figures, float, int]] = []
+    for _ in range(ROUNDS):
+        requests = stream(fake, REQUESTS)
+        bare_figures = await bare(fake, requests, clients)
+        try:
+            async with database(backend) as url:
+                full_figures, done, committed = await full(fake, requests, url, clients, split)
+        except PostgresUnavailable as error:
+            print(f"  full app, {label}: skipped, PostgreSQL unreachable ({error})")
+            return
+        pairs.append((bare_figures, full_figures, done, committed))
+    ack_ratios = sorted(f.rate / b.rate for b, f, _, _ in pairs)
+    work_ratios = sorted(REQUESTS / done / b.rate for b, _, done, _ in pairs)
+    bare_figures, full_figures, done, committed = sorted(pairs, key=lambda p: p[1].rate / p[0].rate)[len(pairs) // 2]
+    print(bare_figures.line("bare slack-bolt AsyncApp (ack only)"))
+    print(full_figures.line(f"full app, {label}: acks"))
+    print(f"  {f'full app, {label}: work done':<44} {REQUESTS / done:>7,.0f} req/s   "
+          f"{committed:,} of {REQUESTS:,} events committed, inbox and outbox empty, in {done:.2f} s")
+    print(f"  ratio full ({label})/bare: acks {full_figures.rate / bare_figures.rate:.2f}, "
+          f"work done {REQUESTS / done / bare_figures.rate:.2f}   (target >= 0.5; over {ROUNDS} pairs: acks "
+          f"{ack_ratios[0]:.2f}-{ack_ratios[-1]:.2f}, work done {work_ratios[0]:.2f}-{work_ratios[-1]:.2f})")
+
+
 async def main() -> None:
     settle_heap()  # as ``voordenken run`` does at start-up (both apps benefit alike)
     fake = FakeSlack()
@@ -307,25 +338,11 @@ async def main() -> None:
         # Warm-up (imports, Bolt's first auth.test); the full app warms up on its "/problem start".
         await bare(fake, stream(fake, 50))
         for clients in CLIENTS:
-            requests = stream(fake, REQUESTS)
-            commands = sum(1 for r in requests if r.event_id.startswith("slack:cmd:"))
-            print(f"Slack HTTP mode: {len(requests):,} signed requests ({len(requests) - commands:,} message events "
+            commands = REQUESTS // COMMAND_EVERY
+            print(f"Slack HTTP mode: {REQUESTS:,} signed requests ({REQUESTS - commands:,} message events "
                   f"in an analysis session, {commands} slash commands), {clients} concurrent clients")
-            bare_figures = await bare(fake, requests, clients)
-            print(bare_figures.line("bare slack-bolt AsyncApp (ack only)"))
             for backend, split in (("SQLite", False), ("SQLite", True), ("PostgreSQL", False), ("PostgreSQL", True)):
-                label = f"{'web + worker' if split else 'one process'}, {backend}"
-                try:
-                    async with database(backend) as url:
-                        full_figures, done, committed = await full(fake, requests, url, clients, split)
-                except PostgresUnavailable as error:
-                    print(f"  full app, {label}: skipped, PostgreSQL unreachable ({error})")
-                    continue
-                print(full_figures.line(f"full app, {label}: acks"))
-                print(f"  {f'full app, {label}: work done':<44} {len(requests) / done:>7,.0f} req/s   "
-                      f"{committed:,} of {len(requests):,} events committed, inbox and outbox empty, in {done:.2f} s")
-                print(f"  ratio full ({label})/bare: acks {full_figures.rate / bare_figures.rate:.2f}, "
-                      f"work done {len(requests) / done / bare_figures.rate:.2f}   (target >= 0.5)")
+                await paired(fake, clients, backend, split)
     finally:
         fake.stop()
 
