@@ -115,7 +115,6 @@ class TelegramPlatform:
         self._privacy_noted: set[int] = set()
         self._accepting = False  # set once getMe is done: updates can be processed
         self._running = False
-        self._conflict = False
         self._poller: Poller | None = None
         self._register_handlers()
 
@@ -135,7 +134,6 @@ class TelegramPlatform:
         redact.install(self._token)  # again: logging may have been configured since __init__
         if self._secret:
             redact.install(self._secret.decode("utf-8"), redact.SECRET_MASK)  # setWebhook is logged at DEBUG
-        self._conflict = False
         await self.application.initialize()  # getMe: bot id, username, privacy flag
         self._accepting = True
         bot = self.application.bot
@@ -173,7 +171,8 @@ class TelegramPlatform:
         await self.application.shutdown()
 
     def healthy(self) -> bool:
-        return self._running and not self._conflict
+        # Polling that ended by itself (a 409 Conflict) is not healthy: updates go unread.
+        return self._running and (self._poller is None or self._poller.polling)
 
     # ------------------------------------------------------------------ start-up
 
@@ -192,7 +191,6 @@ class TelegramPlatform:
 
     def _on_conflict(self) -> None:
         """Telegram answered 409: another process polls with this token. Polling stops (no retries)."""
-        self._conflict = True
         log.error(_CONFLICT_MESSAGE)
 
     # ------------------------------------------------------------------ webhook

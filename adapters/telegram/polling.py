@@ -53,11 +53,19 @@ class Poller:
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
 
+    @property
+    def polling(self) -> bool:
+        """Started and not ended by itself (a 409 ends it)."""
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         """Stop polling; an update being processed is finished first, then the offset confirmed."""
         self._stopping.set()
         if self._task is not None:
-            await self._task
+            try:
+                await self._task
+            except Exception:  # a bug here: logged, and the platform still stops cleanly
+                log.exception("telegram: polling had ended with an error")
             self._task = None
         if self._offset is not None:
             # Without this call Telegram would hand the processed updates out once more (the
@@ -94,7 +102,10 @@ class Poller:
         """Process ``update`` until it is done (or skipped); False if stopping first."""
         delay, faulty = FIRST_RETRY_SECONDS, 0
         while True:
-            error = await self._process(update)
+            try:
+                error = await self._process(update)
+            except Exception as raised:  # PTB itself failing: the same as a handler failing
+                error = raised
             if error is None:
                 return True
             if not self._is_outage(error):
