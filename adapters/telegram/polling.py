@@ -94,8 +94,8 @@ class Poller:
                 continue
             delay = FIRST_RETRY_SECONDS
             for update in updates or ():
-                if not await self._handle(update):
-                    return  # stopping: the update stays unconfirmed, for the next poller
+                if self._stopping.is_set() or not await self._handle(update):
+                    return  # stopping: this update and the rest stay unconfirmed, for the next poller
                 self._offset = update.update_id + 1
 
     async def _handle(self, update: Update) -> bool:
