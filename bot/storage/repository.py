@@ -434,11 +434,7 @@ def add_to_inbox(connection: Connection, events: Sequence[InboundEvent], now: da
     """
     pg_statement = _statements(connection.dialect.name).add_to_inbox_returning
     if pg_statement is not None:
-        rows = [
-            {"event_id": event.event_id, "channel": event.channel, "payload": encode_event(event),
-             "received_at": now, "claimed_until": now + claim, "attempts": 0}
-            for event in events
-        ]
+        rows = [dict(zip(_INBOX_COLUMNS, row, strict=True)) for row in _inbox_rows(events, now, now + claim)]
         # SQLAlchemy sends the rows as one multi-row INSERT of a statement compiled once
         # ("insertmanyvalues"): one round trip, atomic without BEGIN/COMMIT (see
         # Transactor.write_statements); RETURNING names the rows that were new.
@@ -448,13 +444,16 @@ def add_to_inbox(connection: Connection, events: Sequence[InboundEvent], now: da
     # through SQLAlchemy cost more than the insert and commit themselves. Only when some rows were
     # already there (a retry) look up which are this call's (stored just now, by ``now``).
     insert_sql, stamp = _sqlite_add_to_inbox()
-    received, until = stamp(now), stamp(now + claim)
-    rows_in_order = [(event.event_id, event.channel, encode_event(event), received, until, 0) for event in events]
     ids = {event.event_id for event in events}
-    if connection.exec_driver_sql(insert_sql, rows_in_order).rowcount == len(ids):
+    if connection.exec_driver_sql(insert_sql, _inbox_rows(events, stamp(now), stamp(now + claim))).rowcount == len(ids):
         return ids
     query = select(inbox.c.event_id).where(inbox.c.event_id.in_(ids), inbox.c.received_at == now)
     return set(connection.execute(query).scalars())
+
+
+def _inbox_rows(events: Sequence[InboundEvent], received: Any, until: Any) -> list[tuple[Any, ...]]:
+    """New inbox rows, their values in ``_INBOX_COLUMNS`` order."""
+    return [(event.event_id, event.channel, encode_event(event), received, until, 0) for event in events]
 
 
 @functools.cache
