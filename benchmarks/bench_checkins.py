@@ -27,14 +27,14 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.bootstrap import App, bootstrap
-from bot.engine import decide, new_state
-from bot.model import CommandIssued, OutboundMessage, Sender
-from bot.ratelimit import SLACK_CHANNEL, TELEGRAM_BOT, TELEGRAM_GROUP, RateLimiter
-from bot.scheduler import CheckinScheduler
-from bot.settings import Settings
-from bot.storage.repository import channel_rows
-from bot.storage.tables import channel_items, channels, wakeups
+from bot.app.bootstrap import App, bootstrap
+from bot.app.settings import Settings
+from bot.core.engine import decide, new_state
+from bot.core.model import CommandIssued, OutboundMessage, Sender
+from bot.shell.ratelimit import SLACK_CHANNEL, TELEGRAM_BOT, TELEGRAM_GROUP, RateLimiter
+from bot.shell.scheduler import CheckinScheduler
+from bot.shell.storage.repository import channel_rows
+from bot.shell.storage.tables import channel_items, channels, wakeups
 
 ZONE = "Europe/Amsterdam"
 SET_AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday 10:00 local

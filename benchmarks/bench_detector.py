@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.guard import detect  # noqa: E402
-from bot.model import Strictness  # noqa: E402
+from bot.core.guard import detect  # noqa: E402
+from bot.core.model import Strictness  # noqa: E402
 
 CORPUS = ROOT / "benchmarks" / "corpus"
 TARGETS = (
@@ -82,9 +82,9 @@ def natural_mix(rows: list[dict[str, object]], size: int = 2000, seed: int = 7) 
 
 
 def startup_seconds() -> float:
-    """Wall time of ``import bot.guard`` plus a first call, in a fresh interpreter (best of 3)."""
+    """Wall time of ``import bot.core.guard`` plus a first call, in a fresh interpreter (best of 3)."""
     code = (
-        "import time; t=time.perf_counter(); import bot.guard; bot.guard.detect('hallo'); "
+        "import time; t=time.perf_counter(); import bot.core.guard; bot.core.guard.detect('hallo'); "
         "print(time.perf_counter()-t)"
     )
     runs = []

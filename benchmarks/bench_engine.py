@@ -1,4 +1,4 @@
-"""Events per second through the pure engine (``bot.engine.decide``), no I/O at all.
+"""Events per second through the pure engine (``bot.core.engine.decide``), no I/O at all.
 
 Replays the bundled ``prompts/demo/en.txt`` conversation (start, answers, task talk that
 the guard holds, drafts, a consent round, tasks) in many channels, then keeps the
@@ -19,9 +19,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from adapters.console import to_event  # noqa: E402
-from bot.engine import decide, new_state  # noqa: E402
-from bot.model import ChannelState, InboundEvent  # noqa: E402
-from bot.prompts import load_script  # noqa: E402
+from bot.core.engine import decide, new_state  # noqa: E402
+from bot.core.model import ChannelState, InboundEvent  # noqa: E402
+from bot.shell.prompts import load_script  # noqa: E402
 
 CHANNELS = 200
 EXTRA = (

@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.bootstrap import App, bootstrap  # noqa: E402
-from bot.model import CommandIssued, OutboundMessage, Sender, TextMessage  # noqa: E402
-from bot.runner import settle_heap  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.storage.database import sqlite_url_for  # noqa: E402
+from bot.app.bootstrap import App, bootstrap  # noqa: E402
+from bot.app.runner import settle_heap  # noqa: E402
+from bot.app.settings import Settings  # noqa: E402
+from bot.core.model import CommandIssued, OutboundMessage, Sender, TextMessage  # noqa: E402
+from bot.shell.storage.database import sqlite_url_for  # noqa: E402
 
 TARGET = "target: >= 1,000 messages/s per process on SQLite, p99 <= 10 ms"
 MESSAGES = 2000  # per scenario

@@ -3,7 +3,7 @@
 The same stream of correctly signed Slack requests (message events in an active analysis
 session, and every 20th a slash command) goes, over HTTP from a few concurrent clients, to
 
-* **full**: ``bot.runner.serve`` with the Slack platform in HTTP mode; its Web API calls
+* **full**: ``bot.app.runner.serve`` with the Slack platform in HTTP mode; its Web API calls
   (``conversations.info``, ``users.info``, the replies) go to the fake Slack of
   ``tests/slack/fake_slack.py``. On SQLite, and on PostgreSQL when it is reachable; each
   as one process (``VOORDENKEN_ROLE=all``, the default) and split (``web`` in this
@@ -66,13 +66,13 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from adapters.slack import SlackPlatform, build_platform  # noqa: E402
-from bot.bootstrap import App  # noqa: E402
-from bot.model import Phase  # noqa: E402
-from bot.runner import serve, settle_heap  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.storage.database import sqlite_url_for  # noqa: E402
-from bot.storage.repository import UNSETTLED  # noqa: E402
-from bot.storage.tables import inbox, outbox, processed_events  # noqa: E402
+from bot.app.bootstrap import App  # noqa: E402
+from bot.app.runner import serve, settle_heap  # noqa: E402
+from bot.app.settings import Settings  # noqa: E402
+from bot.core.model import Phase  # noqa: E402
+from bot.shell.storage.database import sqlite_url_for  # noqa: E402
+from bot.shell.storage.repository import UNSETTLED  # noqa: E402
+from bot.shell.storage.tables import inbox, outbox, processed_events  # noqa: E402
 from tests.slack.fake_slack import TEAM, FakeSlack  # noqa: E402
 from tests.storage.pg import PostgresUnavailable, fresh_postgres_url  # noqa: E402
 
@@ -188,7 +188,7 @@ def start_worker(fake: FakeSlack, database_url: str) -> subprocess.Popen[bytes]:
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
     for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "TELEGRAM_BOT_TOKEN"):
         env.pop(name, None)
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env)
+    return subprocess.Popen([sys.executable, "-m", "bot.app.cli", "run"], cwd=ROOT, env=env)
 
 
 async def full(fake: FakeSlack, requests: list[Request], database_url: str, clients: int,

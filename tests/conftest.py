@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.prompts import load_script
-from bot.script import Script
+from bot.core.script import Script
+from bot.shell.prompts import load_script
 from tests.engine.chat import Chat
 
 

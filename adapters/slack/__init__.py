@@ -1,6 +1,6 @@
 """The Slack adapter: translate Slack payloads to engine events, render messages as Block Kit.
 
-``build_platform(settings, app)`` is what ``bot.runner`` calls when ``SLACK_BOT_TOKEN``
+``build_platform(settings, app)`` is what ``bot.app.runner`` calls when ``SLACK_BOT_TOKEN``
 (or ``SLACK_CLIENT_ID`` for OAuth installs) is set.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from adapters.slack.app import SlackConfigError, SlackPlatform
 from adapters.slack.transport import SlackTransport
-from bot.bootstrap import App
-from bot.settings import Settings
+from bot.app.bootstrap import App
+from bot.app.settings import Settings
 
 __all__ = ["SlackConfigError", "SlackPlatform", "SlackTransport", "build_platform"]
 

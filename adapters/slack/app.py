@@ -45,11 +45,11 @@ from adapters.slack.members import ChannelMembers, MembersUnavailable
 from adapters.slack.render import reason_modal
 from adapters.slack.transport import SlackTransport, error_code
 from adapters.ttl_cache import TtlCache
-from bot.bootstrap import App
-from bot.model import ButtonPressed, CommandIssued, InboundEvent
-from bot.ports import Transport
-from bot.secrets import SecretBox
-from bot.settings import ConfigurationError, Settings
+from bot.app.bootstrap import App
+from bot.app.settings import ConfigurationError, Settings
+from bot.core.model import ButtonPressed, CommandIssued, InboundEvent
+from bot.core.ports import Transport
+from bot.shell.secrets import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class SlackConfigError(ConfigurationError):
 
 
 class SlackPlatform:
-    """``bot.runner.Platform`` for Slack (HTTP Events API or Socket Mode)."""
+    """``bot.app.runner.Platform`` for Slack (HTTP Events API or Socket Mode)."""
 
     name = "slack"
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from adapters.slack.render import Block, escape, home_view
 from adapters.slack.translate import PLATFORM
-from bot.model import ChannelState, Phase
-from bot.script import Script
+from bot.core.model import ChannelState, Phase
+from bot.core.script import Script
 
 
 def _waiting(state: ChannelState, user: str, script: Script) -> str:

@@ -1,4 +1,4 @@
-"""Slack OAuth installations, stored with their secrets encrypted (:mod:`bot.secrets`).
+"""Slack OAuth installations, stored with their secrets encrypted (:mod:`bot.shell.secrets`).
 
 slack-sdk's ``AsyncSQLAlchemyInstallationStore`` writes bot and user tokens, refresh
 tokens and incoming-webhook URLs as plain text. This subclass seals those fields before
@@ -24,7 +24,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import (
 from sqlalchemy import MetaData, Table, Text, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.secrets import SecretBox
+from bot.shell.secrets import SecretBox
 
 INSTALLATION_SECRETS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token", "incoming_webhook_url")
 BOT_SECRETS = ("bot_token", "bot_refresh_token")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.translate import action_id
-from bot.model import Button, Edit, OutboundMessage, Post
+from bot.core.model import Button, Edit, OutboundMessage, Post
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.model import ButtonPressed, CommandIssued, Sender, TextMessage
+from bot.core.model import ButtonPressed, CommandIssued, Sender, TextMessage
 
 PLATFORM = "slack"
 ACTION_PREFIX = "voordenken."

@@ -17,8 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render
 from adapters.slack.translate import split_key
-from bot.model import Edit, Notify, OutboundMessage, Post, Reply
-from bot.ports import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.core.model import Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float:
 
 
 class SlackTransport:
-    """``bot.ports.Transport`` for channels keyed ``slack:{team}:{channel}``."""
+    """``bot.core.ports.Transport`` for channels keyed ``slack:{team}:{channel}``."""
 
     platform = "slack"
 

@@ -1,6 +1,6 @@
 """Telegram adapter: groups go through the same process as any channel.
 
-``build_platform(settings, app)`` is what :mod:`bot.runner` imports when
+``build_platform(settings, app)`` is what :mod:`bot.app.runner` imports when
 ``TELEGRAM_BOT_TOKEN`` is set.
 """
 

@@ -39,11 +39,11 @@ from adapters.telegram.polling import Poller
 from adapters.telegram.render import USER_MARK, reason_prompt
 from adapters.telegram.transport import TelegramTransport
 from adapters.ttl_cache import TtlCache
-from bot.bootstrap import App
-from bot.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
-from bot.settings import ConfigurationError, Settings
-from bot.storage import repository as repo
-from bot.storage.database import is_outage
+from bot.app.bootstrap import App
+from bot.app.settings import ConfigurationError, Settings
+from bot.core.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
+from bot.shell.storage import repository as repo
+from bot.shell.storage.database import is_outage
 
 log = logging.getLogger(__name__)
 

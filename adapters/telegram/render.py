@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.model import Button, Edit, Mention, Notify, OutboundMessage, Post
+from bot.core.model import Button, Edit, Mention, Notify, OutboundMessage, Post
 
 # Telegram's limit is 4096 UTF-16 code units; keep a margin for the title line.
 MAX_TEXT = 4000

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Message, MessageEntity, User
 
-from bot.model import ButtonPressed, Choice, CommandIssued, Sender, TextMessage
+from bot.core.model import ButtonPressed, Choice, CommandIssued, Sender, TextMessage
 
 PLATFORM = "telegram"
 COMMANDS = {"problem": None, "probleem": "nl"}  # command word -> command_lang

@@ -20,8 +20,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from adapters.telegram.render import render
 from adapters.telegram.translate import chat_id_of
-from bot.model import Edit, Notify, OutboundMessage, Reply
-from bot.ports import PermanentDeliveryError, RateLimited
+from bot.core.model import Edit, Notify, OutboundMessage, Reply
+from bot.core.ports import PermanentDeliveryError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def retry_seconds(error: RetryAfter) -> float:
 
 
 class TelegramTransport:
-    """Implements :class:`bot.ports.Transport` for ``telegram:<chat id>`` channels."""
+    """Implements :class:`bot.core.ports.Transport` for ``telegram:<chat id>`` channels."""
 
     platform = "telegram"
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.bootstrap import App, bootstrap
-from bot.model import ChannelState, CommandIssued, Sender, TextMessage
-from bot.settings import Settings
+from bot.app.bootstrap import App, bootstrap
+from bot.app.settings import Settings
+from bot.core.model import ChannelState, CommandIssued, Sender, TextMessage
 from tests.service.fakes import FakeClock, FakeTransport
 
 AMSTERDAM = "Europe/Amsterdam"

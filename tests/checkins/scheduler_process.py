@@ -16,9 +16,9 @@ import os
 import sys
 from datetime import datetime
 
-from bot.bootstrap import bootstrap
-from bot.model import OutboundMessage
-from bot.settings import Settings
+from bot.app.bootstrap import bootstrap
+from bot.app.settings import Settings
+from bot.core.model import OutboundMessage
 
 AMSTERDAM = "Europe/Amsterdam"
 

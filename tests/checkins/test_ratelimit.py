@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.ratelimit import RateLimiter
+from bot.shell.ratelimit import RateLimiter
 from tests.checkins.conftest import WEDNESDAY, Channel, MakeChannel
 from tests.service.fakes import FakeClock
 

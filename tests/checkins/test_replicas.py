@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage.tables import outbox, processed_events
+from bot.shell.storage.tables import outbox, processed_events
 from tests.checkins.conftest import WEDNESDAY, Channel, make_app
 from tests.service.fakes import FakeClock, FakeTransport
 from tests.storage.pg import postgres_url_or_skip

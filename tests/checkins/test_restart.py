@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.model import OutboundMessage
-from bot.scheduler import CheckinScheduler
+from bot.core.model import OutboundMessage
+from bot.shell.scheduler import CheckinScheduler
 from tests.checkins.conftest import Channel, MakeChannel
 from tests.service.fakes import FakeTransport
 
@@ -45,7 +45,7 @@ async def test_a_check_in_missed_by_more_than_an_hour_is_skipped_and_the_next_on
 ) -> None:
     before = await a_daily_check_in(make_channel)
     after = await down_and_up(make_channel, before, "2026-11-29 12:00")  # down for three days
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="bot.shell.scheduler"):
         assert await after.tick() == 1  # the slot is claimed, but nothing is posted
     assert after.checkins() == []  # never several at once, and not this stale one either
     assert "skipped" in caplog.text
@@ -100,7 +100,7 @@ async def test_a_started_scheduler_posts_a_missed_check_in_by_itself(make_channe
 
 
 async def test_a_wakeup_nobody_handles_is_settled_so_the_scheduler_never_spins(channel: Channel) -> None:
-    from bot.storage import repository as repo
+    from bot.shell.storage import repository as repo
 
     async with channel.app.engine.begin() as connection:
         await connection.run_sync(repo.set_wakeup, channel.key, "something_old", channel.clock.now())

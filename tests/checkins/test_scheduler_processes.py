@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.storage.tables import OUTBOX_SENT, outbox, processed_events
+from bot.shell.storage.tables import OUTBOX_SENT, outbox, processed_events
 from tests.checkins.conftest import WEDNESDAY, Channel, make_app
 from tests.service.fakes import FakeClock, FakeTransport
 from tests.storage.pg import postgres_url_or_skip

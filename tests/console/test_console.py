@@ -17,7 +17,7 @@ def voordenken(*args: str, stdin: str = "", env: dict[str, str] | None = None, c
                ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "VOORDENKEN_"))}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "bot.app.cli", *args], input=stdin, capture_output=True, text=True,
                           env=environment, cwd=cwd or ROOT, timeout=120)
 
 
@@ -167,9 +167,9 @@ def test_the_inbox_lists_waiting_events_without_their_text_and_retries_them(data
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from bot.model import Sender, TextMessage
-    from bot.storage.database import make_engine, upgrade
-    from bot.storage.repository import add_to_inbox
+    from bot.core.model import Sender, TextMessage
+    from bot.shell.storage.database import make_engine, upgrade
+    from bot.shell.storage.repository import add_to_inbox
 
     async def a_replica_stored_one_and_died() -> None:
         engine = make_engine(database)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.engine import decide, new_state
-from bot.model import (
+from bot.core.engine import decide, new_state
+from bot.core.model import (
     ButtonPressed,
     ChannelState,
     CommandIssued,
@@ -23,7 +23,7 @@ from bot.model import (
     Sender,
     TextMessage,
 )
-from bot.script import Script
+from bot.core.script import Script
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

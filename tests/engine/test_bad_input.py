@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import MAX_MESSAGE_CHARS
+from bot.core.commands import MAX_MESSAGE_CHARS
 from tests.engine.chat import Chat
 
 

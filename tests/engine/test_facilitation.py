@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Phase
+from bot.core.model import Phase
 from tests.engine.chat import Chat
 
 
@@ -170,7 +170,7 @@ def test_status_shows_the_next_check_in_and_a_reset_keeps_the_channel_settings(c
 
 
 def test_a_check_in_mentions_only_those_who_have_not_answered(chat: Chat) -> None:
-    from bot.model import Post
+    from bot.core.model import Post
 
     start_with(chat, "bob", "carol")
     chat.say("alice", "/problem next")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import clean
-from bot.guard import detect
-from bot.model import ButtonPressed, Phase, TextMessage
-from bot.script import Script
+from bot.core.commands import clean
+from bot.core.guard import detect
+from bot.core.model import ButtonPressed, Phase, TextMessage
+from bot.core.script import Script
 from tests.engine.chat import Chat
 
 USERS = ["alice", "bob", "carol"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Phase
+from bot.core.model import Phase
 from tests.engine.chat import Chat
 
 ANSWERS_EN = [

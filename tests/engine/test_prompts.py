@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.prompts import DEFAULT_PROMPTS_DIR, load_script
-from bot.script import ScriptError
+from bot.core.script import ScriptError
+from bot.shell.prompts import DEFAULT_PROMPTS_DIR, load_script
 
 
 @pytest.fixture

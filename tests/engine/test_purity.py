@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-BOT = Path(__file__).resolve().parents[2] / "bot"
-CORE = [
-    "model.py", "engine.py", "context.py", "session.py", "agreement.py", "parking.py", "checkins.py",
-    "schedule.py", "drafting.py", "export.py", "commands.py", "script.py", *sorted(
-        f"guard/{p.name}" for p in (BOT / "guard").glob("*.py") if p.name != "cli.py"
-    ),
-]
+BOT = Path(__file__).resolve().parents[2] / "bot" / "core"
+CORE = sorted(str(p.relative_to(BOT)) for p in BOT.rglob("*.py"))
 FORBIDDEN = {"sqlalchemy", "slack_bolt", "slack_sdk", "telegram", "apscheduler", "aiohttp", "asyncio", "adapters",
              "os", "socket", "time", "random", "httpx", "yaml", "subprocess"}
 

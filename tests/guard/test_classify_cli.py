@@ -1,11 +1,11 @@
-"""Tests of ``voordenken classify`` (bot.guard.cli.classify_main) with in-memory streams."""
+"""Tests of ``voordenken classify`` (bot.app.classify.classify_main) with in-memory streams."""
 
 from __future__ import annotations
 
 import io
 import json
 
-from bot.guard.cli import classify_main
+from bot.app.classify import classify_main
 
 
 def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.guard import Verdict, detect
-from bot.model import Strictness
+from bot.core.guard import Verdict, detect
+from bot.core.model import Strictness
 
 
 def holds(text: str, names: tuple[str, ...] = (), strictness: Strictness = Strictness.GENTLE) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.guard import Verdict, detect
-from bot.model import Strictness
+from bot.core.guard import Verdict, detect
+from bot.core.model import Strictness
 
 
 def _well_formed(verdict: Verdict) -> None:

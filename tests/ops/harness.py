@@ -1,4 +1,4 @@
-"""A tiny in-test platform and a running ``bot.runner.serve`` to talk to over HTTP."""
+"""A tiny in-test platform and a running ``bot.app.runner.serve`` to talk to over HTTP."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.bootstrap import App
-from bot.model import OutboundMessage
-from bot.runner import serve
-from bot.settings import Settings
-from bot.storage.database import sqlite_url_for
+from bot.app.bootstrap import App
+from bot.app.runner import serve
+from bot.app.settings import Settings
+from bot.core.model import OutboundMessage
+from bot.shell.storage.database import sqlite_url_for
 
 
 @dataclass
@@ -29,7 +29,7 @@ class RecordingTransport:
 
 
 class FakePlatform:
-    """Implements ``bot.runner.Platform``; tests drive events through ``app.service``."""
+    """Implements ``bot.app.runner.Platform``; tests drive events through ``app.service``."""
 
     def __init__(self, app: App, *, single_owner: bool = False) -> None:
         self.name = "console"

@@ -16,9 +16,9 @@ import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from bot.model import OutboundMessage, Reply
-from bot.service import ChannelService
-from bot.storage.database import make_engine
+from bot.core.model import OutboundMessage, Reply
+from bot.shell.service import ChannelService
+from bot.shell.storage.database import make_engine
 from tests.service.fakes import counting_decide, new_state, text
 
 

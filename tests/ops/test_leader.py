@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.leader import Leadership, lock_key
-from bot.storage.database import make_engine, sqlite_url_for
+from bot.shell.leader import Leadership, lock_key
+from bot.shell.storage.database import make_engine, sqlite_url_for
 from tests.ops.harness import eventually
 
 

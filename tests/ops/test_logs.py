@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import bootstrap
-from bot.logs import configure_logging, redact
-from bot.model import CommandIssued, Sender, TextMessage
-from bot.settings import Settings
+from bot.app.bootstrap import bootstrap
+from bot.app.settings import Settings
+from bot.core.model import CommandIssued, Sender, TextMessage
+from bot.shell.logs import configure_logging, redact
 from tests.ops.harness import RecordingTransport, settings_for
 
 SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -43,7 +43,7 @@ async def test_json_logs_carry_channel_and_event_ids_but_no_message_text(
 ) -> None:
     settings = settings_for(tmp_path).model_copy(update={"log_format": "json", "log_level": "INFO"})
     stream = io.StringIO()
-    configure_logging(settings, stream)
+    configure_logging(settings.log_level, settings.log_format, stream)
     app = await bootstrap(settings, transports=[RecordingTransport()])
     try:
         alice = Sender("alice", "Alice")
@@ -69,7 +69,7 @@ async def test_json_logs_carry_channel_and_event_ids_but_no_message_text(
 def test_tokens_are_redacted_from_every_logger_and_every_part_of_a_record(restore_logging: None) -> None:
     stream = io.StringIO()
     settings = settings_for_json()
-    configure_logging(settings, stream)
+    configure_logging(settings.log_level, settings.log_format, stream)
     # What httpx would log for a Bot API call; raised to WARNING here so it gets through.
     logging.getLogger("httpx").warning(
         "HTTP Request: POST https://api.telegram.org/bot%s/getUpdates", TELEGRAM
@@ -90,7 +90,7 @@ def test_tokens_are_redacted_from_every_logger_and_every_part_of_a_record(restor
 
 def test_http_client_request_lines_are_not_logged_at_info(restore_logging: None) -> None:
     stream = io.StringIO()
-    configure_logging(settings_for_json(), stream)
+    configure_logging("INFO", "json", stream)
     logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/getMe", TELEGRAM)
     assert stream.getvalue() == ""
 
@@ -98,9 +98,9 @@ def test_http_client_request_lines_are_not_logged_at_info(restore_logging: None)
 def test_text_format_appends_identifiers(restore_logging: None) -> None:
     stream = io.StringIO()
     settings = settings_for_json().model_copy(update={"log_format": "text"})
-    configure_logging(settings, stream)
-    logging.getLogger("bot.service").info("event handled", extra={"channel": "slack:T1:C1", "event_id": "Ev1"})
-    assert stream.getvalue().rstrip().endswith("bot.service: event handled [channel=slack:T1:C1 event_id=Ev1]")
+    configure_logging(settings.log_level, settings.log_format, stream)
+    logging.getLogger("bot.shell.service").info("event handled", extra={"channel": "slack:T1:C1", "event_id": "Ev1"})
+    assert stream.getvalue().rstrip().endswith("bot.shell.service: event handled [channel=slack:T1:C1 event_id=Ev1]")
 
 
 def test_redact_leaves_ordinary_text_alone() -> None:

@@ -1,4 +1,4 @@
-"""/metrics and /healthz on the shared server that ``bot.runner.serve`` runs."""
+"""/metrics and /healthz on the shared server that ``bot.app.runner.serve`` runs."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.metrics import Metrics
-from bot.model import CommandIssued, Post, Sender, TextMessage
-from bot.ports import PermanentDeliveryError
-from bot.service import ChannelService
-from bot.storage.database import make_engine, sqlite_url_for, upgrade
-from bot.storage.repository import add_to_inbox
+from bot.core.model import CommandIssued, Post, Sender, TextMessage
+from bot.core.ports import PermanentDeliveryError
+from bot.shell.metrics import Metrics
+from bot.shell.service import ChannelService
+from bot.shell.storage.database import make_engine, sqlite_url_for, upgrade
+from bot.shell.storage.repository import add_to_inbox
 from tests.ops.harness import eventually, running, samples, settings_for
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 

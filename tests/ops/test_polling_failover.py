@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.bootstrap import App, bootstrap
-from bot.model import Phase
-from bot.settings import Settings
+from bot.app.bootstrap import App, bootstrap
+from bot.app.settings import Settings
+from bot.core.model import Phase
 from tests.ops.test_replicas_http import Replica, poll, processed_ids, start_replica, tear_down, wait_healthy
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 

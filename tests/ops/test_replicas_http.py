@@ -1,6 +1,6 @@
 """The real scale-out test: two ``voordenken run`` processes on one PostgreSQL, one killed.
 
-Two OS processes run exactly what production runs (``python -m bot.cli run``: Slack in HTTP
+Two OS processes run exactly what production runs (``python -m bot.app.cli run``: Slack in HTTP
 mode, Telegram in webhook mode, the shared aiohttp server) against one fake Slack and one
 fake Telegram. The test plays the load balancer and the platforms: per platform one
 channel collects answers and one holds an open consent round; a burst of signed Slack
@@ -53,12 +53,12 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select, update
 
-from bot.bootstrap import App, bootstrap
-from bot.model import ChannelState, Choice, Notify, Phase, Post, Reply
-from bot.settings import Settings
-from bot.storage import repository as repo
-from bot.storage.repository import UNSETTLED, Repository
-from bot.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox, processed_events
+from bot.app.bootstrap import App, bootstrap
+from bot.app.settings import Settings
+from bot.core.model import ChannelState, Choice, Notify, Phase, Post, Reply
+from bot.shell.storage import repository as repo
+from bot.shell.storage.repository import UNSETTLED, Repository
+from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox, processed_events
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 from tests.waiting import until
@@ -248,7 +248,7 @@ def free_port() -> int:
 async def start_replica(name: str, env: dict[str, str], directory: Path, log_file: IO[bytes]) -> Replica:
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env={**env, "VOORDENKEN_HTTP_PORT": str(port)},
+        sys.executable, "-m", "bot.app.cli", "run", cwd=ROOT, env={**env, "VOORDENKEN_HTTP_PORT": str(port)},
         stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=asyncio.subprocess.STDOUT,
     )
     return Replica(name, port, process, directory / f"{name}.log")

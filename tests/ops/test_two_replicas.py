@@ -4,7 +4,7 @@ Every event a process acknowledged (``handle`` returned) is counted exactly once
 event id shared by both processes is counted twice, and the survivor delivers every
 committed reply. Delivery is exactly once per replica; only a message the dead replica
 had claimed (and perhaps sent) when it died can go out a second time, after its claim
-lease expires: at-least-once across a crash, as documented in ``bot.service``.
+lease expires: at-least-once across a crash, as documented in ``bot.shell.service``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.storage.database import make_engine, upgrade
-from bot.storage.repository import Repository
-from bot.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, outbox
+from bot.shell.storage.database import make_engine, upgrade
+from bot.shell.storage.repository import Repository
+from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = [f"console:room{i}" for i in range(8)]

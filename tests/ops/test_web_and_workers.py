@@ -1,6 +1,6 @@
 """VOORDENKEN_ROLE in real processes: one web, one worker killed mid-burst, a second worker.
 
-``python -m bot.cli run`` three times on one PostgreSQL database and one fake Slack: a
+``python -m bot.app.cli run`` three times on one PostgreSQL database and one fake Slack: a
 ``web`` process answers Slack's signed requests (stores each event in the inbox, then
 200), a ``worker`` processes the inbox and posts. A burst of message events (answers, and
 task talk the bot answers in the message's thread) goes to the web; the worker is
@@ -32,11 +32,11 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.bootstrap import App, bootstrap
-from bot.model import Phase
-from bot.settings import Settings
-from bot.storage.repository import Repository
-from bot.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox
+from bot.app.bootstrap import App, bootstrap
+from bot.app.settings import Settings
+from bot.core.model import Phase
+from bot.shell.storage.repository import Repository
+from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox
 from tests.ops.test_replicas_http import (
     SLACK_SECRET,
     Job,

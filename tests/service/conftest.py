@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.service import ChannelService
+from bot.shell.service import ChannelService
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state
 from tests.storage.fixtures import database_url, engine
 

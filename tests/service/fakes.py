@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.model import (
+from bot.core.model import (
     Answer,
     ButtonPressed,
     ChannelState,

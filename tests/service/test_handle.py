@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Observed, Reply
-from bot.service import ChannelService, HandleResult
-from bot.storage.database import make_engine, upgrade
-from bot.storage.repository import Wakeup
+from bot.core.model import Observed, Reply
+from bot.shell.service import ChannelService, HandleResult
+from bot.shell.storage.database import make_engine, upgrade
+from bot.shell.storage.repository import Wakeup
 from tests.service.fakes import START, FakeClock, FakeTransport, command, text
 
 DEMO = "console:demo"

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.service import ChannelService
-from bot.storage import repository as repo
-from bot.storage.tables import inbox
+from bot.shell.service import ChannelService
+from bot.shell.storage import repository as repo
+from bot.shell.storage.tables import inbox
 from tests.service.fakes import START, FakeClock, FakeTransport, command, text
 
 DEMO = "console:demo"

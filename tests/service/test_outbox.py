@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Edit, Post
-from bot.ports import PermanentDeliveryError, RateLimited
-from bot.service import ChannelService, _backoff
-from bot.storage.database import make_engine
+from bot.core.model import Edit, Post
+from bot.core.ports import PermanentDeliveryError, RateLimited
+from bot.shell.service import ChannelService, _backoff
+from bot.shell.storage.database import make_engine
 from tests.service.fakes import FakeClock, FakeTransport, command, text
 
 DEMO = "console:demo"
@@ -57,7 +57,7 @@ async def test_a_service_discarded_before_delivery_leaves_the_message_for_the_ne
 async def test_a_missing_transport_leaves_messages_pending_and_is_logged_once(
     service: ChannelService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.service"):
+    with caplog.at_level(logging.WARNING, logger="bot.shell.service"):
         await service.handle(text("telegram:-100", "telegram:1", "hi"))
         await service.handle(text("telegram:-100", "telegram:2", "hi"))
         await service.deliver_pending()
@@ -127,7 +127,7 @@ async def test_a_permanent_error_fails_the_message_at_once_and_spares_everything
 ) -> None:
     transport = FakeTransport(failures=[PermanentDeliveryError("not_in_channel")])
     service = make_service(engine, transport)
-    with caplog.at_level(logging.DEBUG, logger="bot.service"):
+    with caplog.at_level(logging.DEBUG, logger="bot.shell.service"):
         await service.handle(text("console:broken", "e1", SECRET))
         await service.handle(text("console:broken", "e2", SECRET))
         await service.handle(text(DEMO, "e3", SECRET))

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import asyncpg
 
-from bot.service import ChannelService
-from bot.storage.database import make_engine, upgrade
+from bot.shell.service import ChannelService
+from bot.shell.storage.database import make_engine, upgrade
 from tests.service.fakes import FakeTransport, text
 from tests.storage.pg import postgres_url_or_skip
 

@@ -1,7 +1,7 @@
 """VOORDENKEN_ROLE at the service: a web process stores and acknowledges, a worker answers.
 
 Two services share one database, as a web replica and a worker do: the web one is built
-with ``process_accepted=False`` (what ``bot.bootstrap`` does for ``role=web``), the worker
+with ``process_accepted=False`` (what ``bot.app.bootstrap`` does for ``role=web``), the worker
 takes what waits in the inbox with ``process_inbox`` / ``run_inbox``.
 """
 
@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import ChannelState, Decision, InboundEvent, OutboundMessage, Reply
-from bot.service import ChannelService
-from bot.storage import repository as repo
-from bot.storage.tables import inbox
+from bot.core.model import ChannelState, Decision, InboundEvent, OutboundMessage, Reply
+from bot.shell.service import ChannelService
+from bot.shell.storage import repository as repo
+from bot.shell.storage.tables import inbox
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 from tests.service.test_inbox import waiting
 from tests.waiting import until
@@ -111,7 +111,7 @@ async def test_the_worker_answers_in_arrival_order_across_several_claims(
     web: ChannelService, worker: ChannelService, engine: AsyncEngine, transport: FakeTransport,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.service._INBOX_BATCH", 3)  # 11 events: four claims
+    monkeypatch.setattr("bot.shell.service._INBOX_BATCH", 3)  # 11 events: four claims
     # Slack's event ids are random: only arrival says what came first. Two channels interleaved.
     said: dict[str, list[tuple[str, str]]] = {DEMO: [], OTHER: []}  # channel -> (event id, text)
     for n, key in enumerate("qzbxamyckwd"):
@@ -148,7 +148,7 @@ async def test_an_unreadable_inbox_row_stays_and_the_others_are_answered(
         await connection.execute(update(inbox).where(inbox.c.event_id == "console:demo:2")
                                  .values(payload='{"type":"ReactionAdded","data":{}}'))
 
-    with caplog.at_level(logging.ERROR, logger="bot.service"):
+    with caplog.at_level(logging.ERROR, logger="bot.shell.service"):
         assert await worker.process_inbox() == 3
     await worker.drain()
 

@@ -1,4 +1,4 @@
-"""Drive the real Voordenken server (bot.runner.serve + slack-bolt) against a fake Slack.
+"""Drive the real Voordenken server (bot.app.runner.serve + slack-bolt) against a fake Slack.
 
 Requests are signed like Slack signs them and go over HTTP into the shared aiohttp
 server; the bot's real ``AsyncWebClient`` answers to ``FakeSlack`` on another port.
@@ -21,11 +21,11 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from adapters.slack import SlackPlatform, build_platform
-from bot.bootstrap import App
-from bot.runner import serve
-from bot.settings import Settings
-from bot.storage.repository import UNSETTLED
-from bot.storage.tables import outbox
+from bot.app.bootstrap import App
+from bot.app.runner import serve
+from bot.app.settings import Settings
+from bot.shell.storage.repository import UNSETTLED
+from bot.shell.storage.tables import outbox
 from tests.slack.fake_slack import TEAM, Call, FakeSlack
 
 SECRET = "test-signing-secret"

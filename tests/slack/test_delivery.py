@@ -184,7 +184,7 @@ async def test_a_message_is_stored_before_slack_gets_its_200(slack: SlackHarness
     """A replica killed right after answering Slack must not lose the message: Slack never retries a 200."""
     from sqlalchemy import select, union
 
-    from bot.storage.tables import inbox, processed_events
+    from bot.shell.storage.tables import inbox, processed_events
 
     await slack.command("alice", "/problem start")
     body = slack.message_body("bob", "Reports get lost between the teams.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Phase
+from bot.core.model import Phase
 from tests.slack.conftest import CHANNEL, SlackHarness, uid
 from tests.slack.fake_slack import FakeSlack
 

@@ -141,7 +141,7 @@ def test_http_mode_without_a_signing_secret_is_refused_at_start(fake: FakeSlack,
     from typing import cast
 
     from adapters.slack import SlackConfigError, build_platform
-    from bot.bootstrap import App
+    from bot.app.bootstrap import App
 
     settings = make_settings(fake, tmp_path, slack_signing_secret=None)
     with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
@@ -155,7 +155,7 @@ def test_a_token_in_the_environment_starts_without_warnings(
     from typing import cast
 
     from adapters.slack import build_platform
-    from bot.bootstrap import App
+    from bot.app.bootstrap import App
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     build_platform(make_settings(fake, tmp_path), cast(App, None))

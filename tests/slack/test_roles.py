@@ -1,6 +1,6 @@
 """Slack over HTTP with VOORDENKEN_ROLE: a web process answers Slack, a worker answers the people.
 
-Two ``bot.runner.serve`` instances share one SQLite file, as a web replica and a worker
+Two ``bot.app.runner.serve`` instances share one SQLite file, as a web replica and a worker
 would: Slack's signed requests go to the web one, which stores and acknowledges; the
 worker, which serves no Slack routes, processes and posts. Each has its own bot token, so
 the fake Slack can tell which process posted what.
@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.model import Phase
+from bot.core.model import Phase
 from tests.slack.conftest import CHANNEL, SlackHarness, make_settings, uid
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_delivery import TASK_TALK

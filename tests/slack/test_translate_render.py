@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.slack import render as r
 from adapters.slack import translate as t
-from bot.model import Button, ButtonPressed, Edit, Notify, Post, Reply
+from bot.core.model import Button, ButtonPressed, Edit, Notify, Post, Reply
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),

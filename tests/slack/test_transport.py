@@ -6,8 +6,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.transport import SlackTransport
-from bot.model import Edit, Notify, Post, Reply
-from bot.ports import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.core.model import Edit, Notify, Post, Reply
+from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
 from tests.slack.fake_slack import FakeSlack
 
 KEY = "slack:T1:C1"

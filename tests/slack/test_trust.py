@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.model import Phase
+from bot.core.model import Phase
 from tests.slack.conftest import CHANNEL, SlackHarness, uid
 from tests.slack.fake_slack import Call, FakeSlack
 

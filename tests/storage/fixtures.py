@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.database import make_engine, sqlite_url_for, upgrade
+from bot.shell.storage.database import make_engine, sqlite_url_for, upgrade
 from tests.storage.pg import postgres_url_or_skip
 
 

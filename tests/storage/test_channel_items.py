@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
-from bot.storage.codec import ITEM_FIELDS, encode_item
-from bot.storage.database import alembic_config, make_sync_sqlite_engine, sqlite_url_for
-from bot.storage.repository import (
+from bot.core.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
+from bot.shell.storage.codec import ITEM_FIELDS, encode_item
+from bot.shell.storage.database import alembic_config, make_sync_sqlite_engine, sqlite_url_for
+from bot.shell.storage.repository import (
     LostRace,
     Repository,
     StoredState,
@@ -28,7 +28,7 @@ from bot.storage.repository import (
     purge_channel,
     save_channel,
 )
-from bot.storage.tables import channel_items, channels
+from bot.shell.storage.tables import channel_items, channels
 from tests.storage.test_codec import states
 
 DEMO = "console:demo"

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Sender, TextMessage
-from bot.storage import repository as repo
-from bot.storage.codec import decode_event
-from bot.storage.database import make_engine, upgrade
-from bot.storage.repository import InboxRow
-from bot.storage.tables import inbox
+from bot.core.model import Sender, TextMessage
+from bot.shell.storage import repository as repo
+from bot.shell.storage.codec import decode_event
+from bot.shell.storage.database import make_engine, upgrade
+from bot.shell.storage.repository import InboxRow
+from bot.shell.storage.tables import inbox
 from tests.storage.pg import postgres_url_or_skip
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.model import (
+from bot.core.model import (
     ButtonPressed,
     ChannelState,
     CommandIssued,
@@ -28,7 +28,7 @@ from bot.model import (
     Throttled,
     Tick,
 )
-from bot.storage.codec import (
+from bot.shell.storage.codec import (
     ITEM_FIELDS,
     assemble_state,
     decode_event,

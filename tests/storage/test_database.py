@@ -12,9 +12,9 @@ from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.database import Transactor, make_engine, sqlite_url_for, upgrade
-from bot.storage.repository import Repository, Wakeup, clear_wakeup, set_wakeup
-from bot.storage.tables import wakeups
+from bot.shell.storage.database import Transactor, make_engine, sqlite_url_for, upgrade
+from bot.shell.storage.repository import Repository, Wakeup, clear_wakeup, set_wakeup
+from bot.shell.storage.tables import wakeups
 
 
 def test_sqlite_url_for_makes_an_absolute_aiosqlite_url(tmp_path: Path) -> None:

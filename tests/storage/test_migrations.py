@@ -14,11 +14,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, column, insert, inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
-from bot.storage.codec import ITEM_FIELDS, decode_state, encode_head, encode_state
-from bot.storage.database import alembic_config, make_engine, upgrade, upgrade_database
-from bot.storage.repository import Repository, load_channel
-from bot.storage.tables import UTCDateTime, channel_items, metadata
+from bot.core.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
+from bot.shell.storage.codec import ITEM_FIELDS, decode_state, encode_head, encode_state
+from bot.shell.storage.database import alembic_config, make_engine, upgrade, upgrade_database
+from bot.shell.storage.repository import Repository, load_channel
+from bot.shell.storage.tables import UTCDateTime, channel_items, metadata
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups", "inbox"}

@@ -1,4 +1,4 @@
-"""Run the real ``voordenken`` server (``bot.runner.serve``) with the Telegram platform
+"""Run the real ``voordenken`` server (``bot.app.runner.serve``) with the Telegram platform
 against the fake Bot API, and talk to it like a Telegram group does."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 
 from adapters.telegram import build_platform
-from bot.runner import serve
-from bot.settings import Settings
-from bot.storage.database import sqlite_url_for
+from bot.app.runner import serve
+from bot.app.settings import Settings
+from bot.shell.storage.database import sqlite_url_for
 from tests.telegram.fake_telegram import BOT_ID, BOT_USERNAME, TOKEN, FakeTelegram
 
 SECRET = "s3cret-Token_for-tests"
@@ -46,7 +46,7 @@ def settings_for(fake: FakeTelegram, tmp_path: Path, *, webhook: bool, **overrid
         "telegram_bot_token": TOKEN,
         "telegram_api_url": fake.url,
         # Our own pacing (20 messages a minute per group) would make a journey take minutes;
-        # these tests are about Telegram's answers (its 429s included). bot.ratelimit has its own tests.
+        # these tests are about Telegram's answers (its 429s included). bot.shell.ratelimit has its own tests.
         "outbound_pacing": False,
     }
     if webhook:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from telegram import Message, Update
 
 from adapters.telegram import render, translate
-from bot.model import Button, Choice, Edit, Notify, Post, Reply
+from bot.core.model import Button, Choice, Edit, Notify, Post, Reply
 from tests.telegram.fake_telegram import BOT_ID, parse_html
 
 CHAT = {"id": -100, "type": "supergroup", "title": "T"}
@@ -144,7 +144,7 @@ def test_reason_prompt_round_trip() -> None:
 
 def test_names_in_a_check_in_become_real_mentions_that_notify_people() -> None:
     from adapters.telegram.render import render
-    from bot.model import Mention, Post
+    from bot.core.model import Mention, Post
 
     post = Post(text="Still thinking: Anna, Ann <3.", kind="checkin",
                 mentions=(Mention("101", "Ann"), Mention("102", "Anna")))

@@ -8,8 +8,8 @@ import pytest
 from telegram import Bot
 
 from adapters.telegram.transport import TelegramTransport
-from bot.model import Button, Edit, Notify, Post, Reply
-from bot.ports import PermanentDeliveryError, RateLimited
+from bot.core.model import Button, Edit, Notify, Post, Reply
+from bot.core.ports import PermanentDeliveryError, RateLimited
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
 CHANNEL = "telegram:-100777"

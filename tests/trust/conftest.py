@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, bootstrap
-from bot.model import CommandIssued, Sender, TextMessage
-from bot.settings import Settings
+from bot.app.bootstrap import App, bootstrap
+from bot.app.settings import Settings
+from bot.core.model import CommandIssued, Sender, TextMessage
 from tests.service.fakes import FakeClock, FakeTransport
 from tests.slack.conftest import SlackHarness, make_settings
 from tests.slack.fake_slack import FakeSlack

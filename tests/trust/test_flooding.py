@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flood import FloodGuard
+from bot.shell.flood import FloodGuard
 from tests.trust.conftest import Team
 
 BURST = FloodGuard().burst

@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.model import CommandIssued, Notify, Phase, Post, Reply
-from bot.prompts import DEFAULT_PROMPTS_DIR, load_script
-from bot.schedule import ScheduleError, parse_date, parse_deadline, parse_rule, parse_time, zone
-from bot.script import Script, ScriptError
+from bot.core.model import CommandIssued, Notify, Phase, Post, Reply
+from bot.core.schedule import ScheduleError, parse_date, parse_deadline, parse_rule, parse_time, zone
+from bot.core.script import Script, ScriptError
+from bot.shell.prompts import DEFAULT_PROMPTS_DIR, load_script
 from tests.engine.chat import Chat
 from tests.engine.test_invariants import check_step
 

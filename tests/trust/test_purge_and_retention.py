@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from bot.model import Phase
+from bot.core.model import Phase
 from tests.trust.conftest import Team
 
 SENSITIVE = "The father threatened the neighbours again on Tuesday."
@@ -68,7 +68,7 @@ async def test_retention_deletes_channels_idle_longer_than_the_period(team: Team
 async def test_delivered_messages_do_not_linger_in_the_database(team: Team) -> None:
     from datetime import timedelta
 
-    from bot.runner import DELIVERED_KEPT
+    from bot.app.runner import DELIVERED_KEPT
 
     await team.say("alice", "/problem start")
     await team.say("bob", "Who is going to call the police about him?")  # parked; a redirect is sent

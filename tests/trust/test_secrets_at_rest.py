@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from bot.bootstrap import App
-from bot.cli import main, secrets_command
-from bot.secrets import SecretBox, SecretKeyError, new_key
-from bot.settings import Settings
+from bot.app.bootstrap import App
+from bot.app.cli import main, secrets_command
+from bot.app.settings import Settings
+from bot.shell.secrets import SecretBox, SecretKeyError, new_key
 from tests.slack.conftest import CHANNEL, SlackHarness, make_settings
 from tests.slack.fake_slack import FakeSlack
 

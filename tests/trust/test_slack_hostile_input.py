@@ -105,7 +105,7 @@ async def test_fuzzed_signed_bodies_never_crash_the_server_nor_store_anything(sl
     async with slack.app.engine.connect() as connection:  # type: ignore[union-attr]
         from sqlalchemy import func, select
 
-        from bot.storage.tables import channel_items, channels, outbox
+        from bot.shell.storage.tables import channel_items, channels, outbox
 
         assert (await connection.execute(select(func.count()).select_from(channels))).scalar_one() == 0
         assert (await connection.execute(select(func.count()).select_from(channel_items))).scalar_one() == 0

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
-from bot.service import ChannelService
+from bot.shell.service import ChannelService
 from tests.telegram.conftest import PEOPLE, SECRET, running
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 

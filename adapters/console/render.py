@@ -1,0 +1,37 @@
+"""Outbound messages -> console text. Pure: buttons, which a terminal lacks, become the
+commands that do the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.core.model import Button, Edit, Notify, OutboundMessage, Post, Reply
+
+BOT_NAME = "voordenken"
+
+
+def render(message: OutboundMessage) -> str:
+    if isinstance(message, Post):
+        head = f"{BOT_NAME}: "
+        body = (f"** {message.title} **\n" if message.title else "") + message.text
+    elif isinstance(message, Reply):
+        head, body = f"{BOT_NAME} (reply): ", message.text
+    elif isinstance(message, Notify):
+        head, body = f"{BOT_NAME} (only to {message.user}): ", message.text
+    elif isinstance(message, Edit):
+        # The whole message was shown before; the change that matters is its last line.
+        head, body = f"{BOT_NAME} (updated): ", message.text.strip().splitlines()[-1]
+    else:  # pragma: no cover - exhaustive over OutboundMessage
+        raise TypeError(f"cannot render {type(message).__name__}")
+    text = head + _indent(body)
+    if message.buttons:
+        text += "\n" + _indent("   " + _buttons(message.buttons))
+    return text
+
+
+def _buttons(buttons: Iterable[Button]) -> str:
+    return "  ".join(f"[{b.label}: {b.command}]" for b in buttons)
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")

@@ -1,0 +1,38 @@
+"""Console lines -> engine events. Pure: no I/O.
+
+Lines typed as ``alice: some text`` speak as alice; other lines speak as the default
+user. ``/problem ...`` (or ``/probleem ...``) is a command.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from bot.core.model import CommandIssued, InboundEvent, Sender, TextMessage
+
+SPEAKER = re.compile(r"^([A-Za-z0-9_.\-]{1,32}):\s?(.*)$", re.S)
+COMMAND = re.compile(r"^/(problem|probleem)(?:@\S+)?(?:\s+(.*))?$", re.S | re.I)
+
+
+def channel_key(name: str) -> str:
+    return f"console:{name}"
+
+
+def to_event(line: str, channel: str, default_user: str) -> InboundEvent | None:
+    """Translate one console line into an engine event (``None`` for an empty line)."""
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        return None
+    user, text = default_user, line
+    match = SPEAKER.match(line)
+    if match:
+        user, text = match.group(1), match.group(2)
+    sender = Sender(user, user)
+    event_id = f"console:{channel}:{uuid.uuid4().hex}"
+    command = COMMAND.match(text.strip())
+    if command:
+        lang = "nl" if command.group(1).lower() == "probleem" else None
+        return CommandIssued(event_id=event_id, channel=channel, sender=sender, text=command.group(2) or "",
+                             command_lang=lang, message_id=event_id)
+    return TextMessage(event_id=event_id, channel=channel, sender=sender, text=text, message_id=event_id)

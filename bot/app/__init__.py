@@ -1,0 +1,1 @@
+"""The composition: settings, the one composition root, the runner and the command line."""

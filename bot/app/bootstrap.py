@@ -1,0 +1,90 @@
+"""The composition root: build the whole application from settings, in one place.
+
+Nothing is built at import time; tests call :func:`bootstrap` with their own settings,
+clock and transports (fakes at the seams, as in "Architecture Patterns with Python").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app.settings import Settings
+from bot.core.engine import decide, new_state
+from bot.core.model import ChannelState, Decision, InboundEvent
+from bot.core.ports import Clock, Transport
+from bot.core.script import Script
+from bot.shell.flood import FloodGuard
+from bot.shell.metrics import Metrics
+from bot.shell.prompts import load_script
+from bot.shell.ratelimit import RateLimiter
+from bot.shell.scheduler import CheckinScheduler
+from bot.shell.service import ChannelService
+from bot.shell.storage.database import make_engine, upgrade
+
+
+class SystemClock:
+    """The real clock; the only place that reads the time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+_DRAIN_SECONDS = 10.0
+
+
+@dataclass
+class App:
+    settings: Settings
+    script: Script
+    engine: AsyncEngine
+    service: ChannelService
+    clock: Clock
+    scheduler: CheckinScheduler
+    metrics: Metrics = field(default_factory=Metrics)  # this app's own Prometheus registry
+
+    async def close(self) -> None:
+        # Accepted events and deliveries in flight finish first (what does not stays in the
+        # inbox and outbox for the next start).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.service.drain(), _DRAIN_SECONDS)
+        await self.scheduler.stop()
+        await self.engine.dispose()
+
+
+async def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transports: Iterable[Transport] = (),
+    migrate: bool = True,
+) -> App:
+    """Load the script, open (and migrate) the database and wire the service."""
+    script = load_script(settings.prompts_dir, settings.language)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        await upgrade(engine)
+    language, timezone = settings.language, settings.timezone
+
+    def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:
+        return decide(state, event, script, now)
+
+    def fresh(channel: str) -> ChannelState:
+        return new_state(channel, language, timezone)
+
+    clock = clock or SystemClock()
+    metrics = Metrics()
+    limiter = RateLimiter(clock) if settings.outbound_pacing else None
+    service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock,
+                             limiter=limiter, flood=FloodGuard(), metrics=metrics,
+                             process_accepted=settings.role != "web")
+    for transport in transports:
+        service.add_transport(transport)
+    scheduler = CheckinScheduler(service, engine, clock,
+                                 max_lateness=timedelta(seconds=settings.checkin_max_lateness))
+    return App(settings, script, engine, service, clock, scheduler, metrics)

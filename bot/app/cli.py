@@ -1,0 +1,276 @@
+"""``voordenken``: the command line. Each subcommand builds the app through bootstrap()."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from bot.app.settings import ConfigurationError, Settings
+from bot.core.script import ScriptError
+from bot.shell.secrets import SecretKeyError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voordenken", description="Think the problem through together first.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (Slack/Telegram when tokens are set, else the console)")
+    run.add_argument("--channel", default="general", help="console channel when no platform is configured")
+    run.add_argument("--user", default="you", help="console user for lines without 'name:'")
+
+    console = sub.add_parser("console", help="chat with the bot in the terminal, or replay a file from stdin")
+    console.add_argument("--channel", default="general", help="channel name (state is kept per channel)")
+    console.add_argument("--user", default="you", help="who speaks on lines without a 'name:' prefix")
+    console.add_argument("--database", help="database URL (default: VOORDENKEN_DATABASE_URL or ./voordenken.db)")
+
+    demo = sub.add_parser("demo", help="replay a bundled example conversation on a throw-away database")
+    demo.add_argument("language", nargs="?", default="en", choices=["en", "nl"])
+
+    export = sub.add_parser("export", help="export a channel's session")
+    export.add_argument("--channel", required=True, help="console channel name, or a full key like slack:T1:C1")
+    export.add_argument("--format", default="md", choices=["md", "json"])
+    export.add_argument("--database", help="database URL")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations (also done automatically on start)")
+
+    purge = sub.add_parser("purge", help="delete a channel's content for good (or all expired channels)")
+    target = purge.add_mutually_exclusive_group(required=True)
+    target.add_argument("--channel", help="console channel name, or a full key like slack:T1:C1")
+    target.add_argument("--expired", action="store_true",
+                        help="every channel idle for longer than VOORDENKEN_RETENTION_DAYS")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.add_argument("--database", help="database URL")
+
+    sub.add_parser("config", help="print the effective configuration (secrets masked)")
+
+    inbox = sub.add_parser("inbox", help="events stored but not processed yet (see README: Deployment)")
+    inbox_sub = inbox.add_subparsers(dest="inbox_command", metavar="ACTION", required=True)
+    for action, text in (("list", "list waiting events: id, channel, when, attempts (never their text)"),
+                         ("retry", "give waiting events their attempts back; a running bot takes them up")):
+        inbox_sub.add_parser(action, help=text).add_argument("--database", help="database URL")
+
+    secrets = sub.add_parser("secrets", help="encryption of stored secrets (VOORDENKEN_SECRET_KEY)")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+    secrets_sub.add_parser("rotate", help="re-encrypt every stored secret with the first key")
+    secrets_sub.add_parser("new-key", help="print a new random key")
+    secrets.add_argument("--database", help="database URL")
+
+    feedback = sub.add_parser("feedback", help="guard feedback from users")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
+    feedback_sub.add_parser("export", help="released 'not task talk' messages as labelled JSON lines")
+
+    sub.add_parser("classify", help="run the task-talk detector on text (see: voordenken classify --help)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "classify":
+        from bot.app.classify import classify_main
+
+        return classify_main(argv[1:], sys.stdin, sys.stdout, sys.stderr)
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
+    try:
+        settings = Settings()
+        if getattr(args, "database", None):
+            settings = settings.model_copy(update={"database_url": args.database})
+        _configure_logging(args, settings)
+        return asyncio.run(_dispatch(args, settings))
+    except (ValidationError, ScriptError, SecretKeyError, ConfigurationError) as exc:
+        print(f"voordenken: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
+    """Logs go to stderr; in a terminal chat (console, demo) only warnings, unless a level was set."""
+    from bot.app.runner import configured_platforms
+    from bot.shell.logs import configure_logging
+
+    chat_in_terminal = args.command in ("console", "demo") or (
+        args.command == "run" and not configured_platforms(settings)
+    )
+    if chat_in_terminal and "log_level" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"log_level": "WARNING"})
+    configure_logging(settings.log_level, settings.log_format)
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "config":
+        for name, value in settings.masked().items():
+            print(f"{name}={value}")
+        return 0
+    if args.command == "db":
+        from bot.shell.storage.database import upgrade_database
+
+        await upgrade_database(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "demo":
+        from bot.app.console import demo
+
+        return await demo(args.language, sys.stdout)
+    if args.command == "console":
+        from bot.app.console import console
+
+        return await console(settings, args.channel, args.user, sys.stdin, sys.stdout)
+    if args.command == "run":
+        from bot.app.runner import run
+
+        return await run(settings, console_channel=args.channel, console_user=args.user)
+    if args.command == "export":
+        return await export(settings, args.channel, args.format, sys.stdout)
+    if args.command == "purge":
+        return await purge(settings, args.channel, args.expired, args.yes, sys.stdin, sys.stdout)
+    if args.command == "feedback":
+        return await feedback_export(settings, sys.stdout)
+    if args.command == "secrets":
+        return await secrets_command(settings, args.secrets_command, sys.stdout)
+    if args.command == "inbox":
+        return await inbox_command(settings, args.inbox_command, sys.stdout)
+    raise AssertionError(args.command)
+
+
+def channel_arg(name: str) -> str:
+    return name if ":" in name else f"console:{name}"
+
+
+async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> int:
+    from bot.core import export as exporting
+    from bot.app.bootstrap import bootstrap
+
+    app = await bootstrap(settings)
+    try:
+        state = await app.service.get_state(channel_arg(channel))
+    finally:
+        await app.close()
+    if state is None:
+        print(f"voordenken: no session found for channel '{channel}'", file=sys.stderr)
+        return 1
+    if fmt == "json":
+        stdout.write(json.dumps(exporting.to_json(state), ensure_ascii=False, indent=2) + "\n")
+    else:
+        stdout.write(exporting.to_markdown(state, app.script))
+    return 0
+
+
+async def purge(settings: Settings, channel: str | None, expired: bool, yes: bool, stdin: TextIO,
+                stdout: TextIO) -> int:
+    from datetime import timedelta
+
+    from bot.app.bootstrap import bootstrap
+
+    what = f"channel '{channel}'" if channel else f"every channel idle for over {settings.retention_days} days"
+    if not yes:
+        if not stdin.isatty():
+            print(f"voordenken: purging {what} deletes its content for good; add --yes to confirm",
+                  file=sys.stderr)
+            return 2
+        stdout.write(f"Delete the content of {what} for good? Type 'yes': ")
+        stdout.flush()
+        if stdin.readline().strip().lower() != "yes":
+            print("nothing deleted", file=sys.stderr)
+            return 1
+    if expired and settings.retention_days == 0:
+        print("voordenken: VOORDENKEN_RETENTION_DAYS is 0 (keep forever); nothing to purge", file=sys.stderr)
+        return 0
+    app = await bootstrap(settings)
+    try:
+        if channel is not None:
+            if not await app.service.delete_channel(channel_arg(channel)):
+                print(f"voordenken: nothing stored for channel '{channel}'", file=sys.stderr)
+                return 1
+            stdout.write(f"purged {channel_arg(channel)}\n")
+        else:
+            for key in await app.service.purge_expired(timedelta(days=settings.retention_days)):
+                stdout.write(f"purged {key}\n")
+    finally:
+        await app.close()
+    return 0
+
+
+async def inbox_command(settings: Settings, action: str, stdout: TextIO) -> int:
+    """``list`` shows what waits in the inbox; ``retry`` lets the running bot try those events again.
+
+    An event that failed 8 times stays in the inbox until someone looks (its id, channel and
+    the bot's log say which); ``retry`` is for after the cause is fixed.
+    """
+    from datetime import UTC, datetime
+
+    from bot.shell.storage import repository as repo
+    from bot.shell.storage.database import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            if action == "retry":
+                count = await connection.run_sync(repo.retry_inbox, datetime.now(UTC))
+                stdout.write(f"{count} waiting event(s) will be tried again by the running bot\n")
+                return 0
+            rows = await connection.run_sync(repo.waiting_in_inbox)
+    finally:
+        await engine.dispose()
+    for row in rows:
+        stdout.write(f"{row.received_at.isoformat()}  {row.attempts} attempt(s)  {row.channel}  {row.event_id}\n")
+    stdout.write(f"{len(rows)} event(s) waiting\n")
+    return 0
+
+
+async def secrets_command(settings: Settings, action: str, stdout: TextIO) -> int:
+    """``new-key`` prints a key; ``rotate`` re-encrypts stored secrets with the first configured key."""
+    from bot.shell.secrets import SecretBox, new_key
+
+    if action == "new-key":
+        stdout.write(new_key() + "\n")
+        return 0
+    if settings.secret_key is None:
+        print("voordenken: configuration error: set VOORDENKEN_SECRET_KEY (new key first) to rotate",
+              file=sys.stderr)
+        return 2
+    from adapters.slack.installations import rotate_secrets
+    from bot.shell.storage.database import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        changed = await rotate_secrets(engine, SecretBox.from_setting(settings.secret_key.get_secret_value()))
+    finally:
+        await engine.dispose()
+    stdout.write(f"re-encrypted the secrets of {changed} stored row(s) with the first key\n")
+    return 0
+
+
+async def feedback_export(settings: Settings, stdout: TextIO) -> int:
+    from bot.app.bootstrap import bootstrap
+    from bot.core.guard import detect
+
+    app = await bootstrap(settings)
+    try:
+        states = await app.service.all_states()
+    finally:
+        await app.close()
+    for state in states:
+        for item in state.parked:
+            if item.released:
+                record = {"text": item.text, "task_talk": False, "lang": detect(item.text).lang,
+                          "family": "released", "source": "feedback", "cue": item.cue}
+                stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Every setting in one place, read from the environment (and an optional ``.env`` file).
+
+``voordenken config`` prints the effective values with secrets masked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.shell.prompts import DEFAULT_PROMPTS_DIR
+
+
+class ConfigurationError(ValueError):
+    """The settings cannot run what was asked; the message names the setting to fix."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Configuration; each field documents the environment variable that sets it."""
+
+    # hide_input_in_errors: a validation error must never echo a key, token or password.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True,
+                                      hide_input_in_errors=True)
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///voordenken.db",
+        validation_alias=_env("VOORDENKEN_DATABASE_URL"),
+        description="SQLAlchemy URL; sqlite+aiosqlite:///file.db (default) or postgresql+asyncpg://user@host/db",
+    )
+    language: Literal["en", "nl"] = Field(
+        "en", validation_alias=_env("VOORDENKEN_LANGUAGE"), description="Language of new channels"
+    )
+    timezone: str = Field("UTC", validation_alias=_env("VOORDENKEN_TIMEZONE"),
+                          description="Default time zone of new channels (IANA name)")
+    checkin_max_lateness: int = Field(
+        3600, ge=0, validation_alias=_env("VOORDENKEN_CHECKIN_MAX_LATENESS"),
+        description="Seconds a check-in may be late (bot was down) and still be posted; later ones are skipped",
+    )
+    prompts_dir: Path = Field(DEFAULT_PROMPTS_DIR, validation_alias=_env("VOORDENKEN_PROMPTS_DIR"),
+                              description="Folder with the question scripts and texts")
+    http_host: str = Field("0.0.0.0", validation_alias=_env("VOORDENKEN_HTTP_HOST"),
+                           description="Address the HTTP server (Slack events, Telegram webhook, health) binds")
+    http_port: int = Field(3000, validation_alias=_env("VOORDENKEN_HTTP_PORT"), description="Port of that server")
+    role: Literal["all", "web", "worker"] = Field(
+        "all", validation_alias=_env("VOORDENKEN_ROLE"),
+        description="all: one process does everything; web: answers the platforms' HTTP requests (stores "
+                    "and acknowledges, processes nothing); worker: processes what the web replicas stored, "
+                    "delivers, runs check-ins and polling (README: Deployment)",
+    )
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("VOORDENKEN_LOG_FORMAT"),
+                                                description="text or json")
+    log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"), description="Python log level")
+
+    outbound_pacing: bool = Field(True, validation_alias=_env("VOORDENKEN_OUTBOUND_PACING"),
+                                  description="Pace outgoing messages to the platforms' rate limits "
+                                              "(turn off only for a Bot API server without limits, or tests)")
+    retention_days: int = Field(180, ge=0, validation_alias=_env("VOORDENKEN_RETENTION_DAYS"),
+                                description="Delete a channel's content this many days after its last "
+                                            "activity (0 keeps it forever)")
+
+    secret_key: SecretStr | None = Field(
+        None, validation_alias=_env("VOORDENKEN_SECRET_KEY"),
+        description="Fernet key(s) encrypting stored OAuth tokens, comma-separated: the first encrypts, all "
+                    "decrypt (rotation); required with SLACK_CLIENT_ID",
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"),
+                                              description="xoxb- token; enables Slack")
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"),
+                                              description="xapp- token; selects Socket Mode")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"),
+                                                   description="Required in Slack HTTP mode")
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"),
+                                        description="OAuth client id (multi-workspace installs)")
+    slack_client_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"),
+                                                  description="OAuth client secret")
+    slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"),
+                                      description="Slack Web API base URL (GovSlack, tests)")
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"),
+                                                 description="Bot token; enables Telegram")
+    telegram_webhook_url: str | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_URL"),
+                                             description="Public URL; selects webhook mode instead of polling")
+    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET"),
+                                                      description="Checked on every webhook request")
+    telegram_api_url: str | None = Field(None, validation_alias=_env("TELEGRAM_API_URL"),
+                                         description="Bot API base URL (self-hosted Bot API server, tests)")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam") from exc
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.shell.secrets import parse_keys
+
+        if value is None or not value.get_secret_value().strip():
+            return None  # an empty variable (e.g. in an env file) means "not set"
+        parse_keys(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _oauth_needs_a_key(self) -> Settings:
+        """OAuth installs store workspace tokens in the database: never in plain text."""
+        if self.slack_client_id and self.secret_key is None:
+            raise ValueError("SLACK_CLIENT_ID (OAuth installs) stores workspace tokens in the database: set "
+                             "VOORDENKEN_SECRET_KEY to encrypt them (make a key with: voordenken secrets new-key)")
+        return self
+
+    def masked(self) -> dict[str, str]:
+        """The effective configuration for display: secrets shown only as set/unset."""
+        shown: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            alias = field.validation_alias
+            env = alias.choices[0] if isinstance(alias, AliasChoices) else name.upper()
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                shown[str(env)] = "******** (set)"
+            elif value is None:
+                shown[str(env)] = "(not set)"
+            elif name == "database_url":
+                shown[str(env)] = _mask_url_password(str(value))
+            else:
+                shown[str(env)] = str(value)
+        return shown
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"

@@ -1,0 +1,255 @@
+"""Drafting and the consent round: draft versions, votes, outcome, reopening.
+
+Consent rule (stated in the vote message before anyone votes): the statement is agreed
+when at least a quorum of participants agree and no objection stands. An objection sends
+the channel back to drafting at once; a vote counts only for the version it was cast on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core import checkins
+from bot.core.commands import split_flag
+from bot.core.context import Turn
+from bot.core.model import Choice, Draft, Edit, Phase, Schedule, Statement, Unschedule, Vote, VoteRound
+from bot.core.schedule import ScheduleError, parse_deadline
+
+
+def quorum(turn: Turn) -> int:
+    """Agreement needs a majority of those who contributed, and at least two people."""
+    return max(2, len(turn.state.contributors) // 2 + 1)
+
+
+def draft(turn: Turn, args: str) -> None:
+    state = turn.state
+    if not args:
+        current = state.current_draft
+        if current is None:
+            turn.tell("no_draft_yet")
+        else:
+            turn.tell("draft_show", version=current.version, text=current.text)
+        return
+    if state.phase is Phase.ANALYSIS:
+        turn.tell("draft_in_analysis")
+        return
+    if state.phase is Phase.AGREED:
+        turn.tell("draft_when_agreed")
+        return
+    if state.open_round is not None:
+        _finish_round(turn, "superseded")
+        turn.post(turn.t("vote_superseded"))
+    version = len(state.drafts) + 1
+    turn.update(phase=Phase.DRAFTING, drafts=(*turn.state.drafts, Draft(version, args, turn.sender.id, turn.now)))
+    turn.post(
+        turn.t("draft_proposed", user=turn.sender.name, version=version, text=args),
+        kind="draft",
+        title=turn.t("draft_title", version=version),
+        buttons=(turn.button("button_open_vote", "cmd", "vote", "/problem vote", "primary"),),
+    )
+
+
+def vote(turn: Turn, args: str) -> None:
+    state = turn.state
+    if state.phase is Phase.VOTING:
+        turn.tell("vote_already_open")
+        return
+    if state.phase is not Phase.DRAFTING or state.current_draft is None:
+        turn.tell("vote_needs_draft")
+        return
+    rest, until = split_flag(args, "--until")
+    if until is None:
+        rest, until = split_flag(rest, "--tot")
+    if rest or until == "":
+        turn.tell("vote_usage")
+        return
+    deadline = None
+    if until is not None:
+        try:
+            deadline = parse_deadline(until, turn.now, state.timezone)
+        except ScheduleError as error:
+            checkins.tell_error(turn, error, until)
+            return
+    number = len(state.rounds) + 1
+    new_round = VoteRound(number, state.current_draft.version, turn.sender.id, turn.now, deadline=deadline)
+    turn.update(phase=Phase.VOTING, rounds=(*state.rounds, new_round),
+                checkins=replace(state.checkins, vote_deadline=deadline))
+    if deadline is not None:
+        turn.emit(Schedule(kind="vote_deadline", at=deadline))
+    text, buttons = _vote_message(turn, new_round)
+    turn.post(text, kind="vote", title=turn.t("vote_title", version=new_round.version),
+              buttons=buttons, key=f"vote:{number}")
+
+
+def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
+    current = turn.state.current_draft
+    assert current is not None
+    text = turn.t(
+        "vote_message",
+        version=vote_round.version,
+        text=current.text,
+        quorum=quorum(turn),
+        voted=len(vote_round.votes),
+        total=len(turn.state.participants),
+    )
+    if vote_round.deadline is not None:
+        text += "\n" + turn.t("vote_deadline_line", at=checkins.when(turn, vote_round.deadline))
+    v = vote_round.version
+    buttons = (
+        turn.button("button_agree", "vote", f"agree:{v}", "/problem agree", "primary"),
+        turn.button("button_concern", "vote", f"concern:{v}", "/problem concern <text>"),
+        turn.button("button_object", "vote", f"object:{v}", "/problem object <reason>", "danger"),
+        turn.button("button_abstain", "vote", f"abstain:{v}", "/problem abstain"),
+    )
+    return text, buttons
+
+
+def agree(turn: Turn, args: str) -> None:
+    _cast(turn, Choice.AGREE, args, None)
+
+
+def concern(turn: Turn, args: str) -> None:
+    _cast(turn, Choice.CONCERN, args, None)
+
+
+def object_(turn: Turn, args: str) -> None:
+    _cast(turn, Choice.OBJECT, args, None)
+
+
+def abstain(turn: Turn, args: str) -> None:
+    _cast(turn, Choice.ABSTAIN, args, None)
+
+
+def vote_button(turn: Turn, value: str, reason: str | None) -> None:
+    choice_text, _, version_text = value.partition(":")
+    try:
+        choice = Choice(choice_text)
+        version = int(version_text)
+    except ValueError:
+        turn.tell("stale_button")
+        return
+    _cast(turn, choice, reason or "", version)
+
+
+def _cast(turn: Turn, choice: Choice, reason: str, version: int | None) -> None:
+    vote_round = turn.state.open_round
+    if vote_round is None:
+        turn.tell("no_vote_open")
+        return
+    if version is not None and version != vote_round.version:
+        turn.tell("vote_wrong_version", version=version, current=vote_round.version)
+        return
+    if choice in (Choice.OBJECT, Choice.CONCERN) and not reason:
+        turn.tell(f"{choice.value}_needs_reason", version=vote_round.version)
+        return
+    user = turn.sender.id
+    cast = Vote(user, choice, vote_round.version, reason, turn.now)
+    votes = (*[v for v in vote_round.votes if v.user != user], cast)
+    vote_round = replace(vote_round, votes=votes)
+    _replace_round(turn, vote_round)
+    if choice is Choice.OBJECT:
+        _finish_round(turn, "objected")
+        turn.update(phase=Phase.DRAFTING)
+        turn.post(turn.t("objected", user=turn.sender.name, reason=reason, version=vote_round.version),
+                  kind="result")
+        return
+    turn.tell(f"voted_{choice.value}", version=vote_round.version)
+    if set(turn.state.participants) <= {v.user for v in votes}:
+        _conclude(turn)  # everyone has voted: the closing edit replaces the count
+        return
+    text, buttons = _vote_message(turn, vote_round)
+    turn.emit(Edit(key=f"vote:{vote_round.number}", text=text, kind="vote",
+                   title=turn.t("vote_title", version=vote_round.version), buttons=buttons))
+
+
+def close(turn: Turn, args: str) -> None:
+    if turn.state.open_round is None:
+        turn.tell("no_vote_open")
+        return
+    if not turn.is_facilitator:
+        turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
+        return
+    _conclude(turn)
+
+
+def tick(turn: Turn, kind: str) -> None:
+    """At the round's deadline the round closes by the usual rule; stale wake-ups do nothing."""
+    if kind != "vote_deadline":
+        return
+    vote_round = turn.state.open_round
+    if vote_round is None or vote_round.deadline is None:
+        turn.emit(Unschedule(kind="vote_deadline"))
+        return
+    if turn.now < vote_round.deadline:
+        turn.emit(Schedule(kind="vote_deadline", at=vote_round.deadline))
+        return
+    turn.post(turn.t("vote_deadline_passed", at=checkins.when(turn, vote_round.deadline),
+                     version=vote_round.version), kind="result")
+    _conclude(turn)
+
+
+def _conclude(turn: Turn) -> None:
+    """Close the open round by the consent rule: quorum of agrees and no objection."""
+    vote_round = turn.state.open_round
+    assert vote_round is not None
+    agrees = sum(1 for v in vote_round.votes if v.choice is Choice.AGREE)
+    needed = quorum(turn)
+    if agrees < needed:
+        _finish_round(turn, "no_quorum")
+        turn.update(phase=Phase.DRAFTING)
+        reasons = [turn.t("concern_line", user=turn.name(v.user), reason=v.reason)
+                   for v in vote_round.votes if v.choice is Choice.CONCERN]
+        turn.post("\n".join([turn.t("no_quorum", agrees=agrees, quorum=needed), *reasons]), kind="result")
+        return
+    current = turn.state.current_draft
+    assert current is not None
+    _finish_round(turn, "agreed")
+    statement = Statement(current.text, current.version, turn.now)
+    turn.update(phase=Phase.AGREED, statement=statement)
+    concerns = [v for v in vote_round.votes if v.choice is Choice.CONCERN]
+    concern_lines = "".join(turn.t("concern_line", user=turn.name(v.user), reason=v.reason) + "\n"
+                            for v in concerns)
+    turn.post(turn.t("agreed", text=statement.text, version=statement.version, agrees=agrees,
+                     concerns=concern_lines.rstrip()),
+              kind="result", title=turn.t("agreed_title"))
+    _return_parked(turn)
+
+
+def _return_parked(turn: Turn) -> None:
+    waiting = [p for p in turn.state.parked if not p.released]
+    if not waiting:
+        return
+    lines = "\n".join(turn.t("candidate_line", id=p.id, user=turn.name(p.user), text=p.text) for p in waiting)
+    turn.post(turn.t("candidates", lines=lines), kind="info", title=turn.t("candidates_title"))
+
+
+def _replace_round(turn: Turn, vote_round: VoteRound) -> None:
+    rounds = tuple(vote_round if r.number == vote_round.number else r for r in turn.state.rounds)
+    turn.update(rounds=rounds)
+
+
+def _finish_round(turn: Turn, outcome: str) -> None:
+    vote_round = turn.state.open_round
+    if vote_round is None:
+        return
+    closed = replace(vote_round, outcome=outcome, closed_at=turn.now)
+    _replace_round(turn, closed)
+    turn.update(checkins=replace(turn.state.checkins, vote_deadline=None))
+    tally = {c: sum(1 for v in closed.votes if v.choice is c) for c in Choice}
+    turn.emit(Edit(key=f"vote:{closed.number}", kind="vote",
+                   title=turn.t("vote_title", version=closed.version),
+                   text=turn.t("vote_closed", version=closed.version, outcome=turn.t(f"outcome_{outcome}"),
+                               agree=tally[Choice.AGREE], concern=tally[Choice.CONCERN],
+                               object=tally[Choice.OBJECT], abstain=tally[Choice.ABSTAIN])))
+    turn.emit(Unschedule(kind="vote_deadline"))
+
+
+def reopen(turn: Turn, args: str) -> None:
+    if turn.state.phase is not Phase.AGREED:
+        turn.tell("reopen_not_agreed")
+        return
+    if not args:
+        turn.tell("reopen_needs_reason")
+        return
+    turn.update(phase=Phase.DRAFTING)
+    turn.post(turn.t("reopened", user=turn.sender.name, reason=args), kind="result")

@@ -1,0 +1,237 @@
+"""Session life cycle and the analysis phase: start, questions, readiness, status, reset."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from bot.core import checkins
+from bot.core import export as exporting
+from bot.core.context import Turn, resolve_user
+from bot.core.drafting import compose_draft
+from bot.core.model import Answer, ChannelState, CommandIssued, Draft, Phase, Purge, Unschedule
+
+
+def start(turn: Turn, args: str) -> None:
+    state = turn.state
+    if state.phase is not Phase.IDLE:
+        turn.tell("already_running", phase=turn.t(f"phase_{state.phase.value}"))
+        return
+    event_lang = turn.event.command_lang if isinstance(turn.event, CommandIssued) else None
+    language = event_lang if event_lang is not None and event_lang in turn.script.packs else state.language
+    sender = turn.sender
+    turn.state = ChannelState(
+        channel=state.channel,
+        language=language,
+        phase=Phase.ANALYSIS,
+        topic=args,
+        facilitator=sender.id,
+        participants={sender.id: sender.name},
+        strictness=state.strictness,
+        private_redirects=state.private_redirects,
+        timezone=state.timezone,
+        checkins=state.checkins,
+        next_id=state.next_id,
+        recent_events=state.recent_events,
+        started_at=turn.now,
+    )
+    topic = turn.t("topic_line", topic=args) if args else ""
+    turn.post(
+        turn.t("started", facilitator=sender.name, topic_line=topic, count=len(turn.questions)),
+        kind="info",
+        title=turn.t("started_title"),
+    )
+    ask_question(turn)
+
+
+def ask_question(turn: Turn) -> None:
+    question = turn.question
+    number = turn.state.step + 1
+    buttons = (
+        turn.button("button_ready", "cmd", "ready", "/problem ready"),
+        turn.button("button_next", "cmd", "next", "/problem next", "primary"),
+    )
+    turn.post(
+        turn.t("question", prompt=question.prompt),
+        kind="question",
+        title=turn.t("question_title", number=number, total=len(turn.questions), title=question.title),
+        buttons=buttons,
+        key=f"question:{number}",
+    )
+
+
+def record_answer(turn: Turn, text: str) -> None:
+    turn.join()
+    answer = Answer(turn.state.step, turn.sender.id, text, turn.now)
+    turn.update(answers=(*turn.state.answers, answer))
+
+
+def next_step(turn: Turn, args: str) -> None:
+    if not _may_steer(turn):
+        return
+    if turn.state.phase is not Phase.ANALYSIS:
+        turn.tell("next_not_in_analysis")
+        return
+    advance(turn)
+
+
+def advance(turn: Turn) -> None:
+    """Move to the next question, or from the last question to drafting."""
+    if turn.state.step + 1 < len(turn.questions):
+        turn.update(step=turn.state.step + 1, ready=frozenset())
+        ask_question(turn)
+        return
+    text = compose_draft(turn.state, turn.script)
+    version = len(turn.state.drafts) + 1
+    draft = Draft(version, text, "bot", turn.now)
+    turn.update(phase=Phase.DRAFTING, ready=frozenset(), drafts=(*turn.state.drafts, draft))
+    turn.post(
+        turn.t("draft_composed", text=text, version=version),
+        kind="draft",
+        title=turn.t("draft_title", version=version),
+        buttons=(turn.button("button_open_vote", "cmd", "vote", "/problem vote", "primary"),),
+    )
+
+
+def back(turn: Turn, args: str) -> None:
+    if not _may_steer(turn):
+        return
+    state = turn.state
+    if state.phase is Phase.DRAFTING:
+        turn.update(phase=Phase.ANALYSIS, step=len(turn.questions) - 1, ready=frozenset())
+    elif state.phase is Phase.ANALYSIS and state.step > 0:
+        turn.update(step=state.step - 1, ready=frozenset())
+    else:
+        turn.tell("back_impossible")
+        return
+    ask_question(turn)
+
+
+def ready(turn: Turn, args: str) -> None:
+    if turn.state.phase is not Phase.ANALYSIS:
+        turn.tell("next_not_in_analysis")
+        return
+    marked = turn.state.ready | {turn.sender.id}
+    turn.update(ready=marked)
+    waiting = [uid for uid in turn.state.participants if uid not in marked]
+    if not waiting:
+        turn.post(turn.t("all_ready"))
+        advance(turn)
+        return
+    turn.tell("ready_noted", ready=len(marked), total=len(turn.state.participants),
+              waiting=", ".join(turn.name(uid) for uid in waiting))
+
+
+def _may_steer(turn: Turn) -> bool:
+    if turn.is_facilitator:
+        return True
+    turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
+    return False
+
+
+def status(turn: Turn, args: str) -> None:
+    state = turn.state
+    lines = [turn.t("status_phase", phase=turn.t(f"phase_{state.phase.value}"))]
+    if state.phase is Phase.IDLE:
+        lines.append(turn.t("status_idle"))
+    else:
+        lines.append(turn.t("status_facilitator", facilitator=turn.name(state.facilitator)))
+    if state.phase is Phase.ANALYSIS:
+        contributed = {a.user for a in state.answers if a.step == state.step}
+        lines.append(turn.t("status_question", number=state.step + 1, total=len(turn.questions),
+                            title=turn.question.title))
+        lines.append(turn.t("status_contributed", count=len(contributed), total=len(state.participants),
+                            names=", ".join(turn.name(u) for u in contributed) or "-"))
+    if state.current_draft is not None and state.phase in (Phase.DRAFTING, Phase.VOTING):
+        lines.append(turn.t("status_draft", version=state.current_draft.version))
+    vote_round = state.open_round
+    if vote_round is not None:
+        voted = {v.user for v in vote_round.votes}
+        lines.append(turn.t("status_votes", voted=len(voted), total=len(state.participants),
+                            waiting=", ".join(turn.name(u) for u in state.participants if u not in voted) or "-"))
+    if state.statement is not None:
+        lines.append(turn.t("status_statement", version=state.statement.version, text=state.statement.text))
+    lines.append(turn.t("status_guard", strictness=state.strictness.value,
+                        parked=sum(1 for p in state.parked if not p.released)))
+    if state.checkins.next_at is not None:
+        lines.append(turn.t("status_checkin", next=checkins.when(turn, state.checkins.next_at)))
+    for item in state.observed[-5:]:
+        lines.append(turn.t("status_observed", user=turn.name(item.user), text=item.text, cue=item.cue))
+    turn.tell_text("\n".join(lines))
+
+
+def lang(turn: Turn, args: str) -> None:
+    choice = args.strip().lower()
+    if choice not in turn.script.packs:
+        turn.tell("lang_usage", languages=" | ".join(turn.script.languages))
+        return
+    turn.update(language=choice)
+    turn.post(turn.t("lang_set", name=turn.script.pack(choice).name))
+
+
+def help_(turn: Turn, args: str) -> None:
+    turn.tell("help")
+
+
+CONFIRM_WORDS = ("confirm", "bevestig")
+
+
+def _confirmed(turn: Turn, args: str, command: str) -> bool:
+    """Two-step commands: the first call asks; the same person's ``<command> confirm`` proceeds."""
+    pending = f"{command}:{turn.sender.id}"
+    if args.strip().lower() in CONFIRM_WORDS and turn.state.pending_confirm == pending:
+        turn.update(pending_confirm=None)
+        return True
+    turn.update(pending_confirm=pending)
+    turn.tell_text(turn.t(f"{command}_confirm"),
+                   (turn.button(f"button_confirm_{command}", "cmd", f"{command} confirm",
+                                f"/problem {command} confirm", "danger"),))
+    return False
+
+
+def reset(turn: Turn, args: str) -> None:
+    """End the session; channel settings (language, guard, time zone, check-in rule) stay."""
+    if not _may_steer(turn) or not _confirmed(turn, args, "reset"):
+        return
+    state = turn.state
+    checkins = replace(state.checkins, vote_deadline=None, review_at=None)
+    turn.state = ChannelState(channel=state.channel, language=state.language, strictness=state.strictness,
+                              private_redirects=state.private_redirects, timezone=state.timezone,
+                              checkins=checkins, next_id=state.next_id, recent_events=state.recent_events)
+    turn.emit(Unschedule(kind="vote_deadline"))
+    turn.emit(Unschedule(kind="review"))
+    turn.post(turn.t("reset_done", user=turn.sender.name))
+
+
+def purge(turn: Turn, args: str) -> None:
+    """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages)."""
+    if turn.state.phase is not Phase.IDLE and not _may_steer(turn):
+        return
+    if not _confirmed(turn, args, "purge"):
+        return
+    state = turn.state
+    turn.state = ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
+                              recent_events=state.recent_events)
+    turn.emit(Purge())
+    turn.post(turn.t("purge_done", user=turn.sender.name))
+
+
+def hand_over(turn: Turn, args: str) -> None:
+    if not _may_steer(turn):
+        return
+    target = resolve_user(turn, args)
+    if target is None:
+        turn.tell("facilitator_usage")
+        return
+    turn.update(facilitator=target)
+    turn.post(turn.t("facilitator_set", user=turn.name(target)))
+
+
+def export(turn: Turn, args: str) -> None:
+    kind = (args.strip().lower() or "md")
+    if kind == "json":
+        turn.tell_text(json.dumps(exporting.to_json(turn.state), ensure_ascii=False, indent=2))
+    elif kind in ("md", "markdown"):
+        turn.tell_text(exporting.to_markdown(turn.state, turn.script))
+    else:
+        turn.tell("export_usage")

@@ -1,0 +1,1 @@
+"""The imperative shell: the service pipe, storage, scheduling, pacing, logs and metrics."""

@@ -1,0 +1,146 @@
+"""Logging set-up: plain text or JSON lines on stderr, with secrets redacted.
+
+Conventions (so logs can be shipped anywhere): never log message text at INFO; put
+identifiers in ``extra`` (``channel``, ``event_id``, ``platform``), which the JSON
+format emits as fields. Tokens are redacted by a filter on our handler, so they are
+removed from every record that reaches it, whichever library logged it (the Telegram
+Bot API puts the bot token in request URLs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+MASK = "[redacted]"
+
+# Slack bot/user/app-level/refresh tokens and Telegram bot tokens ("123456:AA...").
+TOKEN = re.compile(
+    r"xox[abposr]-[A-Za-z0-9-]+"
+    r"|xapp-[A-Za-z0-9-]+"
+    r"|\d+:[A-Za-z0-9_-]{30,}"
+)
+
+# Request lines of these HTTP clients quote the URL (Telegram: with the token); WARNING and up only.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+
+# Attributes every LogRecord has; anything else came in through ``extra``.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+_HANDLER_MARK = "_voordenken_handler"
+
+
+def redact(text: str) -> str:
+    return TOKEN.sub(MASK, text)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, tuple):
+        return tuple(_redact_value(item) for item in value)
+    if isinstance(value, list):
+        return [_redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_value(item) for key, item in value.items()}
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record so no token-looking string survives: message, arguments, traceback, extras."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD:
+                setattr(record, key, _redact_value(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, then every ``extra`` field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                document[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            document["exception"] = record.exc_text
+        if record.stack_info:
+            document["stack"] = record.stack_info
+        return json.dumps(document, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Human-readable, with the identifiers from ``extra`` appended as key=value."""
+
+    _KEYS = ("platform", "channel", "event_id")
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        pairs = [f"{key}={getattr(record, key)}" for key in self._KEYS if hasattr(record, key)]
+        if not pairs:
+            return line
+        head, newline, tail = line.partition("\n")
+        return f"{head} [{' '.join(pairs)}]{newline}{tail}"
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (it is replaced in tests and by tools)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def configure_logging(level: str = "INFO", log_format: str = "text", stream: TextIO | None = None) -> logging.Handler:
+    """Install our one root handler (replacing an earlier one of ours) and return it.
+
+    ``level`` and ``log_format`` come from the settings (``VOORDENKEN_LOG_LEVEL``/``_FORMAT``).
+    """
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, _HANDLER_MARK, False):
+            root.removeHandler(old)
+    handler: logging.Handler = _StderrHandler() if stream is None else logging.StreamHandler(stream)
+    setattr(handler, _HANDLER_MARK, True)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+    return handler

@@ -1,1 +1,0 @@
-"""Alembic migrations; run through :func:`bot.storage.database.upgrade`."""
