@@ -29,6 +29,7 @@ bench: $(BIN)/voordenken  ## print the benchmark figures (no timed tests)
 lint: $(BIN)/voordenken
 	$(BIN)/ruff check bot adapters tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
