@@ -24,7 +24,8 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
             print(f"Voordenken console, channel '{channel}'. Type '/problem start' to begin, "
                   f"'name: text' to speak as someone else, Ctrl-D to leave.")
         await run_console(app.service, read_lines(stdin, "> " if interactive else None), stdout,
-                          channel=channel, user=user, echo=not interactive)
+                          channel=channel, user=user, echo=not interactive,
+                          command_words=app.script.command_words())
     finally:
         await app.close()
     return 0
@@ -41,7 +42,8 @@ async def demo(language: str, stdout: TextIO) -> int:
         app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
         try:
             with path.open(encoding="utf-8") as lines:
-                await run_console(app.service, read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True)
+                await run_console(app.service, read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True,
+                                  command_words=app.script.command_words())
         finally:
             await app.close()
     stdout.write(f"\n(This conversation is {path}. Replay your own: voordenken console --channel mine < file)\n")

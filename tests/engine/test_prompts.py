@@ -32,10 +32,11 @@ def test_the_bundled_prompts_load_in_both_languages() -> None:
     assert len(script.questions("en")) == 6
 
 
-def test_a_missing_language_is_refused(prompts: Path) -> None:
+def test_the_default_language_is_the_only_file_required(prompts: Path) -> None:
     (prompts / "nl.yaml").unlink()
-    with pytest.raises(ScriptError, match=r"missing language file\(s\) \['nl'\]"):
-        load_script(prompts)
+    assert load_script(prompts).languages == ("en",)
+    with pytest.raises(ScriptError, match=r"missing language file nl\.yaml \(the default language\)"):
+        load_script(prompts, default_language="nl")
 
 
 def test_a_field_of_the_wrong_type_is_named(prompts: Path) -> None:

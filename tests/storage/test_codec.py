@@ -20,6 +20,7 @@ from bot.core.model import (
     CommandIssued,
     Edit,
     InboundEvent,
+    MessageKind,
     Notify,
     OutboundMessage,
     Post,
@@ -134,8 +135,8 @@ def test_an_inbox_row_of_an_unknown_kind_is_refused() -> None:
 
 
 def test_an_edit_is_not_mistaken_for_a_post_with_the_same_fields() -> None:
-    post = Post(text="3 votes", key="vote", kind="vote", title="Vote")
-    edit = Edit(text="3 votes", key="vote", kind="vote", title="Vote")
+    post = Post(text="3 votes", key="vote", kind=MessageKind.VOTE, title="Vote")
+    edit = Edit(text="3 votes", key="vote", kind=MessageKind.VOTE, title="Vote")
     assert type(decode_message(encode_message(edit))) is Edit
     assert type(decode_message(encode_message(post))) is Post
 
