@@ -89,6 +89,12 @@ def language_files(directory: Path) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("[a-z][a-z].yaml"))}
 
 
+def demo_files(directory: Path | None = None) -> dict[str, Path]:
+    """The example conversations ``voordenken demo`` replays: language -> ``demo/<language>.txt``."""
+    folder = (directory or DEFAULT_PROMPTS_DIR) / "demo"
+    return {path.stem: path for path in sorted(folder.glob("*.txt"))}
+
+
 def load_script(directory: Path | None = None, default_language: str = "en") -> Script:
     """Read every ``<lang>.yaml`` in ``directory`` (default: the bundled ``prompts/``).
 
