@@ -33,8 +33,8 @@ EXTRA = (
 ROUNDS = 5  # extra messages per channel = ROUNDS * len(EXTRA), after the demo
 
 
-def conversation(channel: str, lines: list[str]) -> list[InboundEvent]:
-    events = [to_event(line, channel, "you") for line in lines]
+def conversation(channel: str, lines: list[str], command_words: dict[str, str]) -> list[InboundEvent]:
+    events = [to_event(line, channel, "you", command_words) for line in lines]
     return [event for event in events if event is not None]
 
 
@@ -42,8 +42,10 @@ def main() -> None:
     script = load_script()
     demo = (ROOT / "prompts" / "demo" / "en.txt").read_text(encoding="utf-8").splitlines()
     # Build every event first: the figure is decide() alone.
+    words = script.command_words()
     per_channel = {
-        f"console:bench{i}": conversation(f"console:bench{i}", demo + list(EXTRA) * ROUNDS) for i in range(CHANNELS)
+        f"console:bench{i}": conversation(f"console:bench{i}", demo + list(EXTRA) * ROUNDS, words)
+        for i in range(CHANNELS)
     }
     states: dict[str, ChannelState] = {channel: new_state(channel) for channel in per_channel}
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import TextIO
 
 from adapters.console.translate import SPEAKER, channel_key, to_event
@@ -23,7 +23,7 @@ async def read_lines(stream: TextIO, prompt: str | None = None) -> AsyncIterator
 
 
 async def run_console(service: ChannelService, lines: AsyncIterator[str], out: TextIO, *, channel: str,
-                      user: str = "you", echo: bool = False) -> int:
+                      user: str = "you", echo: bool = False, command_words: Collection[str]) -> int:
     """Feed each line to the service in order; returns the number of events handled.
 
     ``echo`` prints the speaker's line first, so a replayed file reads as a chat.
@@ -31,7 +31,7 @@ async def run_console(service: ChannelService, lines: AsyncIterator[str], out: T
     key = channel_key(channel)
     handled = 0
     async for line in lines:
-        event = to_event(line, key, user)
+        event = to_event(line, key, user, command_words)
         if event is None:
             continue
         if echo:

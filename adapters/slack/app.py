@@ -279,8 +279,8 @@ class SlackPlatform:
         bolt = self.bolt
         # Bolt tries listeners in this order, on every request: the most frequent goes first.
         bolt.event("message")(self._on_message)
-        bolt.command("/problem")(self._on_command)
-        bolt.command("/probleem")(self._on_command)
+        for word in self._app.script.command_words():  # the words the language files define
+            bolt.command(f"/{word}")(self._on_command)
         bolt.action(re.compile("^" + re.escape(translate.ACTION_PREFIX)))(self._on_action)
         bolt.view(translate.REASON_CALLBACK)(self._on_reason)
         bolt.event("app_home_opened")(self._on_home)
@@ -511,7 +511,8 @@ class SlackPlatform:
 
     async def _explain(self, parsed: translate.SlashCommand, problem: tuple[str, dict[str, str]], respond: Any) -> None:
         key, params = problem
-        language = parsed.event.command_lang or await self._language(parsed.event.channel)
+        language = (self._app.script.command_language(parsed.event.command_word)
+                    or await self._language(parsed.event.channel))
         if respond is not None:
             try:
                 note = self._app.script.text(language, key, **params)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.model import ButtonPressed, CommandIssued, Sender, TextMessage
+from bot.core.model import ButtonAction, ButtonPressed, CommandIssued, Sender, TextMessage
 
 PLATFORM = "slack"
 ACTION_PREFIX = "voordenken."
@@ -123,7 +123,7 @@ def command(body: Payload) -> SlashCommand | None:
         channel=channel_key(team, channel),
         sender=sender(user),
         text=unescape(text) if isinstance(text, str) else "",
-        command_lang="nl" if word.lower() == "/probleem" else None,
+        command_word=word.removeprefix("/"),
     )
     return SlashCommand(event, team, channel, _str(body.get("response_url")))
 
@@ -145,11 +145,11 @@ def action_id(action: str, index: int) -> str:
     return f"{ACTION_PREFIX}{action}.{index}"
 
 
-def _action_name(identifier: str) -> str | None:
+def _action_name(identifier: str) -> ButtonAction | None:
     if not identifier.startswith(ACTION_PREFIX):
         return None
     name, _, index = identifier[len(ACTION_PREFIX):].partition(".")
-    return name if name in ("cmd", "vote", "release") and index.isdigit() else None
+    return ButtonAction(name) if name in set(ButtonAction) and index.isdigit() else None
 
 
 def _team_of(body: Payload) -> str | None:
@@ -190,7 +190,7 @@ def block_action(body: Payload) -> Pressed | None:
         value=value,
         message_id=message_ts,
     )
-    needs_reason = name == "vote" and value.partition(":")[0] in NEEDS_REASON
+    needs_reason = name is ButtonAction.VOTE and value.partition(":")[0] in NEEDS_REASON
     return Pressed(event, needs_reason, trigger)
 
 
@@ -244,7 +244,7 @@ def reason_submission(body: Payload) -> ReasonSubmitted | None:
         event_id=f"{PLATFORM}:view:{view_id}:{version}",
         channel=channel,
         sender=sender(user),
-        action="vote",
+        action=ButtonAction.VOTE,
         value=value,
         text=reason,
         message_id=_str(meta.get("message")),

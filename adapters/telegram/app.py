@@ -177,14 +177,14 @@ class TelegramPlatform:
     # ------------------------------------------------------------------ start-up
 
     async def _register_commands(self) -> None:
-        """``setMyCommands`` in English (default) and Dutch; a failure is logged, not fatal."""
+        """``setMyCommands`` in every language (the default one for all others); a failure is logged."""
         script = self._app.script
-        for language in ("en", "nl"):
+        for language in script.languages:
             description = script.text(language, "telegram_command_description")
-            commands = [BotCommand("problem", description), BotCommand("probleem", description)]
+            commands = [BotCommand(word, description) for word in script.command_words()]
             try:
                 await self.application.bot.set_my_commands(
-                    commands, language_code=None if language == "en" else language
+                    commands, language_code=None if language == script.default_language else language
                 )
             except TelegramError as error:
                 log.warning("setMyCommands (%s) failed: %s", language, type(error).__name__)
@@ -246,7 +246,7 @@ class TelegramPlatform:
     def _register_handlers(self) -> None:
         only_new = filters.UpdateType.MESSAGE  # edited messages never re-run anything
         self.application.add_handler(
-            CommandHandler(list(translate.COMMANDS), self._on_command, filters=only_new)
+            CommandHandler(list(self._app.script.command_words()), self._on_command, filters=only_new)
         )
         self.application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, self._on_text))
         self.application.add_handler(MessageHandler(
@@ -259,7 +259,7 @@ class TelegramPlatform:
         if message is None or message.from_user is None:
             return
         is_admin = await self._is_admin(message.chat.id, message.chat.type, message.from_user.id)
-        event = translate.command_event(update.update_id, message, is_admin)
+        event = translate.command_event(update.update_id, message, is_admin, self._app.script.command_words())
         if event is None:
             return
         result = await self._app.service.handle(event)

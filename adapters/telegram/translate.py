@@ -8,15 +8,14 @@ replayed button cannot vote for someone else.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, Message, MessageEntity, User
 
-from bot.core.model import ButtonPressed, Choice, CommandIssued, Sender, TextMessage
+from bot.core.model import ButtonAction, ButtonPressed, Choice, CommandIssued, Sender, TextMessage
 
 PLATFORM = "telegram"
-COMMANDS = {"problem": None, "probleem": "nl"}  # command word -> command_lang
 REASON_CHOICES = (Choice.CONCERN, Choice.OBJECT)
 _CALLBACK = re.compile(r"^(?:v:(agree|concern|object|abstain):(\d{1,9})|r:(\d{1,9})|c:([a-z][a-z ]{0,40}))$")
 _USER_LINK = re.compile(r"^tg://user\?id=(\d+)$")
@@ -77,20 +76,22 @@ def split_command(message: Message) -> tuple[str, str] | None:
     return word, rest
 
 
-def command_event(update_id: int, message: Message, is_admin: bool) -> CommandIssued | None:
+def command_event(update_id: int, message: Message, is_admin: bool,
+                  command_words: Collection[str]) -> CommandIssued | None:
+    """Our command (one of ``command_words``, from the language files) as an engine event."""
     parts = split_command(message)
     user = message.from_user
     if parts is None or user is None or user.is_bot:
         return None
     word, rest = parts
-    if word not in COMMANDS:
+    if word not in command_words:
         return None
     return CommandIssued(
         event_id=event_id(update_id),
         channel=channel_key(message.chat_id),
         sender=sender_of(user, is_admin),
         text=rest,
-        command_lang=COMMANDS[word],
+        command_word=word,
         message_id=str(message.message_id),
         thread_id=thread_of(message),
     )
@@ -110,7 +111,7 @@ def text_event(update_id: int, message: Message) -> TextMessage | None:
     )
 
 
-def parse_callback(data: str | None) -> tuple[str, str] | None:
+def parse_callback(data: str | None) -> tuple[ButtonAction, str] | None:
     """``v:agree:3`` -> ``("vote", "agree:3")``; ``r:12`` -> release; ``c:ready`` -> cmd."""
     if not data:
         return None
@@ -119,10 +120,10 @@ def parse_callback(data: str | None) -> tuple[str, str] | None:
         return None
     choice, version, parked, command = match.groups()
     if choice is not None:
-        return "vote", f"{choice}:{int(version)}"
+        return ButtonAction.VOTE, f"{choice}:{int(version)}"
     if parked is not None:
-        return "release", str(int(parked))
-    return "cmd", command.strip()
+        return ButtonAction.RELEASE, str(int(parked))
+    return ButtonAction.CMD, command.strip()
 
 
 def button_event(update_id: int, query: CallbackQuery, is_admin: bool) -> ButtonPressed | None:
@@ -204,7 +205,7 @@ def reason_event(
             event_id=event_id(update_id),
             channel=channel_key(message.chat_id),
             sender=sender_of(user, is_admin),
-            action="vote",
+            action=ButtonAction.VOTE,
             value=f"{candidate.choice.value}:{int(match.group('version'))}",
             text=message.text.strip(),
             message_id=str(message.message_id),

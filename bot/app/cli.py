@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.app.settings import ConfigurationError, Settings
 from bot.core.script import ScriptError
+from bot.shell.prompts import demo_files
 from bot.shell.secrets import SecretKeyError
 
 
@@ -30,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--database", help="database URL (default: VOORDENKEN_DATABASE_URL or ./voordenken.db)")
 
     demo = sub.add_parser("demo", help="replay a bundled example conversation on a throw-away database")
-    demo.add_argument("language", nargs="?", default="en", choices=["en", "nl"])
+    demo.add_argument("language", nargs="?", default="en", choices=sorted(demo_files()))
 
     export = sub.add_parser("export", help="export a channel's session")
     export.add_argument("--channel", required=True, help="console channel name, or a full key like slack:T1:C1")
@@ -149,8 +150,8 @@ def channel_arg(name: str) -> str:
 
 
 async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> int:
-    from bot.core import export as exporting
     from bot.app.bootstrap import bootstrap
+    from bot.core import export as exporting
 
     app = await bootstrap(settings)
     try:

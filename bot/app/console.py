@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 from typing import TextIO
 
 from adapters.console import ConsoleTransport, read_lines, run_console
 from bot.app.bootstrap import bootstrap
-from bot.app.settings import Settings
-from bot.shell.prompts import DEFAULT_PROMPTS_DIR
+from bot.app.settings import ConfigurationError, Settings
+from bot.shell.prompts import demo_files
 
 DEMO_CHANNEL = "demo"
 
@@ -24,24 +23,26 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
             print(f"Voordenken console, channel '{channel}'. Type '/problem start' to begin, "
                   f"'name: text' to speak as someone else, Ctrl-D to leave.")
         await run_console(app.service, read_lines(stdin, "> " if interactive else None), stdout,
-                          channel=channel, user=user, echo=not interactive)
+                          channel=channel, user=user, echo=not interactive,
+                          command_words=app.script.command_words())
     finally:
         await app.close()
     return 0
 
 
-def demo_file(language: str, prompts_dir: Path | None = None) -> Path:
-    return (prompts_dir or DEFAULT_PROMPTS_DIR) / "demo" / f"{language}.txt"
-
-
 async def demo(language: str, stdout: TextIO) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/demo.db", language=language)
-        path = demo_file(language, settings.prompts_dir)  # VOORDENKEN_PROMPTS_DIR in an installed image
+        files = demo_files(settings.prompts_dir)  # VOORDENKEN_PROMPTS_DIR in an installed image
+        if language not in files:
+            raise ConfigurationError(f"no demo conversation in {language!r} in {settings.prompts_dir / 'demo'}; "
+                                     f"available: {', '.join(files) or 'none'}")
+        path = files[language]
         app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
         try:
             with path.open(encoding="utf-8") as lines:
-                await run_console(app.service, read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True)
+                await run_console(app.service, read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True,
+                                  command_words=app.script.command_words())
         finally:
             await app.close()
     stdout.write(f"\n(This conversation is {path}. Replay your own: voordenken console --channel mine < file)\n")

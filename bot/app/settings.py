@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.shell.prompts import DEFAULT_PROMPTS_DIR
+from bot.shell.prompts import DEFAULT_PROMPTS_DIR, language_files
 
 
 class ConfigurationError(ValueError):
@@ -34,8 +34,9 @@ class Settings(BaseSettings):
         validation_alias=_env("VOORDENKEN_DATABASE_URL"),
         description="SQLAlchemy URL; sqlite+aiosqlite:///file.db (default) or postgresql+asyncpg://user@host/db",
     )
-    language: Literal["en", "nl"] = Field(
-        "en", validation_alias=_env("VOORDENKEN_LANGUAGE"), description="Language of new channels"
+    language: str = Field(
+        "en", validation_alias=_env("VOORDENKEN_LANGUAGE"),
+        description="Language of new channels: one with a file <language>.yaml in the prompts folder",
     )
     timezone: str = Field("UTC", validation_alias=_env("VOORDENKEN_TIMEZONE"),
                           description="Default time zone of new channels (IANA name)")
@@ -113,6 +114,15 @@ class Settings(BaseSettings):
             return None  # an empty variable (e.g. in an env file) means "not set"
         parse_keys(value.get_secret_value())
         return value
+
+    @model_validator(mode="after")
+    def _language_has_a_file(self) -> Settings:
+        """Languages are data: any language the prompts folder has a file for, and no other."""
+        available = language_files(self.prompts_dir)
+        if self.language not in available:
+            raise ValueError(f"VOORDENKEN_LANGUAGE={self.language!r} has no file {self.language}.yaml in "
+                             f"{self.prompts_dir}; available: {', '.join(available) or 'none'}")
+        return self
 
     @model_validator(mode="after")
     def _oauth_needs_a_key(self) -> Settings:

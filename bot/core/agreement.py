@@ -12,7 +12,21 @@ from dataclasses import replace
 from bot.core import checkins
 from bot.core.commands import split_flag
 from bot.core.context import Turn
-from bot.core.model import Choice, Draft, Edit, Phase, Schedule, Statement, Unschedule, Vote, VoteRound
+from bot.core.model import (
+    ButtonAction,
+    Choice,
+    Draft,
+    Edit,
+    MessageKind,
+    Outcome,
+    Phase,
+    Schedule,
+    Statement,
+    TickKind,
+    Unschedule,
+    Vote,
+    VoteRound,
+)
 from bot.core.schedule import ScheduleError, parse_deadline
 
 
@@ -37,15 +51,15 @@ def draft(turn: Turn, args: str) -> None:
         turn.tell("draft_when_agreed")
         return
     if state.open_round is not None:
-        _finish_round(turn, "superseded")
+        _finish_round(turn, Outcome.SUPERSEDED)
         turn.post(turn.t("vote_superseded"))
     version = len(state.drafts) + 1
-    turn.update(phase=Phase.DRAFTING, drafts=(*turn.state.drafts, Draft(version, args, turn.sender.id, turn.now)))
+    turn.enter(Phase.DRAFTING, drafts=(*turn.state.drafts, Draft(version, args, turn.sender.id, turn.now)))
     turn.post(
         turn.t("draft_proposed", user=turn.sender.name, version=version, text=args),
-        kind="draft",
+        kind=MessageKind.DRAFT,
         title=turn.t("draft_title", version=version),
-        buttons=(turn.button("button_open_vote", "cmd", "vote", "/problem vote", "primary"),),
+        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),),
     )
 
 
@@ -57,27 +71,29 @@ def vote(turn: Turn, args: str) -> None:
     if state.phase is not Phase.DRAFTING or state.current_draft is None:
         turn.tell("vote_needs_draft")
         return
-    rest, until = split_flag(args, "--until")
-    if until is None:
-        rest, until = split_flag(rest, "--tot")
+    rest, until = args.strip(), None
+    for flag in turn.script.lexicon("deadline"):
+        rest, until = split_flag(args, flag)
+        if until is not None:
+            break
     if rest or until == "":
         turn.tell("vote_usage")
         return
     deadline = None
     if until is not None:
         try:
-            deadline = parse_deadline(until, turn.now, state.timezone)
+            deadline = parse_deadline(until, turn.now, state.timezone, turn.script.lexicon("schedule"))
         except ScheduleError as error:
             checkins.tell_error(turn, error, until)
             return
     number = len(state.rounds) + 1
     new_round = VoteRound(number, state.current_draft.version, turn.sender.id, turn.now, deadline=deadline)
-    turn.update(phase=Phase.VOTING, rounds=(*state.rounds, new_round),
-                checkins=replace(state.checkins, vote_deadline=deadline))
+    turn.enter(Phase.VOTING, rounds=(*state.rounds, new_round),
+               checkins=replace(state.checkins, vote_deadline=deadline))
     if deadline is not None:
-        turn.emit(Schedule(kind="vote_deadline", at=deadline))
+        turn.emit(Schedule(kind=TickKind.VOTE_DEADLINE, at=deadline))
     text, buttons = _vote_message(turn, new_round)
-    turn.post(text, kind="vote", title=turn.t("vote_title", version=new_round.version),
+    turn.post(text, kind=MessageKind.VOTE, title=turn.t("vote_title", version=new_round.version),
               buttons=buttons, key=f"vote:{number}")
 
 
@@ -96,10 +112,10 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
         text += "\n" + turn.t("vote_deadline_line", at=checkins.when(turn, vote_round.deadline))
     v = vote_round.version
     buttons = (
-        turn.button("button_agree", "vote", f"agree:{v}", "/problem agree", "primary"),
-        turn.button("button_concern", "vote", f"concern:{v}", "/problem concern <text>"),
-        turn.button("button_object", "vote", f"object:{v}", "/problem object <reason>", "danger"),
-        turn.button("button_abstain", "vote", f"abstain:{v}", "/problem abstain"),
+        turn.button("button_agree", ButtonAction.VOTE, f"agree:{v}", "/problem agree", "primary"),
+        turn.button("button_concern", ButtonAction.VOTE, f"concern:{v}", "/problem concern <text>"),
+        turn.button("button_object", ButtonAction.VOTE, f"object:{v}", "/problem object <reason>", "danger"),
+        turn.button("button_abstain", ButtonAction.VOTE, f"abstain:{v}", "/problem abstain"),
     )
     return text, buttons
 
@@ -148,17 +164,17 @@ def _cast(turn: Turn, choice: Choice, reason: str, version: int | None) -> None:
     vote_round = replace(vote_round, votes=votes)
     _replace_round(turn, vote_round)
     if choice is Choice.OBJECT:
-        _finish_round(turn, "objected")
-        turn.update(phase=Phase.DRAFTING)
+        _finish_round(turn, Outcome.OBJECTED)
+        turn.enter(Phase.DRAFTING)
         turn.post(turn.t("objected", user=turn.sender.name, reason=reason, version=vote_round.version),
-                  kind="result")
+                  kind=MessageKind.RESULT)
         return
     turn.tell(f"voted_{choice.value}", version=vote_round.version)
     if set(turn.state.participants) <= {v.user for v in votes}:
         _conclude(turn)  # everyone has voted: the closing edit replaces the count
         return
     text, buttons = _vote_message(turn, vote_round)
-    turn.emit(Edit(key=f"vote:{vote_round.number}", text=text, kind="vote",
+    turn.emit(Edit(key=f"vote:{vote_round.number}", text=text, kind=MessageKind.VOTE,
                    title=turn.t("vote_title", version=vote_round.version), buttons=buttons))
 
 
@@ -166,25 +182,22 @@ def close(turn: Turn, args: str) -> None:
     if turn.state.open_round is None:
         turn.tell("no_vote_open")
         return
-    if not turn.is_facilitator:
-        turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
-        return
     _conclude(turn)
 
 
-def tick(turn: Turn, kind: str) -> None:
+def tick(turn: Turn, kind: TickKind) -> None:
     """At the round's deadline the round closes by the usual rule; stale wake-ups do nothing."""
-    if kind != "vote_deadline":
+    if kind is not TickKind.VOTE_DEADLINE:
         return
     vote_round = turn.state.open_round
     if vote_round is None or vote_round.deadline is None:
-        turn.emit(Unschedule(kind="vote_deadline"))
+        turn.emit(Unschedule(kind=TickKind.VOTE_DEADLINE))
         return
     if turn.now < vote_round.deadline:
-        turn.emit(Schedule(kind="vote_deadline", at=vote_round.deadline))
+        turn.emit(Schedule(kind=TickKind.VOTE_DEADLINE, at=vote_round.deadline))
         return
     turn.post(turn.t("vote_deadline_passed", at=checkins.when(turn, vote_round.deadline),
-                     version=vote_round.version), kind="result")
+                     version=vote_round.version), kind=MessageKind.RESULT)
     _conclude(turn)
 
 
@@ -195,23 +208,23 @@ def _conclude(turn: Turn) -> None:
     agrees = sum(1 for v in vote_round.votes if v.choice is Choice.AGREE)
     needed = quorum(turn)
     if agrees < needed:
-        _finish_round(turn, "no_quorum")
-        turn.update(phase=Phase.DRAFTING)
+        _finish_round(turn, Outcome.NO_QUORUM)
+        turn.enter(Phase.DRAFTING)
         reasons = [turn.t("concern_line", user=turn.name(v.user), reason=v.reason)
                    for v in vote_round.votes if v.choice is Choice.CONCERN]
-        turn.post("\n".join([turn.t("no_quorum", agrees=agrees, quorum=needed), *reasons]), kind="result")
+        turn.post("\n".join([turn.t("no_quorum", agrees=agrees, quorum=needed), *reasons]), kind=MessageKind.RESULT)
         return
     current = turn.state.current_draft
     assert current is not None
-    _finish_round(turn, "agreed")
+    _finish_round(turn, Outcome.AGREED)
     statement = Statement(current.text, current.version, turn.now)
-    turn.update(phase=Phase.AGREED, statement=statement)
+    turn.enter(Phase.AGREED, statement=statement)
     concerns = [v for v in vote_round.votes if v.choice is Choice.CONCERN]
     concern_lines = "".join(turn.t("concern_line", user=turn.name(v.user), reason=v.reason) + "\n"
                             for v in concerns)
     turn.post(turn.t("agreed", text=statement.text, version=statement.version, agrees=agrees,
                      concerns=concern_lines.rstrip()),
-              kind="result", title=turn.t("agreed_title"))
+              kind=MessageKind.RESULT, title=turn.t("agreed_title"))
     _return_parked(turn)
 
 
@@ -220,7 +233,7 @@ def _return_parked(turn: Turn) -> None:
     if not waiting:
         return
     lines = "\n".join(turn.t("candidate_line", id=p.id, user=turn.name(p.user), text=p.text) for p in waiting)
-    turn.post(turn.t("candidates", lines=lines), kind="info", title=turn.t("candidates_title"))
+    turn.post(turn.t("candidates", lines=lines), title=turn.t("candidates_title"))
 
 
 def _replace_round(turn: Turn, vote_round: VoteRound) -> None:
@@ -228,7 +241,7 @@ def _replace_round(turn: Turn, vote_round: VoteRound) -> None:
     turn.update(rounds=rounds)
 
 
-def _finish_round(turn: Turn, outcome: str) -> None:
+def _finish_round(turn: Turn, outcome: Outcome) -> None:
     vote_round = turn.state.open_round
     if vote_round is None:
         return
@@ -236,12 +249,12 @@ def _finish_round(turn: Turn, outcome: str) -> None:
     _replace_round(turn, closed)
     turn.update(checkins=replace(turn.state.checkins, vote_deadline=None))
     tally = {c: sum(1 for v in closed.votes if v.choice is c) for c in Choice}
-    turn.emit(Edit(key=f"vote:{closed.number}", kind="vote",
+    turn.emit(Edit(key=f"vote:{closed.number}", kind=MessageKind.VOTE,
                    title=turn.t("vote_title", version=closed.version),
                    text=turn.t("vote_closed", version=closed.version, outcome=turn.t(f"outcome_{outcome}"),
                                agree=tally[Choice.AGREE], concern=tally[Choice.CONCERN],
                                object=tally[Choice.OBJECT], abstain=tally[Choice.ABSTAIN])))
-    turn.emit(Unschedule(kind="vote_deadline"))
+    turn.emit(Unschedule(kind=TickKind.VOTE_DEADLINE))
 
 
 def reopen(turn: Turn, args: str) -> None:
@@ -251,5 +264,5 @@ def reopen(turn: Turn, args: str) -> None:
     if not args:
         turn.tell("reopen_needs_reason")
         return
-    turn.update(phase=Phase.DRAFTING)
-    turn.post(turn.t("reopened", user=turn.sender.name, reason=args), kind="result")
+    turn.enter(Phase.DRAFTING)
+    turn.post(turn.t("reopened", user=turn.sender.name, reason=args), kind=MessageKind.RESULT)

@@ -7,7 +7,8 @@ paused channel, or one that ignored the previous check-in, is left in peace.
 
 Tick kinds: ``checkin``, ``checkin_missed`` (the shell found the slot too late: move on
 to the next one without posting), ``review``. ``vote_deadline`` belongs to
-:mod:`bot.core.agreement`.
+:mod:`bot.core.agreement`. The sub-command words (``now``, ``off``, ``pause``...) are the
+``checkin`` words of the language files.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.core.context import Turn
-from bot.core.model import CheckinState, Observed, Phase, Schedule, Unschedule
+from bot.core.model import CheckinState, MessageKind, Observed, Phase, Schedule, TaskStatus, TickKind, Unschedule
 from bot.core.schedule import (
     Rule,
     ScheduleError,
@@ -32,14 +33,6 @@ from bot.core.schedule import (
 # Consecutive unanswered check-ins after which we say so once and go quiet.
 QUIET_AFTER = {Phase.AGREED: 1}
 QUIET_AFTER_DEFAULT = 2
-
-_STATUS = {"", "status", "stand"}
-_NOW = {"now", "nu"}
-_OFF = {"off", "uit", "stop"}
-_ON = {"on", "aan"}
-_PAUSE = {"pause", "pauze", "pauzeer"}
-_RESUME = {"resume", "hervat", "hervatten"}
-_MENTIONS = {"mentions", "mention", "vermeldingen", "noemen"}
 
 # State that, when a person changes it, counts as activity in the channel.
 _ACTIVITY_FIELDS = ("phase", "step", "answers", "drafts", "rounds", "statement", "tasks", "parked")
@@ -78,10 +71,8 @@ def tell_error(turn: Turn, error: ScheduleError, text: str) -> None:
 
 
 def _may_change(turn: Turn) -> bool:
-    if turn.state.phase is Phase.IDLE or turn.is_facilitator:
-        return True
-    turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
-    return False
+    """Anyone sets up a channel where nothing runs; during a session, its facilitator."""
+    return turn.state.phase is Phase.IDLE or turn.steers()
 
 
 def _rule(turn: Turn) -> Rule | None:
@@ -98,7 +89,7 @@ def reschedule(turn: Turn) -> datetime | None:
     rule = _rule(turn)
     if rule is None:
         _set(turn, next_at=None)
-        turn.emit(Unschedule(kind="checkin"))
+        turn.emit(Unschedule(kind=TickKind.CHECKIN))
         return None
     resume = _pause_date(turn.state.checkins)
     if resume is not None and resume <= today(turn):
@@ -106,7 +97,7 @@ def reschedule(turn: Turn) -> datetime | None:
         resume = None
     at = next_occurrence(rule, turn.now, turn.state.timezone, resume)
     _set(turn, next_at=at)
-    turn.emit(Schedule(kind="checkin", at=at))
+    turn.emit(Schedule(kind=TickKind.CHECKIN, at=at))
     return at
 
 
@@ -126,23 +117,25 @@ def note_activity(turn: Turn, before: object) -> None:
 
 def checkin(turn: Turn, args: str) -> None:
     head, _, rest = args.strip().partition(" ")
-    word, rest = head.lower(), rest.strip()
-    if word in _STATUS and not rest:
+    rest = rest.strip()
+    word = turn.script.means("checkin", head) if head else "status"
+    switch = turn.script.means("checkin", rest)
+    if word == "status" and not rest:
         _status(turn)
-    elif word in _NOW and not rest:
+    elif word == "now" and not rest:
         post_checkin(turn)
-    elif word in _OFF and not rest:
+    elif word == "off" and not rest:
         if _may_change(turn):
             _set(turn, rule="", paused_until=None)
             reschedule(turn)
             turn.post(turn.t("checkin_off"))
-    elif word in _PAUSE:
+    elif word == "pause":
         _pause(turn, rest, args)
-    elif word in _RESUME and not rest:
+    elif word == "resume" and not rest:
         _resume(turn)
-    elif word in _MENTIONS and rest.lower() in _ON | _OFF:
+    elif word == "mentions" and switch in ("on", "off"):
         if _may_change(turn):
-            on = rest.lower() in _ON
+            on = switch == "on"
             _set(turn, mentions=on)
             turn.post(turn.t("checkin_mentions_on" if on else "checkin_mentions_off"))
     else:
@@ -151,7 +144,7 @@ def checkin(turn: Turn, args: str) -> None:
 
 def _set_rule(turn: Turn, args: str) -> None:
     try:
-        rule = parse_rule(args, today(turn))
+        rule = parse_rule(args, today(turn), turn.script.lexicon("schedule"))
     except ScheduleError as error:
         tell_error(turn, error, args)
         return
@@ -165,7 +158,7 @@ def _set_rule(turn: Turn, args: str) -> None:
 
 def _pause(turn: Turn, rest: str, args: str) -> None:
     try:
-        resume = parse_pause(rest, today(turn))
+        resume = parse_pause(rest, today(turn), turn.script.lexicon("schedule"))
     except ScheduleError as error:
         tell_error(turn, error if error.code != "rule" else ScheduleError("pause"), args)
         return
@@ -233,9 +226,9 @@ def tz(turn: Turn, args: str) -> None:
 
 def review(turn: Turn, args: str) -> None:
     text = args.strip()
-    if text.lower() in _OFF:
+    if turn.script.means("checkin", text) == "off":
         _set(turn, review_at=None)
-        turn.emit(Unschedule(kind="review"))
+        turn.emit(Unschedule(kind=TickKind.REVIEW))
         turn.post(turn.t("review_off"))
         return
     if turn.state.phase is not Phase.AGREED:
@@ -245,32 +238,32 @@ def review(turn: Turn, args: str) -> None:
         turn.tell("review_usage")
         return
     try:
-        at = parse_deadline(text, turn.now, turn.state.timezone)
+        at = parse_deadline(text, turn.now, turn.state.timezone, turn.script.lexicon("schedule"))
     except ScheduleError as error:
         tell_error(turn, error, text)
         return
     _set(turn, review_at=at)
-    turn.emit(Schedule(kind="review", at=at))
+    turn.emit(Schedule(kind=TickKind.REVIEW, at=at))
     turn.post(turn.t("review_set", at=when(turn, at)))
 
 
 # --------------------------------------------------------------------------- ticks
 
 
-def tick(turn: Turn, kind: str) -> None:
-    if kind in ("checkin", "checkin_missed"):
-        _checkin_tick(turn, missed=kind == "checkin_missed")
-    elif kind == "review":
+def tick(turn: Turn, kind: TickKind) -> None:
+    if kind in (TickKind.CHECKIN, TickKind.CHECKIN_MISSED):
+        _checkin_tick(turn, missed=kind is TickKind.CHECKIN_MISSED)
+    elif kind is TickKind.REVIEW:
         _review_tick(turn)
 
 
 def _checkin_tick(turn: Turn, *, missed: bool) -> None:
     state = turn.state.checkins
     if not state.rule:
-        turn.emit(Unschedule(kind="checkin"))  # the rule went away (off, reset)
+        turn.emit(Unschedule(kind=TickKind.CHECKIN))  # the rule went away (off, reset)
         return
     if state.next_at is not None and turn.now < state.next_at:
-        turn.emit(Schedule(kind="checkin", at=state.next_at))  # an old slot; keep the current one
+        turn.emit(Schedule(kind=TickKind.CHECKIN, at=state.next_at))  # an old slot; keep the current one
         return
     reschedule(turn)
     if missed:
@@ -287,7 +280,7 @@ def _checkin_tick(turn: Turn, *, missed: bool) -> None:
         if state.backed_off:
             _set(turn, unanswered=unanswered)
             return
-        turn.post(turn.t("checkin_backoff"), kind="checkin", title=turn.t("checkin_title"))
+        turn.post(turn.t("checkin_backoff"), kind=MessageKind.CHECKIN, title=turn.t("checkin_title"))
         _set(turn, backed_off=True, unanswered=unanswered, last_posted_at=turn.now)
         return
     post_checkin(turn)
@@ -301,7 +294,7 @@ def post_checkin(turn: Turn) -> None:
     if composer is None:
         return
     text, mentioned = composer(turn)
-    turn.post(text, kind="checkin", title=turn.t("checkin_title"), mentions=tuple(mentioned))
+    turn.post(text, kind=MessageKind.CHECKIN, title=turn.t("checkin_title"), mentions=tuple(mentioned))
     _set(turn, last_posted_at=turn.now, backed_off=False, unanswered=0)
 
 
@@ -358,7 +351,7 @@ def _agreed(turn: Turn) -> tuple[str, list[str]]:
 def _statement_params(turn: Turn) -> dict[str, object]:
     state = turn.state
     statement = state.statement
-    open_tasks = [t for t in state.tasks if t.status != "done"]
+    open_tasks = [t for t in state.tasks if t.status is not TaskStatus.DONE]
     if open_tasks:
         tasks = "\n".join([turn.t("checkin_tasks_header"),
                            *(turn.t("task_line", id=t.id, owner=turn.name(t.owner), text=t.text)
@@ -380,14 +373,14 @@ _COMPOSERS = {Phase.ANALYSIS: _analysis, Phase.DRAFTING: _drafting, Phase.VOTING
 def _review_tick(turn: Turn) -> None:
     state = turn.state.checkins
     if state.review_at is None:
-        turn.emit(Unschedule(kind="review"))
+        turn.emit(Unschedule(kind=TickKind.REVIEW))
         return
     if turn.now < state.review_at:
-        turn.emit(Schedule(kind="review", at=state.review_at))
+        turn.emit(Schedule(kind=TickKind.REVIEW, at=state.review_at))
         return
     _set(turn, review_at=None)
-    turn.emit(Unschedule(kind="review"))
+    turn.emit(Unschedule(kind=TickKind.REVIEW))
     if turn.state.phase is not Phase.AGREED:
         return  # reopened meanwhile: the statement is being redrafted anyway
-    turn.post(turn.t("review", **_statement_params(turn)), kind="checkin", title=turn.t("review_title"))
+    turn.post(turn.t("review", **_statement_params(turn)), kind=MessageKind.CHECKIN, title=turn.t("review_title"))
     _set(turn, last_posted_at=turn.now)

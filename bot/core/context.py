@@ -12,19 +12,23 @@ from typing import Any
 
 from bot.core.model import (
     Button,
+    ButtonAction,
     ButtonPressed,
     ChannelState,
     CommandIssued,
     Effect,
     InboundEvent,
     Mention,
+    MessageKind,
     Notify,
+    Phase,
     Post,
     Reply,
     Sender,
     TextMessage,
     Throttled,
 )
+from bot.core.phases import PhaseError, check
 from bot.core.script import Question, Script
 
 MENTION = re.compile(r"^<?@?([^>\s|]+)(?:\|[^>]*)?>?$")
@@ -66,14 +70,35 @@ class Turn:
     def t(self, key: str, **params: object) -> str:
         return self.script.text(self.state.language, key, **params)
 
-    def button(self, label_key: str, action: str, value: str, command: str, style: str | None = None) -> Button:
-        command = command.replace("/problem", self.t("command_word"), 1)
+    def button(self, label_key: str, action: ButtonAction, value: str, command: str,
+               style: str | None = None) -> Button:
+        command = command.replace("/problem", self.script.command_word(self.state.language), 1)
         return Button(self.t(label_key), action, value, command, style)
+
+    def steers(self) -> bool:
+        """Whether the sender leads the session; if not, they are told who does."""
+        if self.is_facilitator:
+            return True
+        self.tell("facilitator_only", facilitator=self.name(self.state.facilitator))
+        return False
 
     # ------------------------------------------------------------------ changing
 
     def update(self, **changes: Any) -> None:
+        """Change fields of the state; the phase changes only through :meth:`enter` or :meth:`begin`."""
+        if "phase" in changes:
+            raise PhaseError("the phase changes through Turn.enter, which checks the transition")
         self.state = replace(self.state, **changes)
+
+    def enter(self, phase: Phase, **changes: Any) -> None:
+        """Move the session to ``phase`` (a transition :mod:`bot.core.phases` allows)."""
+        check(self.state.phase, phase)
+        self.state = replace(self.state, phase=phase, **changes)
+
+    def begin(self, state: ChannelState) -> None:
+        """Replace the whole state (start, reset, purge); its phase must be allowed to follow."""
+        check(self.state.phase, state.phase)
+        self.state = state
 
     def join(self) -> None:
         """Count the sender as a participant of the session."""
@@ -90,7 +115,7 @@ class Turn:
     def emit(self, effect: Effect) -> None:
         self.effects.append(effect)
 
-    def post(self, text: str, *, kind: str = "info", title: str | None = None,
+    def post(self, text: str, *, kind: MessageKind = MessageKind.INFO, title: str | None = None,
              buttons: tuple[Button, ...] = (), key: str | None = None, mentions: tuple[str, ...] = ()) -> None:
         """Post publicly; ``mentions`` are user ids named in ``text`` whom the platform should notify."""
         named = tuple(Mention(uid, self.name(uid)) for uid in mentions)
@@ -104,7 +129,7 @@ class Turn:
         message_id = getattr(self.event, "message_id", None)
         self.emit(Notify(user=self.sender.id, text=text, message_id=message_id, buttons=buttons))
 
-    def reply_text(self, text: str, *, kind: str = "info", buttons: tuple[Button, ...] = ()) -> None:
+    def reply_text(self, text: str, *, kind: MessageKind = MessageKind.INFO, buttons: tuple[Button, ...] = ()) -> None:
         event = self.event
         if isinstance(event, TextMessage):
             self.emit(Reply(text=text, message_id=event.message_id, thread_id=event.thread_id,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core import agreement, checkins, parking, session
 from bot.core.commands import MAX_MESSAGE_CHARS, Command, clean, parse
 from bot.core.context import Turn
 from bot.core.model import (
+    ButtonAction,
     ButtonPressed,
     ChannelState,
     CommandIssued,
@@ -30,40 +32,53 @@ RECENT_EVENTS = 64
 
 Handler = Callable[[Turn, str], None]
 
-HANDLERS: dict[str, Handler] = {
-    "start": session.start,
-    "status": session.status,
-    "next": session.next_step,
-    "back": session.back,
-    "ready": session.ready,
-    "lang": session.lang,
-    "help": session.help_,
-    "reset": session.reset,
-    "purge": session.purge,
-    "facilitator": session.hand_over,
-    "guard": parking.guard,
-    "redirect": parking.redirect,
-    "parked": parking.parked,
-    "notask": parking.notask,
-    "task": parking.task,
-    "tasks": parking.tasks,
-    "done": parking.done,
-    "draft": agreement.draft,
-    "vote": agreement.vote,
-    "agree": agreement.agree,
-    "concern": agreement.concern,
-    "object": agreement.object_,
-    "abstain": agreement.abstain,
-    "close": agreement.close,
-    "reopen": agreement.reopen,
-    "export": session.export,
-    "checkin": checkins.checkin,
-    "tz": checkins.tz,
-    "review": checkins.review,
-}
 
-# Subcommands that work before a session is started.
-WITHOUT_SESSION = {"start", "help", "lang", "status", "export", "parked", "tasks", "tz"}
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How a subcommand runs: its handler, and the checks every use of it gets first.
+
+    ``session``: refused with "no session" while none runs. ``joins``: the sender becomes a
+    participant (a look at the session does not make one). ``facilitator``: only the
+    facilitator (or an admin) may use it at all; handlers check conditional rights themselves.
+    """
+
+    handler: Handler
+    session: bool = True
+    joins: bool = True
+    facilitator: bool = False
+
+
+COMMANDS: dict[str, Route] = {
+    "start": Route(session.start, session=False),
+    "status": Route(session.status, session=False, joins=False),
+    "next": Route(session.next_step, facilitator=True),
+    "back": Route(session.back, facilitator=True),
+    "ready": Route(session.ready),
+    "lang": Route(session.lang, session=False),
+    "help": Route(session.help_, session=False, joins=False),
+    "reset": Route(session.reset, facilitator=True),
+    "purge": Route(session.purge, session=False),  # the facilitator's, while a session runs
+    "facilitator": Route(session.hand_over, facilitator=True),
+    "guard": Route(parking.guard),
+    "redirect": Route(parking.redirect),
+    "parked": Route(parking.parked, session=False, joins=False),
+    "notask": Route(parking.notask),
+    "task": Route(parking.task),
+    "tasks": Route(parking.tasks, session=False, joins=False),
+    "done": Route(parking.done),
+    "draft": Route(agreement.draft),
+    "vote": Route(agreement.vote),
+    "agree": Route(agreement.agree),
+    "concern": Route(agreement.concern),
+    "object": Route(agreement.object_),
+    "abstain": Route(agreement.abstain),
+    "close": Route(agreement.close, facilitator=True),
+    "reopen": Route(agreement.reopen),
+    "export": Route(session.export, session=False, joins=False),
+    "checkin": Route(checkins.checkin),
+    "tz": Route(checkins.tz, session=False),
+    "review": Route(checkins.review),
+}
 
 
 def new_state(channel: str, language: str = "en", timezone: str = "UTC") -> ChannelState:
@@ -106,18 +121,21 @@ def _command(turn: Turn, event: CommandIssued) -> None:
 
 
 def _run(turn: Turn, name: str, args: str) -> None:
-    if turn.state.phase is Phase.IDLE and name not in WITHOUT_SESSION:
+    route = COMMANDS[name]
+    if route.session and turn.state.phase is Phase.IDLE:
         turn.tell("no_session")
         return
-    if name not in {"help", "status", "export", "parked", "tasks"}:
+    if route.joins:
         turn.join()
-    HANDLERS[name](turn, args)
+    if route.facilitator and not turn.steers():
+        return
+    route.handler(turn, args)
 
 
 def _unknown(turn: Turn, command: Command) -> None:
     aliases = turn.script.aliases()
     word = command.word.lower()
-    close = difflib.get_close_matches(word, sorted(HANDLERS), n=1) or [
+    close = difflib.get_close_matches(word, sorted(COMMANDS), n=1) or [
         aliases[match] for match in difflib.get_close_matches(word, list(aliases), n=1)
     ]
     if close:
@@ -130,18 +148,17 @@ def _button(turn: Turn, event: ButtonPressed) -> None:
     if turn.state.phase is Phase.IDLE:
         turn.tell("no_session")
         return
-    if event.action == "cmd":
+    if event.action == ButtonAction.CMD:
         command = parse(event.value, turn.script.aliases())
         if command.name:
             _run(turn, command.name, command.args)
         return
     turn.join()
-    if event.action == "vote":
-        agreement.vote_button(turn, event.value, event.text)
-    elif event.action == "release":
-        parking.release_button(turn, event.value)
-    else:
-        turn.tell("stale_button")
+    match event.action:
+        case ButtonAction.VOTE:
+            agreement.vote_button(turn, event.value, event.text)
+        case ButtonAction.RELEASE:
+            parking.release_button(turn, event.value)
 
 
 def _message(turn: Turn, event: TextMessage) -> None:

@@ -38,6 +38,45 @@ class Choice(StrEnum):
     ABSTAIN = "abstain"
 
 
+class TickKind(StrEnum):
+    """What a scheduled wake-up is for (also the ``kind`` text of the wakeups table)."""
+
+    CHECKIN = "checkin"
+    CHECKIN_MISSED = "checkin_missed"  # the shell found the check-in slot too late to post
+    REVIEW = "review"
+    VOTE_DEADLINE = "vote_deadline"
+
+
+class ButtonAction(StrEnum):
+    CMD = "cmd"  # the value is a subcommand with its arguments
+    VOTE = "vote"  # "<choice>:<version>"
+    RELEASE = "release"  # the id of a parked message
+
+
+class MessageKind(StrEnum):
+    """What a message is, so a platform may render it differently."""
+
+    QUESTION = "question"
+    DRAFT = "draft"
+    VOTE = "vote"
+    RESULT = "result"
+    REDIRECT = "redirect"
+    CHECKIN = "checkin"
+    INFO = "info"
+
+
+class Outcome(StrEnum):
+    AGREED = "agreed"
+    OBJECTED = "objected"
+    NO_QUORUM = "no_quorum"
+    SUPERSEDED = "superseded"  # a newer draft was proposed while the round was open
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
 def platform_of(channel: str) -> str:
     """The platform prefix of a channel key (``slack:T1:C1`` -> ``slack``)."""
     return channel.split(":", 1)[0]
@@ -71,15 +110,15 @@ class TextMessage:
 class CommandIssued:
     """``/problem <text>``; ``text`` is everything after the command word.
 
-    ``command_lang`` is ``"nl"`` when the Dutch alias (``/probleem``) was used, so a
-    session started in Dutch speaks Dutch.
+    ``command_word`` is that word as the adapter saw it, without the slash (``probleem``):
+    the engine knows from the language files which language it belongs to.
     """
 
     event_id: str
     channel: str
     sender: Sender
     text: str
-    command_lang: str | None = None
+    command_word: str = ""
     message_id: str | None = None
     thread_id: str | None = None
 
@@ -91,7 +130,7 @@ class ButtonPressed:
     event_id: str
     channel: str
     sender: Sender
-    action: str
+    action: ButtonAction
     value: str
     text: str | None = None
     message_id: str | None = None
@@ -103,7 +142,7 @@ class Tick:
 
     event_id: str
     channel: str
-    kind: str
+    kind: TickKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,7 +169,7 @@ class Button:
     """A button; ``command`` is the typed equivalent shown where buttons do not exist."""
 
     label: str
-    action: str
+    action: ButtonAction
     value: str
     command: str
     style: str | None = None  # "primary" | "danger" | None
@@ -149,7 +188,7 @@ class Post:
     """A public message in the channel. ``key`` names it so it can be edited later."""
 
     text: str
-    kind: str = "info"  # question | draft | vote | result | redirect | checkin | info
+    kind: MessageKind = MessageKind.INFO
     title: str | None = None
     buttons: tuple[Button, ...] = ()
     key: str | None = None
@@ -163,7 +202,7 @@ class Reply:
     text: str
     message_id: str | None
     thread_id: str | None = None
-    kind: str = "info"
+    kind: MessageKind = MessageKind.INFO
     buttons: tuple[Button, ...] = ()
 
 
@@ -183,7 +222,7 @@ class Edit:
 
     key: str
     text: str
-    kind: str = "info"
+    kind: MessageKind = MessageKind.INFO
     title: str | None = None
     buttons: tuple[Button, ...] = ()
 
@@ -192,13 +231,13 @@ class Edit:
 class Schedule:
     """Ask the shell to send a ``Tick(kind)`` to this channel at ``at`` (UTC)."""
 
-    kind: str
+    kind: TickKind
     at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unschedule:
-    kind: str
+    kind: TickKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,7 +293,7 @@ class VoteRound:
     opened_at: datetime
     deadline: datetime | None = None
     votes: tuple[Vote, ...] = ()
-    outcome: str | None = None  # None while open; "agreed" | "objected" | "no_quorum" | "cancelled"
+    outcome: Outcome | None = None  # None while open
     closed_at: datetime | None = None
 
 
@@ -284,7 +323,7 @@ class Task:
     text: str
     created_by: str
     at: datetime
-    status: str = "open"  # open | done
+    status: TaskStatus = TaskStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +340,14 @@ class CheckinState:
     backed_off: bool = False  # said "nothing new" once; quiet until something changes
     next_at: datetime | None = None  # the slot the shell was asked to wake us for
     unanswered: int = 0  # check-ins in a row that were followed by no activity
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirm:
+    """``command`` (reset, purge) asked ``user`` to confirm; only that user's confirmation counts."""
+
+    command: str
+    user: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +373,7 @@ class ChannelState:
     timezone: str = "UTC"
     checkins: CheckinState = field(default_factory=CheckinState)
     observed: tuple[ParkedItem, ...] = ()  # what observe mode would have held (last few)
-    pending_confirm: str | None = None  # "<command>:<user id>" awaiting that user's confirmation
+    pending_confirm: PendingConfirm | None = None  # a two-step command awaiting its confirmation
     next_id: int = 1
     recent_events: tuple[str, ...] = ()  # last event ids, so decide() is idempotent too
     started_at: datetime | None = None

@@ -11,7 +11,17 @@ from dataclasses import replace
 
 from bot.core.context import Turn, resolve_user
 from bot.core.guard import detect
-from bot.core.model import Answer, Observed, ParkedItem, Phase, Strictness, Task
+from bot.core.model import (
+    Answer,
+    ButtonAction,
+    MessageKind,
+    Observed,
+    ParkedItem,
+    Phase,
+    Strictness,
+    Task,
+    TaskStatus,
+)
 
 OBSERVED_KEPT = 20
 BEFORE_AGREEMENT = (Phase.ANALYSIS, Phase.DRAFTING, Phase.VOTING)
@@ -45,40 +55,38 @@ def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
     else:
         where = turn.t("redirect_statement")
     text_out = turn.t("redirect", user=turn.sender.name, cue=cue or "…", where=where, id=item.id)
-    button = turn.button("button_not_task", "release", str(item.id), f"/problem notask {item.id}")
+    button = turn.button("button_not_task", ButtonAction.RELEASE, str(item.id), f"/problem notask {item.id}")
     if turn.state.private_redirects:
         turn.tell_text(text_out, (button,))
     else:
-        turn.reply_text(text_out, kind="redirect", buttons=(button,))
+        turn.reply_text(text_out, kind=MessageKind.REDIRECT, buttons=(button,))
     return item
 
 
 def redirect(turn: Turn, args: str) -> None:
     """Choose where redirects go: a reply in the message's thread, or a private note."""
-    choice = args.strip().lower()
-    if choice not in ("thread", "private"):
+    choice = turn.script.means("redirect", args.strip())
+    if choice is None:
         turn.tell("redirect_usage")
         return
-    if not turn.is_facilitator:
-        turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
+    if not turn.steers():
         return
     turn.update(private_redirects=choice == "private")
     turn.post(turn.t(f"redirect_set_{choice}"))
 
 
 def guard(turn: Turn, args: str) -> None:
-    choice = args.strip().lower()
+    choice = args.strip()
     if not choice:
         turn.tell("guard_current", strictness=turn.state.strictness.value)
         return
-    try:
-        strictness = Strictness(choice)
-    except ValueError:
+    level = turn.script.means("guard", choice)
+    if level is None:
         turn.tell("guard_usage")
         return
-    if not turn.is_facilitator:
-        turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
+    if not turn.steers():
         return
+    strictness = Strictness(level)
     turn.update(strictness=strictness)
     turn.post(turn.t(f"guard_set_{strictness.value}"))
 
@@ -157,7 +165,8 @@ def tasks(turn: Turn, args: str) -> None:
         turn.tell(key)
         return
     lines = [
-        turn.t("task_line_done" if t.status == "done" else "task_line", id=t.id, owner=turn.name(t.owner), text=t.text)
+        turn.t("task_line_done" if t.status is TaskStatus.DONE else "task_line", id=t.id, owner=turn.name(t.owner),
+               text=t.text)
         for t in turn.state.tasks
     ]
     turn.tell_text(turn.t("tasks_header") + "\n" + "\n".join(lines))
@@ -169,9 +178,9 @@ def done(turn: Turn, args: str) -> None:
     if item is None:
         turn.tell("task_unknown", id=wanted or "?")
         return
-    if item.status == "done":
+    if item.status is TaskStatus.DONE:
         turn.tell("task_already_done", id=item.id)
         return
-    finished = replace(item, status="done")
+    finished = replace(item, status=TaskStatus.DONE)
     turn.update(tasks=tuple(finished if t.id == item.id else t for t in turn.state.tasks))
     turn.post(turn.t("task_done", id=item.id, owner=turn.name(item.owner), text=item.text, user=turn.sender.name))

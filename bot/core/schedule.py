@@ -2,8 +2,9 @@
 
 Rules are wall-clock times in the channel's time zone ("weekly mon 09:00" stays 09:00
 local across daylight-saving changes); every instant going in or out is aware UTC.
-Users type English or Dutch; a rule is stored in one canonical English form
-(``Rule.canonical``) that :func:`parse_rule` reads back unchanged.
+Users type the words of any language file (a :data:`Vocabulary`); a rule is stored in
+one canonical form (``Rule.canonical``, in the :data:`STORED` words) that
+:func:`parse_rule` reads back unchanged whatever the language files say.
 
 DST: a local time that does not exist (02:30 on spring-forward day) becomes the first
 valid instant after the gap (03:00); an ambiguous one (02:30 on the autumn day) is its
@@ -13,6 +14,7 @@ first occurrence (``fold=0``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,33 +31,19 @@ class ScheduleError(ValueError):
         self.code = code  # "rule" | "deadline" | "pause" | "past" | "timezone"
 
 
-DAYS: dict[str, int] = {}
-for _index, _names in enumerate((
-    ("mon", "monday", "ma", "maandag"),
-    ("tue", "tues", "tuesday", "di", "dinsdag"),
-    ("wed", "wednesday", "wo", "woensdag"),
-    ("thu", "thur", "thurs", "thursday", "do", "donderdag"),
-    ("fri", "friday", "vr", "vrijdag"),
-    ("sat", "saturday", "za", "zaterdag"),
-    ("sun", "sunday", "zo", "zondag"),
-)):
-    for _name in _names:
-        DAYS[_name] = _index
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The words of schedules, deadlines and pauses: each word typed (lower case) -> what it means.
+# The language files give each language's words; a meaning is a day code or one of these.
+Vocabulary = Mapping[str, str]
+MEANINGS = (*DAY_CODES, "daily", "weekdays", "weekly", "every", "weeks", "from",
+            "in", "tomorrow", "until", "minutes", "hours", "days")
+
+# The words :meth:`Rule.canonical` writes: part of the storage format, not of any language.
+STORED: Vocabulary = {word: word for word in (*DAY_CODES, "daily", "weekdays", "weekly", "every", "weeks", "from")}
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DAILY = {"daily", "dagelijks", "everyday", "elke-dag"}
-_WEEKDAYS = {"weekdays", "werkdagen", "workdays"}
-_WEEKLY = {"weekly", "wekelijks"}
-_EVERY = {"every", "elke", "iedere"}
-_WEEK_WORDS = {"week", "weeks", "weken"}
-_UNITS = {
-    "minute": "minutes", "minutes": "minutes", "min": "minutes", "minuut": "minutes", "minuten": "minutes",
-    "hour": "hours", "hours": "hours", "uur": "hours", "uren": "hours",
-    "day": "days", "days": "days", "dag": "days", "dagen": "days",
-    "week": "weeks", "weeks": "weeks", "weken": "weeks",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,17 +108,24 @@ def parse_date(word: str) -> date:
         raise ScheduleError("pause", f"not a date: {word!r}") from error
 
 
-def _parse_days(word: str) -> tuple[int, ...]:
+def _day(word: str, vocabulary: Vocabulary) -> int | None:
+    """0 for a word meaning Monday ... 6 for Sunday; None for any other word."""
+    meaning = vocabulary.get(word, "")
+    return DAY_CODES.index(meaning) if meaning in DAY_CODES else None
+
+
+def _parse_days(word: str, vocabulary: Vocabulary) -> tuple[int, ...]:
     days: set[int] = set()
     for part in word.split(","):
-        if part not in DAYS:
+        day = _day(part, vocabulary)
+        if day is None:
             raise ScheduleError("rule", f"not a day: {part!r}")
-        days.add(DAYS[part])
+        days.add(day)
     return tuple(sorted(days))
 
 
-def parse_rule(text: str, today: date) -> Rule:
-    """Read a schedule as users type it (en/nl) or as :meth:`Rule.canonical` wrote it.
+def parse_rule(text: str, today: date, vocabulary: Vocabulary = STORED) -> Rule:
+    """Read a schedule as users type it (in ``vocabulary``) or as :meth:`Rule.canonical` wrote it.
 
     ``today`` (local) anchors a new every-N-weeks rule: its first occurrence is the next
     matching day (this week or next), then every N weeks from there.
@@ -138,29 +133,30 @@ def parse_rule(text: str, today: date) -> Rule:
     words = text.lower().replace(", ", ",").split()
     if not words:
         raise ScheduleError("rule", "empty")
+    meaning = [vocabulary.get(word, "") for word in words]
     anchor = today
-    if len(words) >= 2 and words[-2] in ("from", "vanaf"):
+    if len(words) >= 2 and meaning[-2] == "from":
         anchor = parse_date(words[-1])
-        words = words[:-2]
-    head, rest = words[0], words[1:]
-    if head in _DAILY and len(rest) == 1:
+        words, meaning = words[:-2], meaning[:-2]
+    head, rest = meaning[0], words[1:]
+    if head == "daily" and len(rest) == 1:
         return Rule(tuple(range(7)), parse_time(rest[0]))
-    if head in _WEEKDAYS and len(rest) == 1:
+    if head == "weekdays" and len(rest) == 1:
         return Rule(tuple(range(5)), parse_time(rest[0]))
-    if head in _WEEKLY and len(rest) == 2:
-        return Rule(_parse_days(rest[0]), parse_time(rest[1]))
-    if head in _EVERY and len(rest) == 4 and rest[0].isdigit() and rest[1] in _WEEK_WORDS:
+    if head == "weekly" and len(rest) == 2:
+        return Rule(_parse_days(rest[0], vocabulary), parse_time(rest[1]))
+    if head == "every" and len(rest) == 4 and rest[0].isdigit() and meaning[2] == "weeks":
         interval = int(rest[0])
         if not 1 <= interval <= MAX_INTERVAL_WEEKS:
             raise ScheduleError("rule", f"interval must be 1 to {MAX_INTERVAL_WEEKS} weeks")
-        days, at = _parse_days(rest[2]), parse_time(rest[3])
+        days, at = _parse_days(rest[2], vocabulary), parse_time(rest[3])
         if interval == 1:
             return Rule(days, at)
         if anchor == today:  # a new rule: its first week is the one of the next matching day
             anchor += timedelta(days=min((d - today.weekday()) % 7 for d in days))
         return Rule(days, at, interval, anchor)
-    if head in _EVERY and len(rest) == 3 and rest[0] in _WEEK_WORDS:  # "every week mon 09:00"
-        return Rule(_parse_days(rest[1]), parse_time(rest[2]))
+    if head == "every" and len(rest) == 3 and meaning[1] == "weeks":  # "every week mon 09:00"
+        return Rule(_parse_days(rest[1], vocabulary), parse_time(rest[2]))
     raise ScheduleError("rule", f"not a schedule: {text!r}")
 
 
@@ -220,18 +216,21 @@ def next_occurrence(rule: Rule, after: datetime, tz: str, not_before: date | Non
 # --------------------------------------------------------------------------- deadlines and pauses
 
 
-def parse_deadline(text: str, now: datetime, tz: str) -> datetime:
-    """A moment users type: ``fri 17:00``, ``vr 17:00``, ``17:00``, ``2027-01-04 12:00``,
-    ``in 3 days``, ``over 4 weken``. Returns UTC; it must lie in the future (< a year).
+def parse_deadline(text: str, now: datetime, tz: str, vocabulary: Vocabulary) -> datetime:
+    """A moment users type: ``fri 17:00``, ``17:00``, ``2027-01-04 12:00``, ``in 3 days``,
+    ``tomorrow 09:00`` (in the words of ``vocabulary``). Returns UTC; it must lie in the
+    future (< a year).
     """
     zone_info = zone(tz)
     words = text.lower().split()
+    head = vocabulary.get(words[0], "") if words else ""
+    weekday = _day(words[0], vocabulary) if words else None
     local_now = now.astimezone(zone_info)
     result: datetime
-    if len(words) == 3 and words[0] in ("in", "over", "binnen"):
-        result = _after_duration(words[1], words[2], now, zone_info)
-    elif len(words) == 2 and words[0] in DAYS:
-        result = next_occurrence(Rule((DAYS[words[0]],), _deadline_time(words[1])), now, tz)
+    if len(words) == 3 and head == "in":
+        result = _after_duration(words[1], vocabulary.get(words[2], ""), now, zone_info)
+    elif len(words) == 2 and weekday is not None:
+        result = next_occurrence(Rule((weekday,), _deadline_time(words[1])), now, tz)
     elif len(words) == 2 and _DATE.match(words[0]):
         try:
             day = parse_date(words[0])
@@ -243,7 +242,7 @@ def parse_deadline(text: str, now: datetime, tz: str) -> datetime:
         result = local_instant(local_now.date(), at, zone_info)
         if result <= now:
             result = local_instant(local_now.date() + timedelta(days=1), at, zone_info)
-    elif len(words) == 2 and words[0] in ("tomorrow", "morgen"):
+    elif len(words) == 2 and head == "tomorrow":
         result = local_instant(local_now.date() + timedelta(days=1), _deadline_time(words[1]), zone_info)
     else:
         raise ScheduleError("deadline", text)
@@ -262,9 +261,10 @@ def _deadline_time(word: str) -> time:
 
 
 def _after_duration(amount: str, unit: str, now: datetime, zone_info: ZoneInfo) -> datetime:
-    if not amount.isdigit() or unit not in _UNITS or int(amount) == 0:
+    """``unit`` is a meaning: minutes, hours, days or weeks (anything else is refused)."""
+    if not amount.isdigit() or unit not in ("minutes", "hours", "days", "weeks") or int(amount) == 0:
         raise ScheduleError("deadline", f"{amount} {unit}")
-    count, unit = int(amount), _UNITS[unit]
+    count = int(amount)
     if unit in ("minutes", "hours"):  # elapsed time
         return now + timedelta(**{unit: count})
     # Calendar units keep the wall-clock time ("in 4 weeks" at the same local hour).
@@ -276,10 +276,10 @@ def _after_duration(amount: str, unit: str, now: datetime, zone_info: ZoneInfo) 
                          zone_info)
 
 
-def parse_pause(text: str, today: date) -> date:
-    """``until 2027-01-04`` / ``tot 2027-01-04`` (or just the date): the day check-ins resume."""
+def parse_pause(text: str, today: date, vocabulary: Vocabulary) -> date:
+    """``until 2027-01-04`` (or just the date): the day check-ins resume."""
     words = text.lower().split()
-    if words and words[0] in ("until", "till", "tot", "t/m"):
+    if words and vocabulary.get(words[0]) == "until":
         words = words[1:]
     if len(words) != 1:
         raise ScheduleError("pause", text)

@@ -10,6 +10,26 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core import schedule
+from bot.core.model import Strictness
+
+# What users type besides free text, by group: the meanings the engine knows. A language file
+# gives each meaning its spellings (``words:``); a group with one meaning is written as a list.
+# The words of every language are accepted in every channel.
+WORD_MEANINGS: Mapping[str, tuple[str, ...]] = {
+    "command": ("command",),  # the slash command (without "/"); the first is the one shown
+    "confirm": ("confirm",),  # "/problem reset confirm"
+    "deadline": ("deadline",),  # the flag of "/problem vote --until fri 17:00"
+    "checkin": ("status", "now", "off", "on", "pause", "resume", "mentions"),
+    "redirect": ("thread", "private"),
+    "guard": tuple(Strictness),
+    "export": ("md", "json"),
+    "schedule": schedule.MEANINGS,
+}
+
+Spellings = Mapping[str, tuple[str, ...]]  # meaning -> how it is written
+Lexicon = Mapping[str, str]  # a word as typed (lower case) -> its meaning
+
 
 class ScriptError(ValueError):
     """A prompts file is malformed; the message names the file, the field and what is expected."""
@@ -30,12 +50,22 @@ class LanguagePack:
     texts: Mapping[str, str]
     draft_template: str
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    words: Mapping[str, Spellings] = field(default_factory=dict)  # group -> meaning -> spellings
 
 
 @dataclass(frozen=True, slots=True)
 class Script:
     packs: Mapping[str, LanguagePack]
     default_language: str = "en"
+    _lexicons: Mapping[str, Lexicon] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lexicons: dict[str, dict[str, str]] = {}
+        for pack in self.packs.values():
+            for group, spellings in pack.words.items():
+                for meaning, words in spellings.items():
+                    lexicons.setdefault(group, {}).update(dict.fromkeys(words, meaning))
+        object.__setattr__(self, "_lexicons", lexicons)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -50,6 +80,32 @@ class Script:
     def text(self, language: str, key: str, **params: object) -> str:
         """The text ``key`` in ``language`` with ``params`` filled in."""
         return self.pack(language).texts[key].format_map(params).strip("\n")
+
+    def lexicon(self, group: str) -> Lexicon:
+        """Every language's words of ``group`` (see :data:`WORD_MEANINGS`) -> their meaning."""
+        return self._lexicons.get(group, {})
+
+    def means(self, group: str, word: str) -> str | None:
+        """What ``word`` means in ``group``, in whichever language it was typed."""
+        return self.lexicon(group).get(word.lower())
+
+    def command_words(self) -> dict[str, str]:
+        """The slash-command words (without "/") of every language -> that language."""
+        return {word: lang for lang, pack in self.packs.items() for word in pack.words["command"]["command"]}
+
+    def command_language(self, word: str) -> str | None:
+        """The language a command word asks for; None for the default language's words,
+        which leave the channel in its own language (as ``/problem`` always did)."""
+        language = self.command_words().get(word.lower())
+        return None if language == self.default_language else language
+
+    def word(self, language: str, group: str, meaning: str | None = None) -> str:
+        """How people of ``language`` write ``meaning`` (by default the group's one meaning)."""
+        return self.pack(language).words[group][meaning or group][0]
+
+    def command_word(self, language: str) -> str:
+        """The command as people of ``language`` type it: ``/probleem``."""
+        return "/" + self.word(language, "command")
 
     def aliases(self) -> dict[str, str]:
         """Every spelling of a subcommand (all languages) -> its canonical name."""
@@ -104,4 +160,44 @@ def validate(script: Script, origin: Mapping[str, str] | None = None) -> Script:
                 raise ScriptError(
                     f"{where}: field 'texts.{key}': expected placeholders {sorted(theirs)}, got {sorted(mine)}"
                 )
+        _validate_words(pack, where)
+    _no_word_means_two_things(script, origin)
     return script
+
+
+def _validate_words(pack: LanguagePack, where: str) -> None:
+    """Every meaning spelled, nothing else; words are single lower-case tokens."""
+    for group, meanings in WORD_MEANINGS.items():
+        spellings = pack.words.get(group, {})
+        missing = [m for m in meanings if not spellings.get(m)]
+        if missing:
+            raise ScriptError(f"{where}: field 'words.{group}': missing words for {missing}")
+        extra = set(spellings) - set(meanings)
+        if extra:
+            raise ScriptError(f"{where}: field 'words.{group}': unknown meaning(s) {sorted(extra)}; "
+                              f"expected {list(meanings)}")
+        for meaning, words in spellings.items():
+            for word in words:
+                if word != word.lower() or word.split() != [word]:
+                    raise ScriptError(f"{where}: field 'words.{group}.{meaning}': {word!r} is not one "
+                                      f"lower-case word")
+    extra_groups = set(pack.words) - set(WORD_MEANINGS)
+    if extra_groups:
+        raise ScriptError(f"{where}: field 'words': unknown group(s) {sorted(extra_groups)}")
+
+
+def _no_word_means_two_things(script: Script, origin: Mapping[str, str]) -> None:
+    """Words of all languages are accepted everywhere, so one word has one meaning in its group
+    (and a command word belongs to one language)."""
+    for group in WORD_MEANINGS:
+        seen: dict[str, tuple[str, str]] = {}  # word -> (meaning, language)
+        for lang, pack in script.packs.items():
+            for meaning, words in pack.words[group].items():
+                meant = lang if group == "command" else meaning
+                for word in words:
+                    before = seen.setdefault(word, (meant, lang))
+                    if before[0] != meant:
+                        raise ScriptError(
+                            f"{origin.get(lang, lang)}: field 'words.{group}': {word!r} already means "
+                            f"{before[0]!r} in {origin.get(before[1], before[1])}"
+                        )

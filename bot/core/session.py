@@ -9,7 +9,19 @@ from bot.core import checkins
 from bot.core import export as exporting
 from bot.core.context import Turn, resolve_user
 from bot.core.drafting import compose_draft
-from bot.core.model import Answer, ChannelState, CommandIssued, Draft, Phase, Purge, Unschedule
+from bot.core.model import (
+    Answer,
+    ButtonAction,
+    ChannelState,
+    CommandIssued,
+    Draft,
+    MessageKind,
+    PendingConfirm,
+    Phase,
+    Purge,
+    TickKind,
+    Unschedule,
+)
 
 
 def start(turn: Turn, args: str) -> None:
@@ -17,10 +29,10 @@ def start(turn: Turn, args: str) -> None:
     if state.phase is not Phase.IDLE:
         turn.tell("already_running", phase=turn.t(f"phase_{state.phase.value}"))
         return
-    event_lang = turn.event.command_lang if isinstance(turn.event, CommandIssued) else None
-    language = event_lang if event_lang is not None and event_lang in turn.script.packs else state.language
+    word = turn.event.command_word if isinstance(turn.event, CommandIssued) else ""
+    language = turn.script.command_language(word) or state.language
     sender = turn.sender
-    turn.state = ChannelState(
+    turn.begin(ChannelState(
         channel=state.channel,
         language=language,
         phase=Phase.ANALYSIS,
@@ -34,11 +46,10 @@ def start(turn: Turn, args: str) -> None:
         next_id=state.next_id,
         recent_events=state.recent_events,
         started_at=turn.now,
-    )
+    ))
     topic = turn.t("topic_line", topic=args) if args else ""
     turn.post(
         turn.t("started", facilitator=sender.name, topic_line=topic, count=len(turn.questions)),
-        kind="info",
         title=turn.t("started_title"),
     )
     ask_question(turn)
@@ -48,12 +59,12 @@ def ask_question(turn: Turn) -> None:
     question = turn.question
     number = turn.state.step + 1
     buttons = (
-        turn.button("button_ready", "cmd", "ready", "/problem ready"),
-        turn.button("button_next", "cmd", "next", "/problem next", "primary"),
+        turn.button("button_ready", ButtonAction.CMD, "ready", "/problem ready"),
+        turn.button("button_next", ButtonAction.CMD, "next", "/problem next", "primary"),
     )
     turn.post(
         turn.t("question", prompt=question.prompt),
-        kind="question",
+        kind=MessageKind.QUESTION,
         title=turn.t("question_title", number=number, total=len(turn.questions), title=question.title),
         buttons=buttons,
         key=f"question:{number}",
@@ -67,8 +78,6 @@ def record_answer(turn: Turn, text: str) -> None:
 
 
 def next_step(turn: Turn, args: str) -> None:
-    if not _may_steer(turn):
-        return
     if turn.state.phase is not Phase.ANALYSIS:
         turn.tell("next_not_in_analysis")
         return
@@ -84,21 +93,19 @@ def advance(turn: Turn) -> None:
     text = compose_draft(turn.state, turn.script)
     version = len(turn.state.drafts) + 1
     draft = Draft(version, text, "bot", turn.now)
-    turn.update(phase=Phase.DRAFTING, ready=frozenset(), drafts=(*turn.state.drafts, draft))
+    turn.enter(Phase.DRAFTING, ready=frozenset(), drafts=(*turn.state.drafts, draft))
     turn.post(
         turn.t("draft_composed", text=text, version=version),
-        kind="draft",
+        kind=MessageKind.DRAFT,
         title=turn.t("draft_title", version=version),
-        buttons=(turn.button("button_open_vote", "cmd", "vote", "/problem vote", "primary"),),
+        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),),
     )
 
 
 def back(turn: Turn, args: str) -> None:
-    if not _may_steer(turn):
-        return
     state = turn.state
     if state.phase is Phase.DRAFTING:
-        turn.update(phase=Phase.ANALYSIS, step=len(turn.questions) - 1, ready=frozenset())
+        turn.enter(Phase.ANALYSIS, step=len(turn.questions) - 1, ready=frozenset())
     elif state.phase is Phase.ANALYSIS and state.step > 0:
         turn.update(step=state.step - 1, ready=frozenset())
     else:
@@ -120,13 +127,6 @@ def ready(turn: Turn, args: str) -> None:
         return
     turn.tell("ready_noted", ready=len(marked), total=len(turn.state.participants),
               waiting=", ".join(turn.name(uid) for uid in waiting))
-
-
-def _may_steer(turn: Turn) -> bool:
-    if turn.is_facilitator:
-        return True
-    turn.tell("facilitator_only", facilitator=turn.name(turn.state.facilitator))
-    return False
 
 
 def status(turn: Turn, args: str) -> None:
@@ -173,52 +173,52 @@ def help_(turn: Turn, args: str) -> None:
     turn.tell("help")
 
 
-CONFIRM_WORDS = ("confirm", "bevestig")
-
-
 def _confirmed(turn: Turn, args: str, command: str) -> bool:
     """Two-step commands: the first call asks; the same person's ``<command> confirm`` proceeds."""
-    pending = f"{command}:{turn.sender.id}"
-    if args.strip().lower() in CONFIRM_WORDS and turn.state.pending_confirm == pending:
+    pending = PendingConfirm(command, turn.sender.id)
+    if turn.script.means("confirm", args.strip()) and turn.state.pending_confirm == pending:
         turn.update(pending_confirm=None)
         return True
     turn.update(pending_confirm=pending)
+    confirm = turn.script.word(turn.state.language, "confirm")
     turn.tell_text(turn.t(f"{command}_confirm"),
-                   (turn.button(f"button_confirm_{command}", "cmd", f"{command} confirm",
-                                f"/problem {command} confirm", "danger"),))
+                   (turn.button(f"button_confirm_{command}", ButtonAction.CMD, f"{command} {confirm}",
+                                f"/problem {command} {confirm}", "danger"),))
     return False
 
 
 def reset(turn: Turn, args: str) -> None:
     """End the session; channel settings (language, guard, time zone, check-in rule) stay."""
-    if not _may_steer(turn) or not _confirmed(turn, args, "reset"):
+    if not _confirmed(turn, args, "reset"):
         return
     state = turn.state
     checkins = replace(state.checkins, vote_deadline=None, review_at=None)
-    turn.state = ChannelState(channel=state.channel, language=state.language, strictness=state.strictness,
-                              private_redirects=state.private_redirects, timezone=state.timezone,
-                              checkins=checkins, next_id=state.next_id, recent_events=state.recent_events)
-    turn.emit(Unschedule(kind="vote_deadline"))
-    turn.emit(Unschedule(kind="review"))
+    turn.begin(ChannelState(channel=state.channel, language=state.language, strictness=state.strictness,
+                            private_redirects=state.private_redirects, timezone=state.timezone,
+                            checkins=checkins, next_id=state.next_id, recent_events=state.recent_events))
+    turn.emit(Unschedule(kind=TickKind.VOTE_DEADLINE))
+    turn.emit(Unschedule(kind=TickKind.REVIEW))
     turn.post(turn.t("reset_done", user=turn.sender.name))
 
 
 def purge(turn: Turn, args: str) -> None:
-    """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages)."""
-    if turn.state.phase is not Phase.IDLE and not _may_steer(turn):
+    """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages).
+
+    Anyone may purge a channel where no session runs (a team's right to be forgotten);
+    while one runs, only its facilitator may.
+    """
+    if turn.state.phase is not Phase.IDLE and not turn.steers():
         return
     if not _confirmed(turn, args, "purge"):
         return
     state = turn.state
-    turn.state = ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
-                              recent_events=state.recent_events)
+    turn.begin(ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
+                            recent_events=state.recent_events))
     turn.emit(Purge())
     turn.post(turn.t("purge_done", user=turn.sender.name))
 
 
 def hand_over(turn: Turn, args: str) -> None:
-    if not _may_steer(turn):
-        return
     target = resolve_user(turn, args)
     if target is None:
         turn.tell("facilitator_usage")
@@ -228,10 +228,10 @@ def hand_over(turn: Turn, args: str) -> None:
 
 
 def export(turn: Turn, args: str) -> None:
-    kind = (args.strip().lower() or "md")
+    kind = turn.script.means("export", args.strip()) if args.strip() else "md"
     if kind == "json":
         turn.tell_text(json.dumps(exporting.to_json(turn.state), ensure_ascii=False, indent=2))
-    elif kind in ("md", "markdown"):
+    elif kind == "md":
         turn.tell_text(exporting.to_markdown(turn.state, turn.script))
     else:
         turn.tell("export_usage")

@@ -7,6 +7,7 @@ file is refused at start with the file, the field and what was expected.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -23,6 +24,31 @@ class _QuestionFile(BaseModel):
     prompt: str = Field(min_length=1)
 
 
+_Spellings = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class _WordsFile(BaseModel):
+    """The words users type; which meanings each group needs is checked by ``validate``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    command: _Spellings
+    confirm: _Spellings
+    deadline: _Spellings
+    checkin: dict[str, _Spellings]
+    redirect: dict[str, _Spellings]
+    guard: dict[str, _Spellings]
+    export: dict[str, _Spellings]
+    schedule: dict[str, _Spellings]
+
+    def spellings(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """group -> meaning -> spellings; a group written as a list has one meaning, its own name."""
+        result: dict[str, dict[str, tuple[str, ...]]] = {}
+        for group, value in self:
+            meanings = {group: value} if isinstance(value, list) else value
+            result[group] = {meaning: tuple(words) for meaning, words in meanings.items()}
+        return result
+
+
 class _PackFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     language: str = Field(pattern=r"^[a-z]{2}$")
@@ -30,6 +56,7 @@ class _PackFile(BaseModel):
     questions: list[_QuestionFile] = Field(min_length=1)
     draft_template: str = Field(min_length=1)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
+    words: _WordsFile
     texts: dict[str, str]
 
 
@@ -53,18 +80,30 @@ def load_pack(path: Path) -> LanguagePack:
         texts=dict(data.texts),
         draft_template=data.draft_template,
         aliases={key: tuple(values) for key, values in data.aliases.items()},
+        words=data.words.spellings(),
     )
 
 
+def language_files(directory: Path) -> dict[str, Path]:
+    """The languages a prompts folder has a file for (``xx.yaml``) -> that file."""
+    return {path.stem: path for path in sorted(directory.glob("[a-z][a-z].yaml"))}
+
+
+def demo_files(directory: Path | None = None) -> dict[str, Path]:
+    """The example conversations ``voordenken demo`` replays: language -> ``demo/<language>.txt``."""
+    folder = (directory or DEFAULT_PROMPTS_DIR) / "demo"
+    return {path.stem: path for path in sorted(folder.glob("*.txt"))}
+
+
 def load_script(directory: Path | None = None, default_language: str = "en") -> Script:
-    """Read every ``<lang>.yaml`` in ``directory`` (default: the bundled ``prompts/``)."""
+    """Read every ``<lang>.yaml`` in ``directory`` (default: the bundled ``prompts/``).
+
+    A language is one file; only the default language's file is required.
+    """
     directory = directory or DEFAULT_PROMPTS_DIR
-    files = sorted(directory.glob("[a-z][a-z].yaml"))
-    if not files:
-        raise ScriptError(f"{directory}: no language files (expected e.g. en.yaml, nl.yaml)")
-    packs = {path.stem: load_pack(path) for path in files}
-    required = {"en", "nl"}
-    if not required <= set(packs):
-        raise ScriptError(f"{directory}: missing language file(s) {sorted(required - set(packs))}")
-    origin = {path.stem: str(path) for path in files}
+    files = language_files(directory)
+    if default_language not in files:
+        raise ScriptError(f"{directory}: missing language file {default_language}.yaml (the default language)")
+    packs = {language: load_pack(path) for language, path in files.items()}
+    origin = {language: str(path) for language, path in files.items()}
     return validate(Script(packs=packs, default_language=default_language), origin)

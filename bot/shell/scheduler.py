@@ -28,7 +28,7 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.model import Tick
+from bot.core.model import Tick, TickKind
 from bot.core.ports import Clock
 from bot.shell.service import ChannelService
 from bot.shell.storage.repository import Wakeup
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 JOB_ID = "voordenken-wakeups"
 # Only check-ins are skipped when late; a vote deadline or a review still matters.
-SKIPPABLE = frozenset({"checkin"})
+SKIPPABLE = {TickKind.CHECKIN: TickKind.CHECKIN_MISSED}  # kind -> the kind of its skipped slot
 
 
 def slot_id(wakeup: Wakeup) -> str:
@@ -94,13 +94,16 @@ class CheckinScheduler:
 
     async def _fire(self, wakeup: Wakeup, now: datetime) -> int | None:
         """1: we claimed the slot; 0: another replica (or an earlier run) had; None: failed."""
-        kind = wakeup.kind
+        if wakeup.kind not in set(TickKind):
+            log.warning("wakeup of unknown kind %r in %s: nothing handles it, settled", wakeup.kind, wakeup.channel)
+            return 1  # the row is settled (deleted) with the others; no engine would act on it
+        kind = TickKind(wakeup.kind)
         late = now - wakeup.at
         if kind in SKIPPABLE and late > self.max_lateness:
             # Too late to be useful: move on to the next slot without posting.
             log.warning("check-in of %s due %s is %s late (limit %s): skipped",
                         wakeup.channel, wakeup.at.isoformat(), late, self.max_lateness)
-            kind = f"{kind}_missed"
+            kind = SKIPPABLE[kind]
         event = Tick(event_id=slot_id(wakeup), channel=wakeup.channel, kind=kind)
         try:
             result = await self._service.handle(event)

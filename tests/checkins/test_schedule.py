@@ -18,9 +18,11 @@ from bot.core.schedule import (
     parse_pause,
     parse_rule,
 )
+from bot.shell.prompts import load_script
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TODAY = date(2026, 11, 25)  # a Wednesday
+WORDS = load_script().lexicon("schedule")  # what people type: the words of every language file
 
 
 def local(instant: datetime, tz: str = "Europe/Amsterdam") -> str:
@@ -46,16 +48,16 @@ def local(instant: datetime, tz: str = "Europe/Amsterdam") -> str:
     ],
 )
 def test_rules_are_read_in_english_and_dutch_and_written_canonically(typed: str, canonical: str) -> None:
-    rule = parse_rule(typed, TODAY)
+    rule = parse_rule(typed, TODAY, WORDS)
     assert rule.canonical() == canonical
-    assert parse_rule(canonical, date(2030, 1, 1)) == rule  # the stored form reads back unchanged
+    assert parse_rule(canonical, date(2030, 1, 1)) == rule  # the stored form reads back, without any language file
 
 
 @pytest.mark.parametrize("typed", ["", "weekly", "weekly funday 09:00", "daily 25:00", "daily 9", "hourly 09:00",
                                    "every 0 weeks mon 09:00", "every 9 weeks mon 09:00", "weekly mon 09:00 extra"])
 def test_bad_rules_raise_a_schedule_error(typed: str) -> None:
     with pytest.raises(ScheduleError) as error:
-        parse_rule(typed, TODAY)
+        parse_rule(typed, TODAY, WORDS)
     assert error.value.code == "rule"
 
 
@@ -134,12 +136,12 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday 10:00 in Amsterdam
     ],
 )
 def test_deadlines_as_people_type_them(typed: str, expected: str) -> None:
-    assert local(parse_deadline(typed, NOW, "Europe/Amsterdam")) == expected
+    assert local(parse_deadline(typed, NOW, "Europe/Amsterdam", WORDS)) == expected
 
 
 def test_in_four_weeks_keeps_the_wall_clock_time_across_a_dst_change() -> None:
     march = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # 10:00 CET
-    assert local(parse_deadline("in 4 weeks", march, "Europe/Amsterdam")) == "Wed 2026-04-08 10:00 CEST"
+    assert local(parse_deadline("in 4 weeks", march, "Europe/Amsterdam", WORDS)) == "Wed 2026-04-08 10:00 CEST"
 
 
 @pytest.mark.parametrize(("typed", "code"), [("someday", "deadline"), ("fri 25:00", "deadline"),
@@ -147,17 +149,17 @@ def test_in_four_weeks_keeps_the_wall_clock_time_across_a_dst_change() -> None:
                                              ("in 400 days", "deadline"), ("2026-02-30 12:00", "deadline")])
 def test_bad_deadlines_say_what_was_wrong(typed: str, code: str) -> None:
     with pytest.raises(ScheduleError) as error:
-        parse_deadline(typed, NOW, "Europe/Amsterdam")
+        parse_deadline(typed, NOW, "Europe/Amsterdam", WORDS)
     assert error.value.code == code
 
 
 def test_pauses_name_the_day_check_ins_resume() -> None:
-    assert parse_pause("until 2027-01-04", TODAY) == date(2027, 1, 4)
-    assert parse_pause("tot 2027-01-04", TODAY) == date(2027, 1, 4)
+    assert parse_pause("until 2027-01-04", TODAY, WORDS) == date(2027, 1, 4)
+    assert parse_pause("tot 2027-01-04", TODAY, WORDS) == date(2027, 1, 4)
     with pytest.raises(ScheduleError):
-        parse_pause("until 2026-11-25", TODAY)  # today: nothing to pause
+        parse_pause("until 2026-11-25", TODAY, WORDS)  # today: nothing to pause
     with pytest.raises(ScheduleError):
-        parse_pause("until christmas", TODAY)
+        parse_pause("until christmas", TODAY, WORDS)
 
 
 # --------------------------------------------------------------------------- properties

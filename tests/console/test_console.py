@@ -113,6 +113,13 @@ def test_a_bad_setting_is_a_clear_error_and_a_non_zero_exit() -> None:
     assert "unknown time zone 'Mars/Olympus'" in result.stderr
 
 
+def test_a_language_without_a_file_is_a_clear_error() -> None:
+    result = voordenken("config", env={"VOORDENKEN_LANGUAGE": "fr"})
+    assert result.returncode == 2
+    assert "VOORDENKEN_LANGUAGE='fr' has no file fr.yaml" in result.stderr
+    assert "available: en, nl" in result.stderr
+
+
 def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     result = voordenken("db", "upgrade", env={"VOORDENKEN_DATABASE_URL": url})

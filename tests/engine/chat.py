@@ -87,10 +87,10 @@ class Chat:
     def event(self, user: str, text: str) -> InboundEvent:
         self.counter += 1
         event_id = f"e{self.counter}"
-        for word, lang in (("/problem", None), ("/probleem", "nl")):
-            if text == word or text.startswith(word + " "):
+        for word in self.script.command_words():
+            if text == f"/{word}" or text.startswith(f"/{word} "):
                 return CommandIssued(event_id=event_id, channel=self.channel, sender=self.sender(user),
-                                     text=text[len(word):].strip(), command_lang=lang, message_id=event_id)
+                                     text=text[len(word) + 1:].strip(), command_word=word, message_id=event_id)
         return TextMessage(event_id=event_id, channel=self.channel, sender=self.sender(user), text=text,
                            message_id=event_id)
 

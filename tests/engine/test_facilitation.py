@@ -179,3 +179,31 @@ def test_a_check_in_mentions_only_those_who_have_not_answered(chat: Chat) -> Non
     [checkin] = [e for e in said.effects if isinstance(e, Post) and e.kind == "checkin"]
     assert [(m.user, m.name) for m in checkin.mentions] == [("alice", "Alice"), ("carol", "Carol")]
     assert "Alice, Carol" in checkin.text
+
+
+def test_after_a_reset_anyone_can_purge_what_the_channel_still_holds(chat: Chat) -> None:
+    start_with(chat, "bob")
+    chat.say("alice", "/problem checkin weekly mon 09:00")
+    chat.say("alice", "/problem reset")
+    chat.say("alice", "/problem reset confirm")
+    said = chat.say("bob", "/problem purge")
+    assert "No session is running" not in said
+    assert said.private[0].startswith("This permanently deletes everything I stored for this channel")
+    said = chat.say("bob", "/problem purge confirm")
+    assert said.public == ["Bob purged this channel's session data. Nothing of it is stored any more."]
+    assert chat.state.checkins.rule == ""  # the check-in rule a reset keeps is gone too
+
+
+def test_only_the_one_who_asked_can_confirm(chat: Chat) -> None:
+    chat.say("alice", "/problem purge")
+    said = chat.say("bob", "/problem purge confirm")
+    assert "purged" not in said and said.private[0].startswith("This permanently deletes")
+
+
+def test_the_facilitator_closes_the_round_and_others_are_told_who_can(chat: Chat) -> None:
+    start_with(chat, "bob", "carol")
+    through_analysis(chat)
+    chat.say("alice", "/problem vote")
+    said = chat.say("bob", "/problem close")
+    assert said.private[0].startswith("Only the facilitator (Alice) or a channel admin can do that.")
+    assert chat.state.phase is Phase.VOTING

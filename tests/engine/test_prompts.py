@@ -32,10 +32,11 @@ def test_the_bundled_prompts_load_in_both_languages() -> None:
     assert len(script.questions("en")) == 6
 
 
-def test_a_missing_language_is_refused(prompts: Path) -> None:
+def test_the_default_language_is_the_only_file_required(prompts: Path) -> None:
     (prompts / "nl.yaml").unlink()
-    with pytest.raises(ScriptError, match=r"missing language file\(s\) \['nl'\]"):
-        load_script(prompts)
+    assert load_script(prompts).languages == ("en",)
+    with pytest.raises(ScriptError, match=r"missing language file nl\.yaml \(the default language\)"):
+        load_script(prompts, default_language="nl")
 
 
 def test_a_field_of_the_wrong_type_is_named(prompts: Path) -> None:
@@ -72,4 +73,35 @@ def test_questions_must_match_across_languages(prompts: Path) -> None:
 def test_broken_yaml_is_refused(prompts: Path) -> None:
     (prompts / "en.yaml").write_text("texts: [unclosed", encoding="utf-8")
     with pytest.raises(ScriptError, match=r"en\.yaml: cannot be read as YAML"):
+        load_script(prompts)
+
+
+def test_a_meaning_without_words_is_refused(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["words"]["checkin"].pop("pause"))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'words\.checkin': missing words for \['pause'\]"):
+        load_script(prompts)
+
+
+def test_a_missing_word_group_is_named(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["words"].pop("schedule"))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'words\.schedule': Field required"):
+        load_script(prompts)
+
+
+def test_a_word_that_means_two_things_is_refused(prompts: Path) -> None:
+    # Every language's words work in every channel, so "nu" cannot be both "now" and "off".
+    edit(prompts / "nl.yaml", lambda d: d["words"]["checkin"]["off"].append("nu"))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'words\.checkin': 'nu' already means 'now'"):
+        load_script(prompts)
+
+
+def test_a_command_word_belongs_to_one_language(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["words"].update(command=["probleem", "problem"]))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'words\.command': 'problem' already means 'en'"):
+        load_script(prompts)
+
+
+def test_a_word_is_one_lower_case_token(prompts: Path) -> None:
+    edit(prompts / "en.yaml", lambda d: d["words"]["schedule"]["tomorrow"].append("the day after"))
+    with pytest.raises(ScriptError, match=r"en\.yaml: field 'words\.schedule\.tomorrow': 'the day after' is not one"):
         load_script(prompts)

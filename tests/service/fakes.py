@@ -20,6 +20,7 @@ from bot.core.model import (
     Edit,
     Effect,
     InboundEvent,
+    MessageKind,
     Notify,
     Observed,
     OutboundMessage,
@@ -88,7 +89,7 @@ def _command_effects(text: str, now: datetime) -> tuple[Effect, ...]:
     word, *args = text.split()
     match word, args:
         case "post", [key, *rest]:
-            return (Post(text=" ".join(rest) or key, key=key, kind="vote"),)
+            return (Post(text=" ".join(rest) or key, key=key, kind=MessageKind.VOTE),)
         case "edit", [key, *rest]:
             return (Edit(key=key, text=" ".join(rest) or key),)
         case "schedule", [kind, seconds]:

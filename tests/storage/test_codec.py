@@ -15,15 +15,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.model import (
+    ButtonAction,
     ButtonPressed,
     ChannelState,
     CommandIssued,
     Edit,
     InboundEvent,
+    MessageKind,
     Notify,
     OutboundMessage,
+    Outcome,
+    PendingConfirm,
     Post,
     Reply,
+    TaskStatus,
     TextMessage,
     Throttled,
     Tick,
@@ -134,8 +139,8 @@ def test_an_inbox_row_of_an_unknown_kind_is_refused() -> None:
 
 
 def test_an_edit_is_not_mistaken_for_a_post_with_the_same_fields() -> None:
-    post = Post(text="3 votes", key="vote", kind="vote", title="Vote")
-    edit = Edit(text="3 votes", key="vote", kind="vote", title="Vote")
+    post = Post(text="3 votes", key="vote", kind=MessageKind.VOTE, title="Vote")
+    edit = Edit(text="3 votes", key="vote", kind=MessageKind.VOTE, title="Vote")
     assert type(decode_message(encode_message(edit))) is Edit
     assert type(decode_message(encode_message(post))) is Post
 
@@ -146,3 +151,43 @@ def test_times_are_stored_as_iso_utc_and_enums_by_value() -> None:
     assert document["started_at"] == "2026-11-28T09:30:00Z"
     assert document["phase"] == "idle"
     assert decode_state(json.dumps(document)).started_at == at
+
+
+# --------------------------------------------------------------------------- stored by the previous release
+
+# A head document, an item row and an outbox row as the release before the enums wrote them.
+OLD_HEAD = """{"channel": "slack:T1:C1", "language": "nl", "phase": "voting", "topic": "", "facilitator": "U1",
+ "participants": {"U1": "Anna", "U2": "Bob"}, "step": 5, "ready": [], "answers": [], "drafts": [],
+ "rounds": [{"number": 1, "version": 1, "opened_by": "U1", "opened_at": "2026-11-02T09:00:00Z",
+             "deadline": null, "votes": [], "outcome": "superseded", "closed_at": "2026-11-02T10:00:00Z"},
+            {"number": 2, "version": 2, "opened_by": "U1", "opened_at": "2026-11-02T10:00:00Z",
+             "deadline": null, "votes": [], "outcome": null, "closed_at": null}],
+ "statement": null, "parked": [], "tasks": [], "strictness": "gentle", "private_redirects": false,
+ "timezone": "Europe/Amsterdam", "checkins": {"rule": "weekly mon 09:00", "paused_until": null, "mentions": true,
+ "vote_deadline": null, "review_at": null, "last_posted_at": null, "last_activity_at": null, "backed_off": false,
+ "next_at": null, "unanswered": 0}, "observed": [], "pending_confirm": "reset:U1", "next_id": 3,
+ "recent_events": ["e1"], "started_at": "2026-11-02T08:00:00Z"}"""
+OLD_TASK = '{"id": 2, "owner": "U2", "text": "call the landlord", "created_by": "U1", "at": "2026-11-03T09:00:00Z",' \
+           ' "status": "done"}'
+OLD_POST = """{"type": "Post", "data": {"text": "Can you work from this?", "kind": "vote", "title": "Round",
+ "buttons": [{"label": "Agree", "action": "vote", "value": "agree:2", "command": "/probleem akkoord",
+              "style": "primary"}], "key": "vote:2", "mentions": []}}"""
+OLD_COMMAND = """{"type": "CommandIssued", "data": {"event_id": "slack:cmd:1", "channel": "slack:T1:C1",
+ "sender": {"id": "U1", "name": "Anna", "is_admin": false}, "text": "start", "command_lang": "nl",
+ "message_id": null, "thread_id": null}}"""
+
+
+def test_a_state_stored_by_the_previous_release_loads_into_the_new_types() -> None:
+    state = assemble_state(OLD_HEAD, {"tasks": [OLD_TASK]})
+    assert state.pending_confirm == PendingConfirm("reset", "U1")
+    assert [r.outcome for r in state.rounds] == [Outcome.SUPERSEDED, None]
+    assert state.open_round is not None and state.open_round.number == 2
+    assert state.tasks[0].status is TaskStatus.DONE
+    assert decode_state(encode_state(state)) == state  # and is written back in the new shape
+
+
+def test_an_outbox_row_and_an_inbox_row_of_the_previous_release_load() -> None:
+    post = decode_message(OLD_POST)
+    assert isinstance(post, Post) and post.kind is MessageKind.VOTE and post.buttons[0].action is ButtonAction.VOTE
+    command = decode_event(OLD_COMMAND)
+    assert isinstance(command, CommandIssued) and command.command_word == "probleem"  # /probleem: Dutch

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, column, insert, inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
+from bot.core.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task, TaskStatus
 from bot.shell.storage.codec import ITEM_FIELDS, decode_state, encode_head, encode_state
 from bot.shell.storage.database import alembic_config, make_engine, upgrade, upgrade_database
 from bot.shell.storage.repository import Repository, load_channel
@@ -83,7 +83,7 @@ OLD_STATES = (
         answers=tuple(Answer(n, "u1", f"answer {n} «quoted»", AT + timedelta(minutes=n)) for n in range(5)),
         drafts=(Draft(1, "draft", "bot", AT),),
         parked=(ParkedItem(1, "u1", "later", AT, released=True, released_by="u2"),),
-        tasks=(Task(2, "u1", "write it up", "u1", AT, status="done"),),
+        tasks=(Task(2, "u1", "write it up", "u1", AT, status=TaskStatus.DONE),),
         started_at=AT,
     ),
     ChannelState(channel="slack:T1:C1", topic="no items at all"),

@@ -9,8 +9,11 @@ from hypothesis import strategies as st
 from telegram import Message, Update
 
 from adapters.telegram import render, translate
-from bot.core.model import Button, Choice, Edit, Notify, Post, Reply
+from bot.core.model import Button, Choice, Edit, MessageKind, Notify, Post, Reply
+from bot.shell.prompts import load_script
 from tests.telegram.fake_telegram import BOT_ID, parse_html
+
+WORDS = load_script().command_words()  # the command words the language files define
 
 CHAT = {"id": -100, "type": "supergroup", "title": "T"}
 ANNA = {"id": 7, "is_bot": False, "first_name": "Anna"}
@@ -26,10 +29,10 @@ def _message(text: str, **extra: Any) -> Message:
 def test_command_keeps_the_text_after_the_command_intact() -> None:
     text = "/probleem@VoordenkenBot concept Regel één\n  regel twee"
     message = _message(text, entities=[{"type": "bot_command", "offset": 0, "length": 23}])
-    event = translate.command_event(9, message, is_admin=True)
+    event = translate.command_event(9, message, is_admin=True, command_words=WORDS)
     assert event is not None
     assert event.text == "concept Regel één\n  regel twee"
-    assert event.command_lang == "nl"
+    assert event.command_word == "probleem"
     assert event.channel == "telegram:-100"
     assert event.event_id == "telegram:9"
     assert event.sender.id == "7" and event.sender.name == "Anna" and event.sender.is_admin
@@ -37,7 +40,7 @@ def test_command_keeps_the_text_after_the_command_intact() -> None:
 
 def test_other_commands_and_bots_are_not_ours() -> None:
     other = _message("/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
-    assert translate.command_event(1, other, False) is None
+    assert translate.command_event(1, other, False, WORDS) is None
     bot = Update.de_json({"update_id": 2, "message": {"message_id": 1, "date": 0, "chat": CHAT, "text": "hoi",
                                                        "from": {"id": 5, "is_bot": True, "first_name": "B"}}}, None)
     assert bot is not None and bot.message is not None
@@ -74,7 +77,7 @@ def test_translating_arbitrary_messages_never_fails(text: str, entities: list[di
         if entity["type"] == "text_link":
             entity["url"] = "https://example.org"
     message = _message(text, entities=entities)
-    translate.command_event(1, message, False)
+    translate.command_event(1, message, False, WORDS)
     translate.text_event(1, message)
     translate.reason_event(1, message, BOT_ID, ())
 
@@ -146,7 +149,7 @@ def test_names_in_a_check_in_become_real_mentions_that_notify_people() -> None:
     from adapters.telegram.render import render
     from bot.core.model import Mention, Post
 
-    post = Post(text="Still thinking: Anna, Ann <3.", kind="checkin",
+    post = Post(text="Still thinking: Anna, Ann <3.", kind=MessageKind.CHECKIN,
                 mentions=(Mention("101", "Ann"), Mention("102", "Anna")))
     [html] = render(post).chunks
     assert html == ('Still thinking: <a href="tg://user?id=102">Anna</a>, '

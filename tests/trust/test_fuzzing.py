@@ -85,7 +85,7 @@ def test_any_command_text_in_any_phase_gets_a_polite_answer_and_keeps_the_invari
         before = chat.state
         chat.counter += 1
         event = CommandIssued(event_id=f"fuzz{chat.counter}", channel=chat.channel, sender=chat.sender(user),
-                              text=text, command_lang="nl" if word == "/probleem" else None,
+                              text=text, command_word=word.removeprefix("/"),
                               message_id=f"m{chat.counter}")
         said = chat.apply(event)  # never raises
         check_step(before, chat.state, event)
@@ -188,8 +188,10 @@ SCHEDULE_TEXT = st.one_of(
 @given(text=SCHEDULE_TEXT, tz=st.one_of(st.sampled_from(["UTC", "Europe/Amsterdam", "Pacific/Chatham"]),
                                         st.text(max_size=20)))
 def test_any_schedule_expression_fails_only_with_a_schedule_error(text: str, tz: str) -> None:
-    for parse in (lambda: parse_rule(text, date(2026, 3, 2)), lambda: parse_deadline(text, NOW, "Europe/Amsterdam"),
+    words = load_script().lexicon("schedule")
+    for parse in (lambda: parse_rule(text, date(2026, 3, 2), words),
+                  lambda: parse_deadline(text, NOW, "Europe/Amsterdam", words),
                   lambda: parse_time(text), lambda: parse_date(text), lambda: zone(tz),
-                  lambda: parse_deadline("fri 17:00", NOW, tz)):
+                  lambda: parse_deadline("fri 17:00", NOW, tz, words)):
         with contextlib.suppress(ScheduleError):
             parse()

@@ -8,6 +8,10 @@ Outbound messages are stored with an explicit type tag because several of them
 A channel's state is stored in parts: the tuples that grow with a session (``ITEM_FIELDS``)
 one JSON document per element, everything else as a small *head* document in which those
 fields are empty lists. Re-encoding thousands of answers on every event was the cost.
+
+Documents written by an earlier release load too: the enums kept their values, and the
+two fields whose shape changed are upgraded on the way in (:func:`_upgrade_state`,
+:func:`_upgrade_event`), only when the current shape does not validate.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from bot.core.model import (
     Answer,
@@ -65,8 +69,20 @@ def encode_state(state: ChannelState) -> str:
 
 
 def decode_state(data: str | bytes) -> ChannelState:
-    state: ChannelState = _adapter(ChannelState).validate_json(data)
+    try:
+        state: ChannelState = _adapter(ChannelState).validate_json(data)
+    except ValidationError:
+        state = _adapter(ChannelState).validate_python(_upgrade_state(json.loads(data)))
     return state
+
+
+def _upgrade_state(document: dict[str, Any]) -> dict[str, Any]:
+    """Until 2026-12 ``pending_confirm`` was the string ``"<command>:<user id>"``."""
+    pending = document.get("pending_confirm")
+    if isinstance(pending, str):
+        command, _, user = pending.partition(":")
+        document["pending_confirm"] = {"command": command, "user": user}
+    return document
 
 
 def without_items(state: ChannelState) -> ChannelState:
@@ -132,7 +148,15 @@ def _decode_tagged(data: str | bytes, types: Mapping[str, type[Any]], what: str)
     cls = types.get(document.get("type"))
     if cls is None:
         raise ValueError(f"unknown {what} type: {document.get('type')!r}")
+    if cls is CommandIssued:
+        _upgrade_event(document["data"])
     return _adapter(cls).validate_python(document["data"])
+
+
+def _upgrade_event(data: dict[str, Any]) -> None:
+    """Until 2026-12 a command carried ``command_lang`` ("nl" for ``/probleem``), not its word."""
+    if data.pop("command_lang", None) == "nl":
+        data.setdefault("command_word", "probleem")
 
 
 def encode_message(message: OutboundMessage) -> str:
