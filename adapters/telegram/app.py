@@ -21,6 +21,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from cachetools import TTLCache
 from telegram import BotCommand, ChatMember, ChatMemberRestricted, ForceReply, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -38,7 +39,6 @@ from adapters.telegram import redact, translate
 from adapters.telegram.polling import Poller
 from adapters.telegram.render import USER_MARK, reason_prompt
 from adapters.telegram.transport import TelegramTransport
-from adapters.ttl_cache import TtlCache
 from bot.app.bootstrap import App
 from bot.app.settings import ConfigurationError, Settings
 from bot.core.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
@@ -109,8 +109,8 @@ class TelegramPlatform:
             USER_MARK,
             _VERSION_MARK,
         )
-        self._admins: TtlCache[int, frozenset[int]] = TtlCache(ADMIN_CACHE_SECONDS, ADMIN_CACHE_ENTRIES)
-        self._members: TtlCache[tuple[int, int], bool] = TtlCache(MEMBER_CACHE_SECONDS, MEMBER_CACHE_ENTRIES)
+        self._admins: TTLCache[int, frozenset[int]] = TTLCache(ADMIN_CACHE_ENTRIES, ttl=ADMIN_CACHE_SECONDS)
+        self._members: TTLCache[tuple[int, int], bool] = TTLCache(MEMBER_CACHE_ENTRIES, ttl=MEMBER_CACHE_SECONDS)
         self._privacy_limited = False
         self._privacy_noted: set[int] = set()
         self._accepting = False  # set once getMe is done: updates can be processed
@@ -312,7 +312,7 @@ class TelegramPlatform:
             return
         people = [*message.new_chat_members, *([message.left_chat_member] if message.left_chat_member else [])]
         for user in people:
-            self._members.forget((message.chat.id, user.id))
+            self._members.pop((message.chat.id, user.id), None)
 
     async def _on_error(self, update: object, context: Context) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -408,7 +408,7 @@ class TelegramPlatform:
                 log.warning("getChatMember answered something unreadable in %s (%s); refusing the press",
                             chat_id, type(error).__name__)
                 return "telegram_members_unknown"
-            self._members.put(key, member)
+            self._members[key] = member
         return None if member else "telegram_members_only"
 
     # ------------------------------------------------------------------ helpers
@@ -429,7 +429,7 @@ class TelegramPlatform:
         except TelegramError as error:
             log.info("getChatAdministrators failed in %s: %s", chat_id, type(error).__name__)
             ids = frozenset()
-        self._admins.put(chat_id, ids)
+        self._admins[chat_id] = ids
         return ids
 
     async def _language(self, channel: str) -> str:
