@@ -35,13 +35,14 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import redact, translate
+from adapters.telegram import translate
 from adapters.telegram.polling import Poller
 from adapters.telegram.render import USER_MARK, reason_prompt
 from adapters.telegram.transport import TelegramTransport
 from bot.app.bootstrap import App
 from bot.app.settings import ConfigurationError, Settings
 from bot.core.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
+from bot.shell import logs
 from bot.shell.storage import repository as repo
 from bot.shell.storage.database import is_outage
 
@@ -49,6 +50,10 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What the logs show instead of the token and the webhook secret (bot.shell.logs masks them).
+TOKEN_MASK = "<telegram-token>"
+SECRET_MASK = "<telegram-webhook-secret>"
+SDK_LOGGERS = ("telegram", "telegram.ext")  # PTB logs on these names, not only on their children
 MAX_BODY = 1024 * 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 ADMIN_CACHE_SECONDS = 60.0
@@ -90,7 +95,7 @@ class TelegramPlatform:
                 raise ConfigurationError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
             self._secret = secret.get_secret_value().encode("utf-8")
         self._token = token
-        redact.install(token)  # before build(): the Bot logs its URL at DEBUG
+        logs.register_secret(token, TOKEN_MASK, SDK_LOGGERS)  # before build(): the Bot logs its URL at DEBUG
         # No PTB Updater: it confirms polled updates before they are processed (see polling.py).
         builder = ApplicationBuilder().token(token).job_queue(None).updater(None)
         api = (settings.telegram_api_url or "").rstrip("/")
@@ -131,9 +136,9 @@ class TelegramPlatform:
             web_app.router.add_post(WEBHOOK_PATH, self._webhook)
 
     async def start(self) -> None:
-        redact.install(self._token)  # again: logging may have been configured since __init__
+        logs.register_secret(self._token, TOKEN_MASK, SDK_LOGGERS)  # again: handlers may have been added since __init__
         if self._secret:
-            redact.install(self._secret.decode("utf-8"), redact.SECRET_MASK)  # setWebhook is logged at DEBUG
+            logs.register_secret(self._secret.decode("utf-8"), SECRET_MASK, SDK_LOGGERS)  # setWebhook logs it at DEBUG
         await self.application.initialize()  # getMe: bot id, username, privacy flag
         self._accepting = True
         bot = self.application.bot
