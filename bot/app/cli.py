@@ -149,8 +149,8 @@ def channel_arg(name: str) -> str:
 
 
 async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> int:
-    from bot.core import export as exporting
     from bot.app.bootstrap import bootstrap
+    from bot.core import export as exporting
 
     app = await bootstrap(settings)
     try:
