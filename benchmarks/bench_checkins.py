@@ -35,6 +35,7 @@ from bot.shell.ratelimit import SLACK_CHANNEL, TELEGRAM_BOT, TELEGRAM_GROUP, Rat
 from bot.shell.scheduler import CheckinScheduler
 from bot.shell.storage.repository import channel_rows
 from bot.shell.storage.tables import channel_items, channels, wakeups
+from tests.service.fakes import FakeClock
 
 ZONE = "Europe/Amsterdam"
 SET_AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday 10:00 local
@@ -42,23 +43,12 @@ SLOT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # Thursday 09:00 local
 SHARE = {"telegram": 0.5, "slack": 0.4, "console": 0.1}
 
 
-class VirtualClock:
-    def __init__(self, now: datetime) -> None:
-        self.now_ = now
-
-    def now(self) -> datetime:
-        return self.now_
-
-    def advance(self, seconds: float) -> None:
-        self.now_ += timedelta(seconds=seconds)
-
-
 @dataclass
 class Recorder:
     """A transport that records the virtual time of every delivery."""
 
     platform: str
-    clock: VirtualClock
+    clock: FakeClock
     sent: list[tuple[float, str]] = field(default_factory=list)
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
@@ -109,7 +99,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def measure_start(app: App, clock: VirtualClock) -> None:
+async def measure_start(app: App, clock: FakeClock) -> None:
     """Start-up of the scheduler as built (one job armed from the wakeups table)..."""
     gc.collect()
     tracemalloc.start()
@@ -171,7 +161,7 @@ async def _noop(channel: str) -> None:  # pragma: no cover - never runs
 
 async def main(total: int) -> None:
     wall = time.perf_counter()
-    clock = VirtualClock(SET_AT)
+    clock = FakeClock(SET_AT)  # virtual time: advanced by hand, never slept
     recorders = {p: Recorder(p, clock) for p in SHARE}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", timezone=ZONE)
@@ -185,7 +175,7 @@ async def main(total: int) -> None:
                   f"in {time.perf_counter() - began:.1f} s; resident memory {rss_mb():.0f} MB")
             await measure_start(app, clock)
 
-            clock.now_ = SLOT
+            clock.advance((SLOT - clock.now()).total_seconds())
             began = time.perf_counter()
             claimed = await app.scheduler.fire_due()
             fired = time.perf_counter() - began

@@ -26,6 +26,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from cachetools import TTLCache
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -44,7 +45,6 @@ from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.members import ChannelMembers, MembersUnavailable
 from adapters.slack.render import reason_modal
 from adapters.slack.transport import SlackTransport, error_code
-from adapters.ttl_cache import TtlCache
 from bot.app.bootstrap import App
 from bot.app.settings import ConfigurationError, Settings
 from bot.core.model import ButtonPressed, CommandIssued, InboundEvent
@@ -111,12 +111,12 @@ class SlackPlatform:
         self._started = False
         self._receiving = False  # HTTP mode: our events route is mounted (not in a worker)
         self._socket: AsyncSocketModeHandler | None = None
-        self._admins: TtlCache[tuple[str, str], bool] = TtlCache(ADMIN_CACHE_SECONDS, MAX_ADMINS)
+        self._admins: TTLCache[tuple[str, str], bool] = TTLCache(MAX_ADMINS, ttl=ADMIN_CACHE_SECONDS)
         self._members = ChannelMembers()
         # Channels where conversations.info said the bot is in: Slack allows ~50 calls a
         # minute (Tier 3), a command each would not do. Only this answer is kept (a channel
         # that invites the bot works at once); the bot leaving drops it (member events).
-        self._joined: TtlCache[str, bool] = TtlCache(JOINED_CACHE_SECONDS, MAX_JOINED)
+        self._joined: TTLCache[str, bool] = TTLCache(MAX_JOINED, ttl=JOINED_CACHE_SECONDS)
         bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
         self._app_token = app_token or None
@@ -397,7 +397,7 @@ class SlackPlatform:
         if isinstance(team, str) and isinstance(channel, str):
             key = translate.channel_key(team, channel)
             self._members.forget(key)
-            self._joined.forget(key)
+            self._joined.pop(key, None)
 
     async def _on_home(self, event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         user, team = event.get("user"), context.team_id
@@ -487,7 +487,7 @@ class SlackPlatform:
         except SlackApiError as exc:
             log.info("slack: users.info failed (%s); treating the user as a member", error_code(exc))
             admin = False
-        self._admins.put((team, user), admin)
+        self._admins[(team, user)] = admin
         return admin
 
     async def _command(self, parsed: translate.SlashCommand, respond: Any, client: AsyncWebClient) -> None:
@@ -541,7 +541,7 @@ class SlackPlatform:
             return "slack_use_in_channel", {}
         if not channel.get("is_member", False):
             return "slack_not_in_channel", {}
-        self._joined.put(key, True)
+        self._joined[key] = True
         return None
 
     async def _ask_reason(self, pressed: translate.Pressed, client: AsyncWebClient) -> None:

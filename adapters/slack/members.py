@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable
 
 from aiohttp import ClientError
+from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.transport import error_code
-from adapters.ttl_cache import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class ChannelMembers:
 
     def __init__(self, ttl: float = CACHE_SECONDS, max_channels: int = MAX_CHANNELS,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._cache: TtlCache[str, frozenset[str]] = TtlCache(ttl, max_channels, clock)
+        self._cache: TTLCache[str, frozenset[str]] = TTLCache(max_channels, ttl=ttl, timer=clock)
         self._inflight: dict[str, asyncio.Task[frozenset[str]]] = {}
 
     async def is_member(self, client: AsyncWebClient, key: str, channel_id: str, user: str) -> bool:
@@ -58,7 +58,7 @@ class ChannelMembers:
         A fetch already under way may have read the old list, so it is dropped too (its
         result is then not stored) and the next caller starts a new one.
         """
-        self._cache.forget(key)
+        self._cache.pop(key, None)
         self._inflight.pop(key, None)
 
     async def _members(self, client: AsyncWebClient, key: str, channel_id: str) -> frozenset[str]:
@@ -80,7 +80,7 @@ class ChannelMembers:
         if task.cancelled() or task.exception() is not None:
             return  # failures are not cached: the next press asks again
         if current:
-            self._cache.put(key, task.result())
+            self._cache[key] = task.result()
 
 
 async def _fetch(client: AsyncWebClient, channel_id: str) -> frozenset[str]:

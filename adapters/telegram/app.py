@@ -21,6 +21,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from cachetools import TTLCache
 from telegram import BotCommand, ChatMember, ChatMemberRestricted, ForceReply, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -34,14 +35,14 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import redact, translate
+from adapters.telegram import translate
 from adapters.telegram.polling import Poller
 from adapters.telegram.render import USER_MARK, reason_prompt
 from adapters.telegram.transport import TelegramTransport
-from adapters.ttl_cache import TtlCache
 from bot.app.bootstrap import App
 from bot.app.settings import ConfigurationError, Settings
 from bot.core.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
+from bot.shell import logs
 from bot.shell.storage import repository as repo
 from bot.shell.storage.database import is_outage
 
@@ -49,6 +50,10 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What the logs show instead of the token and the webhook secret (bot.shell.logs masks them).
+TOKEN_MASK = "<telegram-token>"
+SECRET_MASK = "<telegram-webhook-secret>"
+SDK_LOGGERS = ("telegram", "telegram.ext")  # PTB logs on these names, not only on their children
 MAX_BODY = 1024 * 1024
 ALLOWED_UPDATES = ["message", "callback_query"]
 ADMIN_CACHE_SECONDS = 60.0
@@ -90,7 +95,7 @@ class TelegramPlatform:
                 raise ConfigurationError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
             self._secret = secret.get_secret_value().encode("utf-8")
         self._token = token
-        redact.install(token)  # before build(): the Bot logs its URL at DEBUG
+        logs.register_secret(token, TOKEN_MASK, SDK_LOGGERS)  # before build(): the Bot logs its URL at DEBUG
         # No PTB Updater: it confirms polled updates before they are processed (see polling.py).
         builder = ApplicationBuilder().token(token).job_queue(None).updater(None)
         api = (settings.telegram_api_url or "").rstrip("/")
@@ -109,8 +114,8 @@ class TelegramPlatform:
             USER_MARK,
             _VERSION_MARK,
         )
-        self._admins: TtlCache[int, frozenset[int]] = TtlCache(ADMIN_CACHE_SECONDS, ADMIN_CACHE_ENTRIES)
-        self._members: TtlCache[tuple[int, int], bool] = TtlCache(MEMBER_CACHE_SECONDS, MEMBER_CACHE_ENTRIES)
+        self._admins: TTLCache[int, frozenset[int]] = TTLCache(ADMIN_CACHE_ENTRIES, ttl=ADMIN_CACHE_SECONDS)
+        self._members: TTLCache[tuple[int, int], bool] = TTLCache(MEMBER_CACHE_ENTRIES, ttl=MEMBER_CACHE_SECONDS)
         self._privacy_limited = False
         self._privacy_noted: set[int] = set()
         self._accepting = False  # set once getMe is done: updates can be processed
@@ -131,9 +136,9 @@ class TelegramPlatform:
             web_app.router.add_post(WEBHOOK_PATH, self._webhook)
 
     async def start(self) -> None:
-        redact.install(self._token)  # again: logging may have been configured since __init__
+        logs.register_secret(self._token, TOKEN_MASK, SDK_LOGGERS)  # again: handlers may have been added since __init__
         if self._secret:
-            redact.install(self._secret.decode("utf-8"), redact.SECRET_MASK)  # setWebhook is logged at DEBUG
+            logs.register_secret(self._secret.decode("utf-8"), SECRET_MASK, SDK_LOGGERS)  # setWebhook logs it at DEBUG
         await self.application.initialize()  # getMe: bot id, username, privacy flag
         self._accepting = True
         bot = self.application.bot
@@ -312,7 +317,7 @@ class TelegramPlatform:
             return
         people = [*message.new_chat_members, *([message.left_chat_member] if message.left_chat_member else [])]
         for user in people:
-            self._members.forget((message.chat.id, user.id))
+            self._members.pop((message.chat.id, user.id), None)
 
     async def _on_error(self, update: object, context: Context) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -408,7 +413,7 @@ class TelegramPlatform:
                 log.warning("getChatMember answered something unreadable in %s (%s); refusing the press",
                             chat_id, type(error).__name__)
                 return "telegram_members_unknown"
-            self._members.put(key, member)
+            self._members[key] = member
         return None if member else "telegram_members_only"
 
     # ------------------------------------------------------------------ helpers
@@ -429,7 +434,7 @@ class TelegramPlatform:
         except TelegramError as error:
             log.info("getChatAdministrators failed in %s: %s", chat_id, type(error).__name__)
             ids = frozenset()
-        self._admins.put(chat_id, ids)
+        self._admins[chat_id] = ids
         return ids
 
     async def _language(self, channel: str) -> str:

@@ -2,9 +2,14 @@
 
 Conventions (so logs can be shipped anywhere): never log message text at INFO; put
 identifiers in ``extra`` (``channel``, ``event_id``, ``platform``), which the JSON
-format emits as fields. Tokens are redacted by a filter on our handler, so they are
-removed from every record that reaches it, whichever library logged it (the Telegram
-Bot API puts the bot token in request URLs).
+format emits as fields.
+
+One redactor, :class:`RedactingFilter`, masks anything shaped like a Slack or Telegram
+token and every exact secret an adapter registers with :func:`register_secret` (a webhook
+secret has no shape to recognise). It sits on our handler and on the root handlers and
+SDK loggers named at registration, so it sees every record whichever library logged it:
+the Telegram Bot API puts the bot token in every request URL, which httpx logs at INFO
+and exceptions quote; those request lines are not written at all (WARNING and up only).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -28,6 +34,10 @@ TOKEN = re.compile(
 # Request lines of these HTTP clients quote the URL (Telegram: with the token); WARNING and up only.
 QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
 
+# Exact secrets registered by the adapters, with their masks, longest first (so a secret that
+# contains another is masked whole). Replaced, never changed in place: other threads log too.
+_secrets: tuple[tuple[str, str], ...] = ()
+
 # Attributes every LogRecord has; anything else came in through ``extra``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
@@ -35,7 +45,27 @@ _HANDLER_MARK = "_voordenken_handler"
 
 
 def redact(text: str) -> str:
+    for secret, mask in _secrets:
+        if secret in text:
+            text = text.replace(secret, mask)
     return TOKEN.sub(MASK, text)
+
+
+def register_secret(value: str, mask: str = MASK, loggers: Iterable[str] = ()) -> None:
+    """Mask ``value`` in every record from now on, wherever the redactor is attached; idempotent.
+
+    Attaches the redactor to the root logger's handlers present now (a handler's filter sees
+    every record that propagates to it) and to ``loggers`` and the HTTP clients' loggers
+    themselves (a logger's filter is not inherited by its children, but cleans what is
+    logged on it before any handler, ours or not, sees it). Handlers made later by
+    :func:`configure_logging` carry the redactor already; for others, register again.
+    """
+    global _secrets
+    if value:
+        _secrets = tuple(sorted({**dict(_secrets), value: mask}.items(), key=lambda entry: -len(entry[0])))
+    _quiet_http_clients()
+    for target in [*logging.getLogger().handlers, *map(logging.getLogger, (*loggers, *QUIET_LOGGERS))]:
+        _attach(target)
 
 
 def _redact_value(value: Any) -> Any:
@@ -51,7 +81,7 @@ def _redact_value(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites a record so no token-looking string survives: message, arguments, traceback, extras."""
+    """Rewrites a record so no token or registered secret survives: message, arguments, traceback, extras."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -136,11 +166,20 @@ def configure_logging(level: str = "INFO", log_format: str = "text", stream: Tex
     handler: logging.Handler = _StderrHandler() if stream is None else logging.StreamHandler(stream)
     setattr(handler, _HANDLER_MARK, True)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    handler.addFilter(RedactingFilter())
+    _attach(handler)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    _quiet_http_clients()
+    return handler
+
+
+def _attach(target: logging.Filterer) -> None:
+    if not any(isinstance(existing, RedactingFilter) for existing in target.filters):
+        target.addFilter(RedactingFilter())
+
+
+def _quiet_http_clients() -> None:
     for name in QUIET_LOGGERS:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-    return handler

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from bot.core.model import platform_of
 from bot.core.ports import Clock
+from bot.shell.buckets import TokenBucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Limit:
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
-    """``rate`` messages per second sustained, ``burst`` at once."""
+    """``rate`` messages per second sustained, ``burst`` at once (a :class:`TokenBucket` per key)."""
 
     rate: float
     burst: int
@@ -77,7 +78,7 @@ class RateLimiter:
         self._clock = clock
         self._policies = DEFAULT_POLICIES if policies is None else policies
         self._logs: dict[tuple[str, Limit], deque[float]] = {}
-        self._buckets: dict[tuple[str, Bucket], tuple[float, float]] = {}  # -> (tokens, at)
+        self._buckets: dict[tuple[str, Bucket], TokenBucket] = {}
         self._taken: dict[str, float] = {}  # channel -> time of its last slot (for refund)
         self._acquired = 0
 
@@ -99,8 +100,7 @@ class RateLimiter:
             if isinstance(limit, Limit):
                 self._logs[(key, limit)].append(now)  # created by _wait
             else:
-                tokens, _ = self._buckets[(key, limit)]
-                self._buckets[(key, limit)] = (tokens - 1.0, now)
+                self._buckets[(key, limit)].take()  # created by _wait; may go below zero after waived replies
         self._taken[channel] = now
         self._acquired += 1
         if self._acquired % 10_000 == 0:
@@ -113,10 +113,10 @@ class RateLimiter:
             while log and log[0] <= now - limit.per:
                 log.popleft()
             return log[-limit.count] + limit.per - now if len(log) >= limit.count else 0.0
-        tokens, at = self._buckets.get((key, limit), (float(limit.burst), now))
-        tokens = min(float(limit.burst), tokens + (now - at) * limit.rate)
-        self._buckets[(key, limit)] = (tokens, now)  # may go below zero after waived replies
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / limit.rate
+        bucket = self._buckets.get((key, limit))
+        if bucket is None:
+            bucket = self._buckets[(key, limit)] = TokenBucket(limit.rate, float(limit.burst), now)
+        return bucket.wait(now)
 
     def refund(self, channel: str) -> None:
         """Give back the slot just taken for ``channel`` (there was nothing to send after all)."""
@@ -129,14 +129,12 @@ class RateLimiter:
                 if log is not None and at in log:
                     log.remove(at)
             elif (key, limit) in self._buckets:
-                tokens, last = self._buckets[(key, limit)]
-                self._buckets[(key, limit)] = (min(float(limit.burst), tokens + 1.0), last)
+                self._buckets[(key, limit)].give_back()
 
     def _sweep(self, now: float) -> None:
         """Forget limits that have fully recovered, so idle channels cost no memory."""
         for key in [k for k, log in self._logs.items() if not log or log[-1] <= now - k[1].per]:
             del self._logs[key]
-        for bucket in [k for k, (tokens, at) in self._buckets.items()
-                       if tokens + (now - at) * k[1].rate >= k[1].burst]:
-            del self._buckets[bucket]
+        for idle in [k for k, bucket in self._buckets.items() if bucket.full(now)]:
+            del self._buckets[idle]
         self._taken.clear()

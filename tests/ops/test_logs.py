@@ -13,7 +13,8 @@ import pytest
 from bot.app.bootstrap import bootstrap
 from bot.app.settings import Settings
 from bot.core.model import CommandIssued, Sender, TextMessage
-from bot.shell.logs import configure_logging, redact
+from bot.shell import logs
+from bot.shell.logs import configure_logging, redact, register_secret
 from tests.ops.harness import RecordingTransport, settings_for
 
 SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -101,6 +102,30 @@ def test_text_format_appends_identifiers(restore_logging: None) -> None:
     configure_logging(settings.log_level, settings.log_format, stream)
     logging.getLogger("bot.shell.service").info("event handled", extra={"channel": "slack:T1:C1", "event_id": "Ev1"})
     assert stream.getvalue().rstrip().endswith("bot.shell.service: event handled [channel=slack:T1:C1 event_id=Ev1]")
+
+
+def test_a_registered_secret_is_masked_on_every_handler_and_in_tracebacks(
+    restore_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A webhook secret has no token shape: the redactor masks it because the adapter registered it."""
+    monkeypatch.setattr(logs, "_secrets", ())
+    secret, longer = "s3cret-Token_for-tests", "s3cret-Token_for-tests-and-more"
+    before = io.StringIO()  # a handler that is not ours (a tool's, a test's), present at registration
+    logging.getLogger().addHandler(logging.StreamHandler(before))
+    register_secret(secret, "<webhook-secret>")
+    register_secret(longer, "<longer>")
+    ours = io.StringIO()
+    configure_logging("INFO", "json", ours)  # made after registration: carries the redactor too
+    try:
+        raise RuntimeError(f"setWebhook failed: secret_token={secret}")
+    except RuntimeError:
+        logging.getLogger("telegram.ext.Application").exception("set-up failed", extra={"url": f"x?{longer}"})
+    for output in (before.getvalue(), ours.getvalue()):
+        assert secret not in output
+        assert "secret_token=<webhook-secret>" in output
+    (record,) = lines(ours)
+    assert record["url"] == "x?<longer>"  # the longer secret is masked whole
+    assert "secret_token=<webhook-secret>" in str(record["exception"])
 
 
 def test_redact_leaves_ordinary_text_alone() -> None:

@@ -113,6 +113,19 @@ async def test_the_token_is_never_logged(
     assert "<telegram-token>" in caplog.text
 
 
+async def test_the_webhook_secret_is_never_logged_not_even_in_a_traceback(
+    fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(fake, tmp_path):
+        try:
+            raise RuntimeError(f"setWebhook failed: secret_token={SECRET}")
+        except RuntimeError:
+            logging.getLogger("telegram.ext.Application").exception("webhook set-up failed")
+    assert SECRET not in caplog.text
+    assert "secret_token=<telegram-webhook-secret>" in caplog.text
+
+
 def test_webhook_mode_without_a_secret_refuses_to_start(fake: FakeTelegram, tmp_path: Path) -> None:
     from adapters.telegram.app import TelegramPlatform
     from tests.telegram.conftest import settings_for

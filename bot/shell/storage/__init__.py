@@ -1,7 +1,8 @@
 """Persistence for the imperative shell: tables, migrations, JSON codec and repository.
 
-Nothing here is imported by the pure engine; the service layer (:mod:`bot.shell.service`) is the
-only client.
+Its clients are the shell's service (:mod:`bot.shell.service`), scheduler and metrics, and the
+app's composition root and CLI. The pure engine never imports it and adapters may not (the
+import-linter contracts in pyproject.toml).
 """
 
 from bot.shell.storage.codec import decode_message, decode_state, encode_message, encode_state
