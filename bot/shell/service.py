@@ -47,10 +47,13 @@ from bot.core.model import (
 from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
 from bot.shell.flood import FloodGuard
 from bot.shell.ratelimit import RateLimiter
-from bot.shell.storage import repository as repo
+from bot.shell.storage import channels as stored_channels
+from bot.shell.storage import purge, queues, views
+from bot.shell.storage.channels import LostRace, StoredState
 from bot.shell.storage.codec import decode_event
 from bot.shell.storage.database import Transactor
-from bot.shell.storage.repository import Claim, LostRace, OutboxRow, Repository, StoredState
+from bot.shell.storage.queues import Claim, OutboxRow
+from bot.shell.storage.views import Views
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +141,7 @@ class ChannelService:
         self._clock = clock
         self._transports: dict[str, Transport] = dict(transports or {})
         self._max_attempts = max_attempts
-        self.repository = Repository(engine)
+        self.repository = Views(self._db)
         # Locks live only while someone holds or awaits them.
         self._handle_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._delivery_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -196,7 +199,7 @@ class ChannelService:
         claim = _INBOX_CLAIM if self._process_accepted_here else timedelta(0)
         try:
             events = [event for event, _ in batch]
-            stored = await self._db.write_statements(repo.add_to_inbox, events, self._clock.now(), claim)
+            stored = await self._db.write_statements(queues.add_to_inbox, events, self._clock.now(), claim)
         except BaseException as error:
             for _, future in batch:
                 _fail(future, error)
@@ -220,9 +223,9 @@ class ChannelService:
     async def process_inbox(self) -> int:
         """Process inbox events nobody holds: left for workers, or their process died; returns how many."""
         now = self._clock.now()
-        if not await self._db.read(repo.inbox_claimable, now, _INBOX_ATTEMPTS):
+        if not await self._db.read(queues.inbox_claimable, now, _INBOX_ATTEMPTS):
             return 0
-        rows = await self._db.write(repo.claim_inbox, now, _INBOX_CLAIM, _INBOX_ATTEMPTS, _INBOX_BATCH)
+        rows = await self._db.write(queues.claim_inbox, now, _INBOX_CLAIM, _INBOX_ATTEMPTS, _INBOX_BATCH)
         events = []
         for row in rows:
             if row.attempts == _INBOX_ATTEMPTS:
@@ -448,24 +451,24 @@ class ChannelService:
         the transaction, used when every event is new (else each is decided here again).
         """
         if accepted:
-            repo.remove_from_inbox(connection, accepted)
+            queues.remove_from_inbox(connection, accepted)
         # ``known`` is decided on unverified (one round trip less): the save's compare-and-set
         # checks it, or ``verify`` does where nothing is saved. A stale one is a lost race.
         unverified = known is not None
-        stored = known if known is not None else repo.load_channel(connection, channel)
+        stored = known if known is not None else stored_channels.load_channel(connection, channel)
         base = stored  # what the row holds in this transaction (None: no row)
         state = stored.state if stored is not None else self._new_state(channel)
         dirty = False
 
         def verify() -> None:
             nonlocal unverified
-            if unverified and repo.load_channel(connection, channel, known) is not known:
+            if unverified and stored_channels.load_channel(connection, channel, known) is not known:
                 raise LostRace(channel)
             unverified = False
 
         results: list[HandleResult] = []
-        lines: list[repo.LogLine] = []
-        new = repo.mark_processed(connection, [(event.event_id, channel) for event in events], now)
+        lines: list[queues.LogLine] = []
+        new = queues.mark_processed(connection, [(event.event_id, channel) for event in events], now)
         # A duplicate changes what the events after it were decided on: then decide them here.
         decisions = iter(planned) if planned is not None and len(new) == len(events) else None
         for event in events:
@@ -481,20 +484,20 @@ class ChannelService:
             if any(isinstance(effect, Purge) for effect in decision.effects):
                 verify()
                 # Content goes first; the purge itself stays visible in the event log only.
-                repo.purge_channel(connection, channel)
+                purge.purge_channel(connection, channel)
                 base, dirty = None, changed and decision.state != state
             elif not dirty:
                 # An unchanged state costs no save; once one is due, a long session's states
                 # need not be compared field by field again.
                 dirty = changed and decision.state != state
-            lines.append(repo.LogLine(event.event_id, type(event).__name__, decision.effects))
+            lines.append(queues.LogLine(event.event_id, type(event).__name__, decision.effects))
             for effect in decision.effects:
                 self._record(connection, channel, effect, now)
             results.append(HandleResult(duplicate=False, effects=decision.effects))
             state = decision.state
-        repo.append_log(connection, channel, now, lines)
+        queues.append_log(connection, channel, now, lines)
         if dirty:
-            return results, repo.save_channel(connection, state, base, now)
+            return results, stored_channels.save_channel(connection, state, base, now)
         verify()
         return results, base
 
@@ -502,11 +505,11 @@ class ChannelService:
     def _record(connection: Connection, channel: str, effect: Effect, now: datetime) -> None:
         match effect:
             case Post() | Reply() | Notify() | Edit():
-                repo.enqueue(connection, channel, effect, now)
+                queues.enqueue(connection, channel, effect, now)
             case Schedule(kind=kind, at=at):
-                repo.set_wakeup(connection, channel, kind, at)
+                queues.set_wakeup(connection, channel, kind, at)
             case Unschedule(kind=kind):
-                repo.clear_wakeup(connection, channel, kind)
+                queues.clear_wakeup(connection, channel, kind)
             case Observed(what=what, detail=detail):
                 log.debug("observed in %s: %s %s", channel, what, detail)
             case Purge():
@@ -521,7 +524,7 @@ class ChannelService:
         if channel is not None:
             channels = [channel]
         else:
-            channels = await self._db.read(repo.channels_with_due_messages, self._clock.now())
+            channels = await self._db.read(queues.channels_with_due_messages, self._clock.now())
         sent = 0
         for name in channels:
             sent += (await self._deliver_channel(name))[0]
@@ -561,11 +564,11 @@ class ChannelService:
     @staticmethod
     def _claim_sync(connection: Connection, channel: str, now: datetime) -> tuple[Claim, str | None] | None:
         """Claim the channel's head and look up the platform message an Edit replaces."""
-        claim = repo.claim_head(connection, channel, now, _CLAIM_LEASE)
+        claim = queues.claim_head(connection, channel, now, _CLAIM_LEASE)
         if claim is None:
             return None
         message = claim.row.message
-        target = repo.message_ref(connection, channel, message.key) if isinstance(message, Edit) else None
+        target = queues.message_ref(connection, channel, message.key) if isinstance(message, Edit) else None
         return claim, target
 
     async def _deliver_row(self, row: OutboxRow, transport: Transport, target: str | None) -> _Outcome:
@@ -574,13 +577,13 @@ class ChannelService:
             platform_id = await transport.deliver(channel, message, target)
         except RateLimited as error:
             retry_at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
-            await self._db.write(repo.settle_retry, row.id, retry_at, _describe(error))
+            await self._db.write(queues.settle_retry, row.id, retry_at, _describe(error))
             log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
             if self._metrics is not None:
                 self._metrics.delivery_retry(channel, "rate_limited")
             return _Outcome.WAIT
         except PermanentDeliveryError as error:
-            await self._db.write(repo.settle_failed, row.id, _describe(error))
+            await self._db.write(queues.settle_failed, row.id, _describe(error))
             log.warning("outbox %d for channel %s failed permanently: %s", row.id, channel, _describe(error))
             if self._metrics is not None:
                 self._metrics.delivery_failed(channel)
@@ -589,7 +592,7 @@ class ChannelService:
             attempts = row.attempts + 1
             log.debug("delivery error detail for outbox %d", row.id, exc_info=True)
             if attempts >= self._max_attempts:
-                await self._db.write(repo.settle_failed, row.id, _describe(error))
+                await self._db.write(queues.settle_failed, row.id, _describe(error))
                 log.warning(
                     "outbox %d for channel %s failed after %d attempts: %s",
                     row.id,
@@ -601,7 +604,7 @@ class ChannelService:
                     self._metrics.delivery_failed(channel)
                 return _Outcome.FAILED
             retry_at = self._clock.now() + _backoff(attempts)
-            await self._db.write(repo.settle_retry, row.id, retry_at, _describe(error))
+            await self._db.write(queues.settle_retry, row.id, retry_at, _describe(error))
             log.info(
                 "outbox %d for channel %s: attempt %d failed (%s)",
                 row.id,
@@ -619,11 +622,11 @@ class ChannelService:
 
     @staticmethod
     def _settle_sent_sync(connection: Connection, row: OutboxRow, platform_id: str | None, now: datetime) -> None:
-        repo.settle_sent(connection, row.id, platform_id, now)
+        queues.settle_sent(connection, row.id, platform_id, now)
         message = row.message
         key = message.key if isinstance(message, Post | Edit) else None
         if key is not None and platform_id is not None:
-            repo.set_message_ref(connection, row.channel, key, platform_id, now)
+            queues.set_message_ref(connection, row.channel, key, platform_id, now)
 
     async def run_outbox(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver due messages until ``stop`` is set; ``handle`` wakes it early."""
@@ -665,19 +668,11 @@ class ChannelService:
         """
         async with self._lock(self._handle_locks, channel):
             self._known.pop(channel)
-            return await self._db.write(self._delete_sync, channel, reason, self._clock.now())
-
-    @staticmethod
-    def _delete_sync(connection: Connection, channel: str, reason: str, now: datetime) -> bool:
-        deleted = repo.purge_channel(connection, channel)
-        if deleted:
-            line = repo.LogLine(f"{reason.lower()}:{channel}:{now.isoformat()}", reason, ())
-            repo.append_log(connection, channel, now, [line])
-        return deleted
+            return await self._db.write(purge.delete_channel, channel, reason, self._clock.now())
 
     async def purge_expired(self, max_idle: timedelta) -> list[str]:
         """Retention: delete the content of every channel untouched for longer than ``max_idle``."""
-        expired = await self._db.read(repo.idle_channels, self._clock.now() - max_idle)
+        expired = await self._db.read(views.idle_channels, self._clock.now() - max_idle)
         purged = [channel for channel in expired if await self.delete_channel(channel, "RetentionPurge")]
         if purged:
             log.info("retention purged %d channel(s)", len(purged))

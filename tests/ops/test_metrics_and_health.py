@@ -13,7 +13,7 @@ from bot.core.ports import PermanentDeliveryError
 from bot.shell.metrics import Metrics
 from bot.shell.service import ChannelService
 from bot.shell.storage.database import make_engine, sqlite_url_for, upgrade
-from bot.shell.storage.repository import add_to_inbox
+from bot.shell.storage.queues import add_to_inbox
 from tests.ops.harness import eventually, running, samples, settings_for
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 

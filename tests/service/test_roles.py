@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import ChannelState, Decision, InboundEvent, OutboundMessage, Reply
 from bot.shell.service import ChannelService
-from bot.shell.storage import repository as repo
+from bot.shell.storage import queues
 from bot.shell.storage.tables import inbox
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 from tests.service.test_inbox import waiting
@@ -58,7 +58,7 @@ def replied_to(transport: FakeTransport, channel: str = DEMO) -> list[str | None
 
 async def claimable(engine: AsyncEngine, now: datetime) -> bool:
     async with engine.connect() as connection:
-        return await connection.run_sync(repo.inbox_claimable, now, 8)
+        return await connection.run_sync(queues.inbox_claimable, now, 8)
 
 
 async def test_the_web_process_only_stores_and_the_worker_answers(
