@@ -17,12 +17,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.dialects import sqlite
 
-from bot.core.model import Effect, InboundEvent, OutboundMessage
+from bot.core.model import Edit, Effect, InboundEvent, OutboundMessage, Post
 from bot.shell.storage.codec import decode_message, encode_event, encode_message
 from bot.shell.storage.statements import UNSETTLED, dialect_insert, statements
 from bot.shell.storage.tables import (
-    OUTBOX_FAILED,
     OUTBOX_PENDING,
+    OUTBOX_SENT,
     inbox,
     message_refs,
     outbox,
@@ -231,6 +231,7 @@ class OutboxRow:
 class Claim(NamedTuple):
     row: OutboxRow
     more: bool  # another unsettled message was queued behind this one
+    target: str | None  # an Edit: the platform id of the message it replaces
 
 
 
@@ -283,7 +284,8 @@ def claim_head(connection: Connection, channel: str, now: datetime, lease: timed
     request and the retry loop) exactly one wins; the loser sees a claimed head and stops.
     A claim that is not settled within ``lease`` (deliverer crashed) becomes claimable again.
     ``Claim.more`` says whether another unsettled message was queued behind it, so the
-    deliverer can stop without one more (empty) transaction.
+    deliverer can stop without one more (empty) transaction; ``Claim.target`` is the
+    platform message an Edit replaces.
     """
     prepared = statements(connection)  # built once: this runs for every reply
     rows = connection.execute(prepared.outbox_head, {"b_channel": channel}).all()
@@ -294,30 +296,48 @@ def claim_head(connection: Connection, channel: str, now: datetime, lease: timed
         prepared.claim_outbox,
         {"b_id": row.id, "b_status": row.status, "b_next_attempt_at": row.next_attempt_at, "b_until": now + lease},
     )
-    return Claim(outbox_row(row), more=len(rows) > 1) if result.rowcount == 1 else None
+    if result.rowcount != 1:
+        return None
+    claimed = outbox_row(row)
+    message = claimed.message
+    target = message_ref(connection, channel, message.key) if isinstance(message, Edit) else None
+    return Claim(claimed, len(rows) > 1, target)
 
 
-def settle_sent(connection: Connection, row_id: int, platform_message_id: str | None, now: datetime) -> None:
-    connection.execute(
-        statements(connection).settle_sent,
-        {"b_id": row_id, "b_platform_id": platform_message_id, "b_at": now},
-    )
+class Settlement(NamedTuple):
+    """How a claimed message ended, and whether to claim its channel's next one right after."""
+
+    row: OutboxRow
+    status: str  # OUTBOX_SENT, OUTBOX_PENDING (to be retried at ``retry_at``) or OUTBOX_FAILED
+    platform_id: str | None = None  # sent: the platform's id of the message
+    retry_at: datetime | None = None
+    error: str | None = None
+    claim_next: bool = False
 
 
-def settle_retry(connection: Connection, row_id: int, at: datetime, error: str) -> None:
-    connection.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status=OUTBOX_PENDING, attempts=outbox.c.attempts + 1, next_attempt_at=at, last_error=error)
-    )
-
-
-def settle_failed(connection: Connection, row_id: int, error: str) -> None:
-    connection.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status=OUTBOX_FAILED, attempts=outbox.c.attempts + 1, last_error=error)
-    )
+def settle(
+    connection: Connection, settlements: Sequence[Settlement], now: datetime, lease: timedelta
+) -> list[Claim | None]:
+    """Settle claimed messages of any channels at once; then claim the next head of each channel
+    that asked (its ``claim_next``), in the same transaction: one commit for a whole round of
+    deliveries, and none to claim what follows. Returns one claim (or None) per settlement."""
+    sent = [s for s in settlements if s.status == OUTBOX_SENT]
+    if sent:  # one executemany of the prebuilt statement
+        connection.execute(statements(connection).settle_sent, [
+            {"b_id": s.row.id, "b_platform_id": s.platform_id, "b_at": now} for s in sent
+        ])
+    for s in settlements:
+        message = s.row.message
+        if s.status == OUTBOX_SENT:
+            key = message.key if isinstance(message, Post | Edit) else None
+            if key is not None and s.platform_id is not None:
+                set_message_ref(connection, s.row.channel, key, s.platform_id, now)
+        else:
+            values: dict[str, Any] = {"status": s.status, "attempts": outbox.c.attempts + 1, "last_error": s.error}
+            if s.retry_at is not None:
+                values["next_attempt_at"] = s.retry_at
+            connection.execute(update(outbox).where(outbox.c.id == s.row.id).values(values))
+    return [claim_head(connection, s.row.channel, now, lease) if s.claim_next else None for s in settlements]
 
 
 # --------------------------------------------------------------------------- message refs
