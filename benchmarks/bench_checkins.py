@@ -33,7 +33,7 @@ from bot.core.engine import decide, new_state
 from bot.core.model import CommandIssued, OutboundMessage, Sender
 from bot.shell.ratelimit import SLACK_CHANNEL, TELEGRAM_BOT, TELEGRAM_GROUP, RateLimiter
 from bot.shell.scheduler import CheckinScheduler
-from bot.shell.storage.repository import channel_rows
+from bot.shell.storage.channels import channel_rows
 from bot.shell.storage.tables import channel_items, channels, wakeups
 from tests.service.fakes import FakeClock
 

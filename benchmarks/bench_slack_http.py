@@ -71,7 +71,7 @@ from bot.app.runner import serve, settle_heap  # noqa: E402
 from bot.app.settings import Settings  # noqa: E402
 from bot.core.model import Phase  # noqa: E402
 from bot.shell.storage.database import sqlite_url_for  # noqa: E402
-from bot.shell.storage.repository import UNSETTLED  # noqa: E402
+from bot.shell.storage.statements import UNSETTLED  # noqa: E402
 from bot.shell.storage.tables import inbox, outbox, processed_events  # noqa: E402
 from tests.slack.fake_slack import TEAM, FakeSlack  # noqa: E402
 from tests.storage.pg import PostgresUnavailable, fresh_postgres_url  # noqa: E402

@@ -25,7 +25,7 @@ from bot.shell.prompts import load_script
 from bot.shell.ratelimit import RateLimiter
 from bot.shell.scheduler import CheckinScheduler
 from bot.shell.service import ChannelService
-from bot.shell.storage.database import make_engine, upgrade
+from bot.shell.storage.database import Transactor, make_engine, upgrade
 
 
 class SystemClock:
@@ -80,7 +80,7 @@ async def bootstrap(
     clock = clock or SystemClock()
     metrics = Metrics()
     limiter = RateLimiter(clock) if settings.outbound_pacing else None
-    service = ChannelService(engine, decide=decide_with_script, new_state=fresh, clock=clock,
+    service = ChannelService(Transactor(engine), decide=decide_with_script, new_state=fresh, clock=clock,
                              limiter=limiter, flood=FloodGuard(), metrics=metrics,
                              process_accepted=settings.role != "web")
     for transport in transports:

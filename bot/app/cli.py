@@ -211,7 +211,7 @@ async def inbox_command(settings: Settings, action: str, stdout: TextIO) -> int:
     """
     from datetime import UTC, datetime
 
-    from bot.shell.storage import repository as repo
+    from bot.shell.storage import queues
     from bot.shell.storage.database import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
@@ -219,10 +219,10 @@ async def inbox_command(settings: Settings, action: str, stdout: TextIO) -> int:
         await upgrade(engine)
         async with engine.begin() as connection:
             if action == "retry":
-                count = await connection.run_sync(repo.retry_inbox, datetime.now(UTC))
+                count = await connection.run_sync(queues.retry_inbox, datetime.now(UTC))
                 stdout.write(f"{count} waiting event(s) will be tried again by the running bot\n")
                 return 0
-            rows = await connection.run_sync(repo.waiting_in_inbox)
+            rows = await connection.run_sync(queues.waiting_in_inbox)
     finally:
         await engine.dispose()
     for row in rows:

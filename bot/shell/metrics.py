@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Effect, InboundEvent, Observed, OutboundMessage, Post, platform_of
-from bot.shell.storage.tables import OUTBOX_PENDING, OUTBOX_SENDING, inbox, outbox
+from bot.shell.storage.database import read_only
+from bot.shell.storage.views import backlog
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -113,16 +113,12 @@ class Metrics:
 
     async def refresh(self, engine: AsyncEngine, now: datetime) -> None:
         """Read the outbox and inbox backlogs from the database (called per scrape)."""
-        query = select(func.count(), func.min(outbox.c.created_at)).where(
-            outbox.c.status.in_((OUTBOX_PENDING, OUTBOX_SENDING))
-        )
-        async with engine.connect() as connection:
-            count, oldest = (await connection.execute(query)).one()
-            waiting, first = (await connection.execute(select(func.count(), func.min(inbox.c.received_at)))).one()
-        self.backlog.set(count)
-        self.inbox.set(waiting)
-        self.oldest.set(_age(oldest, now))
-        self.inbox_oldest.set(_age(first, now))
+        async with read_only(engine).begin() as connection:
+            waiting = await connection.run_sync(backlog)
+        self.backlog.set(waiting.outbox)
+        self.inbox.set(waiting.inbox)
+        self.oldest.set(_age(waiting.outbox_since, now))
+        self.inbox_oldest.set(_age(waiting.inbox_since, now))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -25,14 +25,12 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Tick, TickKind
 from bot.core.ports import Clock
 from bot.shell.service import ChannelService
-from bot.shell.storage.repository import Wakeup
-from bot.shell.storage.tables import wakeups
+from bot.shell.storage.queues import Wakeup, clear_fired_wakeups
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +118,11 @@ class CheckinScheduler:
         """
         if not fired:
             return
-        statement = delete(wakeups).where(
-            wakeups.c.channel == bindparam("w_channel"),
-            wakeups.c.kind == bindparam("w_kind"),
-            wakeups.c.at == bindparam("w_at", type_=wakeups.c.at.type),
-        )
-        rows = [{"w_channel": w.channel, "w_kind": w.kind, "w_at": w.at} for w in fired]
         async with self._engine.begin() as connection:
-            await connection.execute(statement, rows)
+            await connection.run_sync(clear_fired_wakeups, fired)
 
     async def earliest(self) -> datetime | None:
-        async with self._engine.begin() as connection:
-            value: datetime | None = (await connection.execute(select(func.min(wakeups.c.at)))).scalar_one()
-        return value
+        return await self._service.repository.earliest_wakeup()
 
     # ------------------------------------------------------------------ APScheduler
 

@@ -100,10 +100,10 @@ async def test_a_started_scheduler_posts_a_missed_check_in_by_itself(make_channe
 
 
 async def test_a_wakeup_nobody_handles_is_settled_so_the_scheduler_never_spins(channel: Channel) -> None:
-    from bot.shell.storage import repository as repo
+    from bot.shell.storage import queues
 
     async with channel.app.engine.begin() as connection:
-        await connection.run_sync(repo.set_wakeup, channel.key, "something_old", channel.clock.now())
+        await connection.run_sync(queues.set_wakeup, channel.key, "something_old", channel.clock.now())
     assert await channel.tick() == 1
     assert await channel.app.scheduler.earliest() is None
     assert await channel.tick() == 0

@@ -176,7 +176,7 @@ def test_the_inbox_lists_waiting_events_without_their_text_and_retries_them(data
 
     from bot.core.model import Sender, TextMessage
     from bot.shell.storage.database import make_engine, upgrade
-    from bot.shell.storage.repository import add_to_inbox
+    from bot.shell.storage.queues import add_to_inbox
 
     async def a_replica_stored_one_and_died() -> None:
         engine = make_engine(database)

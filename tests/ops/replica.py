@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.model import OutboundMessage, Reply
 from bot.shell.service import ChannelService
-from bot.shell.storage.database import make_engine
+from bot.shell.storage.database import Transactor, make_engine
 from tests.service.fakes import counting_decide, new_state, text
 
 
@@ -54,7 +54,8 @@ async def main(url: str, events_path: str, deliveries_path: str) -> None:
         events: list[tuple[str, str]] = [tuple(pair) for pair in json.load(file)]
     engine = make_engine(url, pool_size=10, max_overflow=10)
     clock = ShiftedClock()
-    service = ChannelService(engine, counting_decide, new_state, clock, {"console": FileTransport(deliveries_path)})
+    transport = FileTransport(deliveries_path)
+    service = ChannelService(Transactor(engine), counting_decide, new_state, clock, {"console": transport})
     by_channel: dict[str, list[str]] = defaultdict(list)
     for channel, event_id in events:
         by_channel[channel].append(event_id)

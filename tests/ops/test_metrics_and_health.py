@@ -12,8 +12,8 @@ from bot.core.model import CommandIssued, Post, Sender, TextMessage
 from bot.core.ports import PermanentDeliveryError
 from bot.shell.metrics import Metrics
 from bot.shell.service import ChannelService
-from bot.shell.storage.database import make_engine, sqlite_url_for, upgrade
-from bot.shell.storage.repository import add_to_inbox
+from bot.shell.storage.database import Transactor, make_engine, sqlite_url_for, upgrade
+from bot.shell.storage.queues import add_to_inbox
 from tests.ops.harness import eventually, running, samples, settings_for
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 
@@ -65,7 +65,8 @@ async def test_metrics_count_retries_failures_and_checkins(tmp_path: Path) -> No
     await upgrade(engine)
     metrics, clock = Metrics(), FakeClock()
     transport = FakeTransport(failures=[RuntimeError("flaky"), PermanentDeliveryError("not_in_channel")])
-    service = ChannelService(engine, counting_decide, new_state, clock, {"console": transport}, metrics=metrics)
+    service = ChannelService(Transactor(engine), counting_decide, new_state, clock, {"console": transport},
+                             metrics=metrics)
     try:
         await service.handle(text("console:c", "a1", "first"))  # transient failure: retry later
         async with engine.begin() as connection:  # an event a replica accepted, then died

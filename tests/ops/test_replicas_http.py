@@ -56,8 +56,8 @@ from sqlalchemy import func, select, update
 from bot.app.bootstrap import App, bootstrap
 from bot.app.settings import Settings
 from bot.core.model import ChannelState, Choice, Notify, Phase, Post, Reply
-from bot.shell.storage import repository as repo
-from bot.shell.storage.repository import UNSETTLED, Repository
+from bot.shell.storage import queues
+from bot.shell.storage.statements import UNSETTLED
 from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox, processed_events
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
@@ -452,7 +452,7 @@ async def open_sessions(app: App, cluster: Cluster, side: Side, answer_channel: 
         await step("/problem next", vote_channel, past_question(number), f"past question {number}")
     await step("/problem vote", vote_channel, lambda s: s.open_round is not None, "round open")
     async with app.engine.connect() as connection:
-        ref = await connection.run_sync(repo.message_ref, side.key(vote_channel), "vote:1")
+        ref = await connection.run_sync(queues.message_ref, side.key(vote_channel), "vote:1")
     assert ref is not None, "the vote message was not delivered"
     return ref
 
@@ -520,7 +520,7 @@ async def test_two_real_replicas_count_each_event_once_and_deliver_every_message
             assert cluster.after_kill > 0 and any(victim.name in job.acked_by for job in jobs)
 
             # ---- exactly once in the stored state
-            applied = Counter(entry.event_id for entry in await Repository(app.engine).event_log())
+            applied = Counter(entry.event_id for entry in await app.service.repository.event_log())
             twice = sorted(event_id for event_id in expected if applied[event_id] != 1)
             assert not twice, f"applied twice or never: {twice}"
             for key, texts in burst.answers.items():
@@ -537,7 +537,7 @@ async def test_two_real_replicas_count_each_event_once_and_deliver_every_message
                 assert dict(cast) == wanted, f"{key}: votes missing or wrong"
 
             # ---- every committed message reached the platform; only an orphaned claim twice
-            rows = await Repository(app.engine).outbox()
+            rows = await app.service.repository.outbox()
             assert rows and all(row.status == OUTBOX_SENT for row in rows), "a message was not delivered"
             for key in {row.channel for row in rows}:
                 mine = [row for row in rows if row.channel == key]

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.shell.storage.database import make_engine, upgrade
-from bot.shell.storage.repository import Repository
+from bot.shell.storage.database import Transactor, make_engine, upgrade
 from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, outbox
+from bot.shell.storage.views import Views
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = [f"console:room{i}" for i in range(8)]
@@ -111,7 +111,7 @@ async def test_two_processes_count_every_event_once_and_the_survivor_delivers(pg
         await survivor.read_until("delivered")
         assert await asyncio.wait_for(survivor.process.wait(), 30) == 0
 
-        repository = Repository(engine)
+        repository = Views(Transactor(engine))
         counted = [answer.text for state in await repository.all_states() for answer in state.answers]
         rows = await repository.outbox()
         processed = await repository.processed_count()

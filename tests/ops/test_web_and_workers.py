@@ -35,7 +35,6 @@ from sqlalchemy import func, select
 from bot.app.bootstrap import App, bootstrap
 from bot.app.settings import Settings
 from bot.core.model import Phase
-from bot.shell.storage.repository import Repository
 from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox
 from tests.ops.test_replicas_http import (
     SLACK_SECRET,
@@ -199,7 +198,7 @@ async def test_a_worker_killed_mid_burst_loses_nothing_the_web_acknowledged(
             assert web.process.returncode is None and second.process.returncode is None
 
             # ---- exactly once in the stored state
-            applied = Counter(entry.event_id for entry in await Repository(app.engine).event_log(KEY))
+            applied = Counter(entry.event_id for entry in await app.service.repository.event_log(KEY))
             assert [event_id for event_id in sorted(expected) if applied[event_id] != 1] == []
             state = await app.service.get_state(KEY)
             assert state is not None and state.phase is Phase.ANALYSIS
@@ -209,7 +208,7 @@ async def test_a_worker_killed_mid_burst_loses_nothing_the_web_acknowledged(
             assert sorted(parked) == sorted(TASK_TALK.format(person) for person in PEOPLE)
 
             # ---- every reply reached Slack, in its message's thread; only an orphaned claim twice
-            rows = await Repository(app.engine).outbox(KEY)
+            rows = await app.service.repository.outbox(KEY)
             assert rows and all(row.status == OUTBOX_SENT for row in rows)
             replies = Counter(call.params.get("thread_ts") for call in slack_fake.messages("hold that thought")
                               if call.channel == CHANNEL)

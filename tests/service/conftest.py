@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.shell.service import ChannelService
+from bot.shell.storage.database import Transactor
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state
 from tests.storage.fixtures import database_url, engine
 
@@ -26,7 +27,7 @@ def make_service(clock: FakeClock) -> Callable[..., ChannelService]:
 
     def build(engine: AsyncEngine, *transports: FakeTransport, max_attempts: int = 8) -> ChannelService:
         return ChannelService(
-            engine,
+            Transactor(engine),
             counting_decide,
             new_state,
             clock,

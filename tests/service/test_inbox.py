@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.shell.service import ChannelService
-from bot.shell.storage import repository as repo
+from bot.shell.storage import queues
 from bot.shell.storage.tables import inbox
 from tests.service.fakes import START, FakeClock, FakeTransport, command, text
 
@@ -58,7 +58,8 @@ async def test_an_event_left_by_a_process_that_died_is_taken_up_once_its_claim_l
 ) -> None:
     # What a replica leaves when it is killed between answering the platform and processing.
     async with engine.begin() as connection:
-        await connection.run_sync(repo.add_to_inbox, [text(DEMO, "console:demo:1", "x")], START, timedelta(seconds=10))
+        event = text(DEMO, "console:demo:1", "x")
+        await connection.run_sync(queues.add_to_inbox, [event], START, timedelta(seconds=10))
 
     assert await service.process_inbox() == 0  # still the dead process's to handle
     clock.advance(11)
@@ -78,7 +79,7 @@ async def test_events_taken_up_from_a_dead_process_keep_their_order(
     events = [text(DEMO, f"console:demo:{key}", word) for key, word in (("z", "first"), ("a", "second"),
                                                                            ("m", "third"))]
     async with engine.begin() as connection:
-        await connection.run_sync(repo.add_to_inbox, events, START, timedelta(seconds=10))
+        await connection.run_sync(queues.add_to_inbox, events, START, timedelta(seconds=10))
     clock.advance(11)
 
     assert await service.process_inbox() == 3
@@ -104,7 +105,7 @@ async def test_an_event_that_always_fails_stays_in_the_inbox_after_a_few_attempt
     assert await service.repository.processed_count() == 0
     # Once the cause is fixed, an operator's ``voordenken inbox retry`` lets it be taken up again.
     async with engine.begin() as connection:
-        assert await connection.run_sync(repo.retry_inbox, clock.now()) == 1
+        assert await connection.run_sync(queues.retry_inbox, clock.now()) == 1
     assert await service.process_inbox() == 1
 
 
@@ -112,10 +113,10 @@ async def test_storing_a_batch_says_which_events_were_new(engine: AsyncEngine) -
     waiting_one = text(DEMO, "console:demo:1", "already waiting")
     new_one = text(DEMO, "console:demo:2", "new")
     async with engine.begin() as connection:
-        first = await connection.run_sync(repo.add_to_inbox, [waiting_one], START, timedelta(seconds=10))
+        first = await connection.run_sync(queues.add_to_inbox, [waiting_one], START, timedelta(seconds=10))
     async with engine.begin() as connection:
         later = START + timedelta(seconds=1)
-        second = await connection.run_sync(repo.add_to_inbox, [waiting_one, new_one, new_one], later,
+        second = await connection.run_sync(queues.add_to_inbox, [waiting_one, new_one, new_one], later,
                                            timedelta(seconds=10))
 
     assert first == {"console:demo:1"}

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Edit, Post
 from bot.core.ports import PermanentDeliveryError, RateLimited
-from bot.shell.service import ChannelService, _backoff
+from bot.shell.outbox import backoff
+from bot.shell.service import ChannelService
 from bot.shell.storage.database import make_engine
 from tests.service.fakes import FakeClock, FakeTransport, command, text
 
@@ -57,7 +58,7 @@ async def test_a_service_discarded_before_delivery_leaves_the_message_for_the_ne
 async def test_a_missing_transport_leaves_messages_pending_and_is_logged_once(
     service: ChannelService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.shell.service"):
+    with caplog.at_level(logging.WARNING, logger="bot.shell"):
         await service.handle(text("telegram:-100", "telegram:1", "hi"))
         await service.handle(text("telegram:-100", "telegram:2", "hi"))
         await service.deliver_pending()
@@ -119,7 +120,7 @@ async def test_transient_errors_back_off_exponentially_and_then_fail(
 
 
 def test_backoff_is_capped_at_five_minutes() -> None:
-    assert [_backoff(n).total_seconds() for n in (1, 2, 3, 9, 10, 60)] == [1, 2, 4, 256, 300, 300]
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 9, 10, 60)] == [1, 2, 4, 256, 300, 300]
 
 
 async def test_a_permanent_error_fails_the_message_at_once_and_spares_everything_else(
@@ -127,7 +128,7 @@ async def test_a_permanent_error_fails_the_message_at_once_and_spares_everything
 ) -> None:
     transport = FakeTransport(failures=[PermanentDeliveryError("not_in_channel")])
     service = make_service(engine, transport)
-    with caplog.at_level(logging.DEBUG, logger="bot.shell.service"):
+    with caplog.at_level(logging.DEBUG, logger="bot.shell"):
         await service.handle(text("console:broken", "e1", SECRET))
         await service.handle(text("console:broken", "e2", SECRET))
         await service.handle(text(DEMO, "e3", SECRET))

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import ChannelState, Decision, InboundEvent, OutboundMessage, Reply
 from bot.shell.service import ChannelService
-from bot.shell.storage import repository as repo
+from bot.shell.storage import queues
+from bot.shell.storage.database import Transactor
 from bot.shell.storage.tables import inbox
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 from tests.service.test_inbox import waiting
@@ -36,13 +37,13 @@ def web_transport() -> FakeTransport:
 
 @pytest.fixture
 def web(engine: AsyncEngine, clock: FakeClock, web_transport: FakeTransport) -> ChannelService:
-    return ChannelService(engine, counting_decide, new_state, clock, {"console": web_transport},
+    return ChannelService(Transactor(engine), counting_decide, new_state, clock, {"console": web_transport},
                           process_accepted=False)
 
 
 @pytest.fixture
 def worker(engine: AsyncEngine, clock: FakeClock, transport: FakeTransport) -> ChannelService:
-    return ChannelService(engine, counting_decide, new_state, clock, {"console": transport})
+    return ChannelService(Transactor(engine), counting_decide, new_state, clock, {"console": transport})
 
 
 async def answers(service: ChannelService, channel: str = DEMO) -> list[str]:
@@ -58,7 +59,7 @@ def replied_to(transport: FakeTransport, channel: str = DEMO) -> list[str | None
 
 async def claimable(engine: AsyncEngine, now: datetime) -> bool:
     async with engine.connect() as connection:
-        return await connection.run_sync(repo.inbox_claimable, now, 8)
+        return await connection.run_sync(queues.inbox_claimable, now, 8)
 
 
 async def test_the_web_process_only_stores_and_the_worker_answers(
@@ -111,7 +112,7 @@ async def test_the_worker_answers_in_arrival_order_across_several_claims(
     web: ChannelService, worker: ChannelService, engine: AsyncEngine, transport: FakeTransport,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.shell.service._INBOX_BATCH", 3)  # 11 events: four claims
+    monkeypatch.setattr("bot.shell.inbox._INBOX_BATCH", 3)  # 11 events: four claims
     # Slack's event ids are random: only arrival says what came first. Two channels interleaved.
     said: dict[str, list[tuple[str, str]]] = {DEMO: [], OTHER: []}  # channel -> (event id, text)
     for n, key in enumerate("qzbxamyckwd"):
@@ -148,7 +149,7 @@ async def test_an_unreadable_inbox_row_stays_and_the_others_are_answered(
         await connection.execute(update(inbox).where(inbox.c.event_id == "console:demo:2")
                                  .values(payload='{"type":"ReactionAdded","data":{}}'))
 
-    with caplog.at_level(logging.ERROR, logger="bot.shell.service"):
+    with caplog.at_level(logging.ERROR, logger="bot.shell"):
         assert await worker.process_inbox() == 3
     await worker.drain()
 
@@ -176,7 +177,7 @@ async def test_a_retry_among_new_events_is_skipped_and_the_others_decided_on_the
         decided.append(event.event_id)
         return counting_decide(state, event, now)
 
-    worker = ChannelService(engine, recording, new_state, clock, {"console": transport})
+    worker = ChannelService(Transactor(engine), recording, new_state, clock, {"console": transport})
     a, b, c = (text(DEMO, f"console:demo:{key}", f"point {key}") for key in "abc")
     await web.accept(a)
     assert await worker.process_inbox() == 1  # the worker now knows the channel's state
@@ -215,7 +216,7 @@ async def test_a_delivery_stuck_in_one_channel_does_not_hold_up_the_others(
     """A worker serves every channel: one slow Slack call must not leave the others unanswered."""
     unstuck = asyncio.Event()
     transport = StuckTransport(unstuck=unstuck)
-    worker = ChannelService(engine, counting_decide, new_state, clock, {"console": transport})
+    worker = ChannelService(Transactor(engine), counting_decide, new_state, clock, {"console": transport})
     stop = asyncio.Event()
     polling = asyncio.create_task(worker.run_inbox(stop, interval=0.01))
     try:

@@ -24,7 +24,7 @@ from adapters.slack import SlackPlatform, build_platform
 from bot.app.bootstrap import App
 from bot.app.runner import serve
 from bot.app.settings import Settings
-from bot.shell.storage.repository import UNSETTLED
+from bot.shell.storage.statements import UNSETTLED
 from bot.shell.storage.tables import outbox
 from tests.slack.fake_slack import TEAM, Call, FakeSlack
 

@@ -18,17 +18,12 @@ from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task
+from bot.shell.storage.channels import LostRace, StoredState, load_channel, save_channel
 from bot.shell.storage.codec import ITEM_FIELDS, encode_item
-from bot.shell.storage.database import alembic_config, make_sync_sqlite_engine, sqlite_url_for
-from bot.shell.storage.repository import (
-    LostRace,
-    Repository,
-    StoredState,
-    load_channel,
-    purge_channel,
-    save_channel,
-)
+from bot.shell.storage.database import Transactor, alembic_config, make_sync_sqlite_engine, sqlite_url_for
+from bot.shell.storage.purge import purge_channel
 from bot.shell.storage.tables import channel_items, channels
+from bot.shell.storage.views import Views
 from tests.storage.test_codec import states
 
 DEMO = "console:demo"
@@ -169,7 +164,7 @@ async def test_repository_reads_assemble_every_channel_with_its_own_items(engine
     empty = ChannelState(channel="console:empty", topic="nothing yet")
     for state in (first, second, empty):
         await run(engine, save_channel, state, None, AT)
-    repository = Repository(engine)
+    repository = Views(Transactor(engine))
 
     assert await repository.all_states() == [first, empty, second]  # by key: demo, empty, other
     assert await repository.get_state("console:other") == second
@@ -229,7 +224,7 @@ async def test_an_unchanged_item_field_is_not_written_at_all(engine: AsyncEngine
         saved: StoredState = await run(engine, save_channel, after, stored, AT)
 
     assert on_items(seen) == []
-    assert await Repository(engine).get_state(DEMO) == after
+    assert await Views(Transactor(engine)).get_state(DEMO) == after
     async with engine.connect() as connection:
         assert saved.size == await connection.run_sync(stored_size, DEMO)
 
@@ -250,7 +245,7 @@ async def test_releasing_a_parked_item_rewrites_that_field_and_no_other(engine: 
         rows = await connection.run_sync(stored_rows, DEMO)
         actual_size = await connection.run_sync(stored_size, DEMO)
     assert rows["parked"] == [(n, encode_item("parked", item)) for n, item in enumerate(after.parked)]
-    assert await Repository(engine).get_state(DEMO) == after
+    assert await Views(Transactor(engine)).get_state(DEMO) == after
     assert saved.size == actual_size
 
     # Shorter, then empty: rows beyond the new length go too.
@@ -261,7 +256,7 @@ async def test_releasing_a_parked_item_rewrites_that_field_and_no_other(engine: 
         actual_size = await connection.run_sync(stored_size, DEMO)
     assert rows["parked"] == [(0, encode_item("parked", released))]
     assert "tasks" not in rows
-    assert await Repository(engine).get_state(DEMO) == shorter
+    assert await Views(Transactor(engine)).get_state(DEMO) == shorter
     assert saved.size == actual_size
 
 
@@ -320,7 +315,7 @@ async def test_of_two_saves_from_the_same_state_one_loses_the_race(engine: Async
     lost = [result for result in results if isinstance(result, LostRace)]
     won = [result for result in results if isinstance(result, StoredState)]
     assert len(lost) == 1 and len(won) == 1
-    assert await Repository(engine).get_state(DEMO) == won[0].state
+    assert await Views(Transactor(engine)).get_state(DEMO) == won[0].state
     async with engine.connect() as connection:
         assert won[0].size == await connection.run_sync(stored_size, DEMO)
 
@@ -333,5 +328,5 @@ async def test_of_two_first_saves_of_a_channel_one_loses_the_race(engine: AsyncE
 
     assert sorted(type(result).__name__ for result in results) == ["LostRace", "StoredState"]
     [won] = [result for result in results if isinstance(result, StoredState)]
-    assert await Repository(engine).get_state(DEMO) == won.state  # the loser's items are not mixed in
+    assert await Views(Transactor(engine)).get_state(DEMO) == won.state  # the loser's items are not mixed in
 

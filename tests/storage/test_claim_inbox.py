@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Sender, TextMessage
-from bot.shell.storage import repository as repo
+from bot.shell.storage import queues
 from bot.shell.storage.codec import decode_event
 from bot.shell.storage.database import make_engine, upgrade
-from bot.shell.storage.repository import InboxRow
+from bot.shell.storage.queues import InboxRow
 from bot.shell.storage.tables import inbox
 from tests.storage.pg import postgres_url_or_skip
 
@@ -38,12 +38,12 @@ async def store(engine: AsyncEngine, keys: str, *, at: datetime = T0, claim: tim
     """Events as a web replica stores them: one by one, unclaimed (``claim`` 0) unless told."""
     for key in keys:
         async with engine.begin() as connection:
-            await connection.run_sync(repo.add_to_inbox, [message(key)], at, claim)
+            await connection.run_sync(queues.add_to_inbox, [message(key)], at, claim)
 
 
 async def claim(engine: AsyncEngine, now: datetime, limit: int = 100) -> list[InboxRow]:
     async with engine.begin() as connection:
-        return await connection.run_sync(repo.claim_inbox, now, CLAIM, MAX_ATTEMPTS, limit)
+        return await connection.run_sync(queues.claim_inbox, now, CLAIM, MAX_ATTEMPTS, limit)
 
 
 def keys(rows: list[InboxRow]) -> str:
@@ -74,10 +74,10 @@ async def test_an_event_someone_holds_is_skipped_until_the_claim_lapses(engine: 
     await store(engine, "b")  # left by a web replica
 
     async with engine.connect() as connection:
-        assert await connection.run_sync(repo.inbox_claimable, T0, MAX_ATTEMPTS)
+        assert await connection.run_sync(queues.inbox_claimable, T0, MAX_ATTEMPTS)
     assert keys(await claim(engine, T0)) == "b"
     async with engine.connect() as connection:  # both held now: an idle poll needs no write
-        assert not await connection.run_sync(repo.inbox_claimable, T0 + CLAIM - timedelta(seconds=1), MAX_ATTEMPTS)
+        assert not await connection.run_sync(queues.inbox_claimable, T0 + CLAIM - timedelta(seconds=1), MAX_ATTEMPTS)
     assert await claim(engine, T0 + CLAIM - timedelta(seconds=1)) == []
 
     # The holder died: once its claim runs out both come back, oldest first, counted again.
@@ -96,10 +96,10 @@ async def test_an_event_claimed_max_attempts_times_is_left_for_a_person(engine: 
 
     assert await claim(engine, now + timedelta(days=1)) == []
     async with engine.connect() as connection:
-        assert not await connection.run_sync(repo.inbox_claimable, now + timedelta(days=1), MAX_ATTEMPTS)
-        assert [w.attempts for w in await connection.run_sync(repo.waiting_in_inbox)] == [MAX_ATTEMPTS]
+        assert not await connection.run_sync(queues.inbox_claimable, now + timedelta(days=1), MAX_ATTEMPTS)
+        assert [w.attempts for w in await connection.run_sync(queues.waiting_in_inbox)] == [MAX_ATTEMPTS]
     async with engine.begin() as connection:  # ``voordenken inbox retry``
-        await connection.run_sync(repo.retry_inbox, now)
+        await connection.run_sync(queues.retry_inbox, now)
     assert [row.attempts for row in await claim(engine, now)] == [1]
 
 
@@ -122,10 +122,10 @@ async def test_a_second_worker_skips_the_rows_an_open_claim_holds_without_waitin
     await store(pg_engine, "abcdef")
     async with pg_engine.connect() as first, pg_engine.connect() as second:
         await first.begin()
-        held = await first.run_sync(repo.claim_inbox, T0, CLAIM, MAX_ATTEMPTS, 2)  # not committed yet
+        held = await first.run_sync(queues.claim_inbox, T0, CLAIM, MAX_ATTEMPTS, 2)  # not committed yet
         await second.begin()
         # Would block until the first commits without SKIP LOCKED: bounded, so a hang fails fast.
-        taken = await asyncio.wait_for(second.run_sync(repo.claim_inbox, T0, CLAIM, MAX_ATTEMPTS, 3), 5)
+        taken = await asyncio.wait_for(second.run_sync(queues.claim_inbox, T0, CLAIM, MAX_ATTEMPTS, 3), 5)
         await second.commit()
         await first.commit()
 
@@ -137,7 +137,7 @@ async def test_a_second_worker_skips_the_rows_an_open_claim_holds_without_waitin
 async def test_many_workers_claiming_at_once_take_each_event_exactly_once(pg_engine: AsyncEngine) -> None:
     events = [message(f"e{n:03d}") for n in range(300)]
     async with pg_engine.begin() as connection:
-        await connection.run_sync(repo.add_to_inbox, events, T0, timedelta(0))
+        await connection.run_sync(queues.add_to_inbox, events, T0, timedelta(0))
     taken: list[list[str]] = [[] for _ in range(8)]
 
     async def worker(mine: list[str]) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.shell.storage.database import Transactor, make_engine, sqlite_url_for, upgrade
-from bot.shell.storage.repository import Repository, Wakeup, clear_wakeup, set_wakeup
+from bot.shell.storage.queues import Wakeup, clear_wakeup, set_wakeup
 from bot.shell.storage.tables import wakeups
+from bot.shell.storage.views import Views
 
 
 def test_sqlite_url_for_makes_an_absolute_aiosqlite_url(tmp_path: Path) -> None:
@@ -48,7 +49,7 @@ async def test_times_come_back_as_aware_utc(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         at = datetime(2026, 11, 28, 10, 0, tzinfo=amsterdam)
         await connection.run_sync(set_wakeup, "console:demo", "checkin", at)
-    [wakeup] = await Repository(engine).all_wakeups()
+    [wakeup] = await Views(Transactor(engine)).all_wakeups()
     assert wakeup.at == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert wakeup.at.utcoffset() == timedelta(0)
 
@@ -61,7 +62,7 @@ async def test_naive_times_are_refused(engine: AsyncEngine) -> None:
 
 async def test_a_wakeup_per_channel_and_kind_is_upserted_and_listed_when_due(engine: AsyncEngine) -> None:
     at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    repository = Repository(engine)
+    repository = Views(Transactor(engine))
     async with engine.begin() as connection:
         await connection.run_sync(set_wakeup, "console:a", "checkin", at + timedelta(hours=2))
         await connection.run_sync(set_wakeup, "console:a", "checkin", at + timedelta(hours=1))  # moved earlier

@@ -15,10 +15,11 @@ from sqlalchemy import Connection, column, insert, inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Answer, ChannelState, Draft, ParkedItem, Phase, Task, TaskStatus
+from bot.shell.storage.channels import load_channel
 from bot.shell.storage.codec import ITEM_FIELDS, decode_state, encode_head, encode_state
-from bot.shell.storage.database import alembic_config, make_engine, upgrade, upgrade_database
-from bot.shell.storage.repository import Repository, load_channel
+from bot.shell.storage.database import Transactor, alembic_config, make_engine, upgrade, upgrade_database
 from bot.shell.storage.tables import UTCDateTime, channel_items, metadata
+from bot.shell.storage.views import Views
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups", "inbox"}
@@ -154,6 +155,6 @@ async def test_0002_converts_every_channel_of_a_database_larger_than_one_batch(d
     try:
         await at_0001_holding(engine, states, version=1)
         await upgrade(engine)
-        assert await Repository(engine).all_states() == states
+        assert await Views(Transactor(engine)).all_states() == states
     finally:
         await engine.dispose()

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from adapters.telegram import polling
-from bot.shell.service import ChannelService
+from bot.shell.handler import Handler
 from tests.telegram.conftest import GROUP, running
 from tests.telegram.fake_telegram import FakeTelegram
 
@@ -66,15 +66,15 @@ class DatabaseDown:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, *, failures: int = 1_000_000) -> None:
         self.left = failures
-        original = ChannelService._handle_in_transaction
+        original = Handler._commit
 
-        async def maybe_down(service: ChannelService, *args: Any) -> Any:
+        async def maybe_down(handler: Handler, *args: Any) -> Any:
             if self.left > 0:
                 self.left -= 1
                 raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database is down"))
-            return await original(service, *args)
+            return await original(handler, *args)
 
-        monkeypatch.setattr(ChannelService, "_handle_in_transaction", maybe_down)
+        monkeypatch.setattr(Handler, "_commit", maybe_down)
 
     def back(self) -> None:
         self.left = 0
@@ -130,14 +130,14 @@ async def test_an_update_polled_but_not_yet_handled_is_handled_by_the_next_polle
 async def test_an_update_that_keeps_failing_for_another_reason_is_skipped_and_the_chat_goes_on(
     fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    original = ChannelService._handle_in_transaction
+    original = Handler._commit
 
-    async def broken_for_one_text(service: ChannelService, channel: str, batch: list[Any]) -> Any:
+    async def broken_for_one_text(handler: Handler, channel: str, batch: list[Any]) -> Any:
         if any(getattr(pending.event, "text", "") == "💥" for pending in batch):
             raise ValueError("a bug nobody foresaw")
-        return await original(service, channel, batch)
+        return await original(handler, channel, batch)
 
-    monkeypatch.setattr(ChannelService, "_handle_in_transaction", broken_for_one_text)
+    monkeypatch.setattr(Handler, "_commit", broken_for_one_text)
     async with running(fake, tmp_path, webhook=False) as bot:
         group = bot.group()
         await group.say("anna", "/probleem start jongeren en schulden")

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
-from bot.shell.service import ChannelService
+from bot.shell.handler import Handler
 from tests.telegram.conftest import PEOPLE, SECRET, running
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
@@ -29,16 +29,16 @@ async def test_an_update_that_fails_to_process_is_answered_500_so_telegram_redel
     telegram_api: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    original = ChannelService._handle_in_transaction
+    original = Handler._commit
     down = {"left": 1}
 
-    async def database_down_once(self: ChannelService, *args: Any) -> Any:
+    async def database_down_once(self: Handler, *args: Any) -> Any:
         if down["left"]:
             down["left"] -= 1
             raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database is down"))
         return await original(self, *args)
 
-    monkeypatch.setattr(ChannelService, "_handle_in_transaction", database_down_once)
+    monkeypatch.setattr(Handler, "_commit", database_down_once)
     async with running(telegram_api, tmp_path) as bot:
         group = bot.group()
         update = group.update(message=group._message("anna", f"/probleem start {SENSITIVE}"))

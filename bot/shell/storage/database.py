@@ -245,6 +245,14 @@ class Transactor:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._reader = read_only(engine)
+        # A read of several statements (a state's head and items) must see one snapshot. A
+        # SQLite transaction reads one; PostgreSQL's default READ COMMITTED takes one per
+        # statement, REPEATABLE READ one per transaction (and a reader never has to retry).
+        self._snapshot = (
+            self._reader.execution_options(isolation_level="REPEATABLE READ")
+            if engine.dialect.name == "postgresql"
+            else self._reader
+        )
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sqlite = engine.dialect.name == "sqlite"
         self._sync: Engine | None = None
@@ -314,6 +322,12 @@ class Transactor:
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in a read-only transaction on the async engine."""
         return await _run_sync(self._reader.begin, fn, *args, **kwargs)
+
+    async def read_snapshot(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """:meth:`read` whose statements all see one snapshot (REPEATABLE READ on PostgreSQL)."""
+        return await _run_sync(self._snapshot.begin, fn, *args, **kwargs)
 
     def _on_disposed(self, _engine: Engine) -> None:
         writer, checkpointer, sync, inline = self._writer, self._checkpointer, self._sync, self._inline

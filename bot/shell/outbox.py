@@ -1,0 +1,271 @@
+"""The pipe's last stage: deliver a channel's outbox in order, settle, retry later what failed.
+
+A message is claimed before it is sent (only the channel's head, under a lease: see
+:func:`bot.shell.storage.queues.claim_head`) and settled after. The handler's transaction
+claims the head it has just enqueued (see :meth:`Outbox.may_claim`), and settling a
+message claims the channel's next one in the same transaction, while settles finishing
+together, of any channels, share one commit: a reply costs no write transaction of its
+own to be claimed, and under load a fraction of one to be settled. One deliverer per
+channel runs in this process at a time (:class:`_Run`); whoever asks for delivery while
+it runs joins it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from bot.core.model import OutboundMessage, platform_of
+from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
+from bot.shell.background import Background
+from bot.shell.gathering import Gathering
+from bot.shell.ratelimit import RateLimiter
+from bot.shell.storage import queues
+from bot.shell.storage.database import Transactor
+from bot.shell.storage.queues import Claim, Settlement
+from bot.shell.storage.tables import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT
+
+log = logging.getLogger(__name__)
+
+# How long a claimed outbox row stays ours; past it another deliverer may retry it.
+CLAIM_LEASE = timedelta(seconds=120)
+_MAX_BACKOFF = timedelta(seconds=300)
+
+
+class DeliveryMetrics(Protocol):
+    def message_delivered(self, channel: str, message: OutboundMessage) -> None: ...
+
+    def delivery_failed(self, channel: str) -> None: ...
+
+    def delivery_retry(self, channel: str, reason: str) -> None: ...
+
+
+def describe(error: BaseException) -> str:
+    """A short, text-free description for the outbox row and the logs.
+
+    Transports write ``DeliveryError`` details deliberately (an API error code); any other
+    exception's text might quote the message, so only its class name is kept.
+    """
+    if isinstance(error, DeliveryError):
+        return f"{type(error).__name__}: {error}"[:200]
+    return type(error).__name__
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... seconds after the first, second, third ... failure, capped at 300 s."""
+    return min(timedelta(seconds=2 ** min(attempts - 1, 16)), _MAX_BACKOFF)
+
+
+@dataclass
+class _Run:
+    """One channel's deliverer in this process, and what was asked of it while it runs."""
+
+    chat_limits: bool  # False while it answers a person's own event: per-chat limits are waived
+    claimed: deque[Claim] = field(default_factory=deque)  # heads claimed for it by handling
+    wanted: bool = False  # someone asked since its last claim: claim again before stopping
+    task: asyncio.Task[tuple[int, bool]] | None = None
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Transactor,
+        clock: Clock,
+        background: Background,
+        transports: Mapping[str, Transport] | None = None,
+        *,
+        max_attempts: int = 8,
+        limiter: RateLimiter | None = None,
+        metrics: DeliveryMetrics | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._background = background
+        self._transports: dict[str, Transport] = dict(transports or {})
+        self._max_attempts = max_attempts
+        self._limiter = limiter  # None: no outbound rate limits (tests, console)
+        self._metrics = metrics  # None: nothing is counted (tests, CLI commands)
+        self._missing_transport_logged: set[str] = set()
+        self._runs: dict[str, _Run] = {}
+        self._settles: Gathering[Settlement, Claim | None] = Gathering(self._settle_all, background.spawn)
+        self._wake: asyncio.Event | None = None  # created inside the running loop by run
+
+    def add_transport(self, transport: Transport) -> None:
+        self._transports[transport.platform] = transport
+        self._missing_transport_logged.discard(transport.platform)
+
+    def remove_transport(self, platform: str) -> None:
+        """Stop delivering for ``platform`` here (its messages stay pending for another replica)."""
+        self._transports.pop(platform, None)
+        self._missing_transport_logged.add(platform)  # expected, not worth a warning
+
+    def _transport(self, channel: str) -> Transport | None:
+        platform = platform_of(channel)
+        transport = self._transports.get(platform)
+        if transport is None and platform not in self._missing_transport_logged:
+            self._missing_transport_logged.add(platform)
+            log.warning("no transport for platform %r; its messages stay pending", platform)
+        return transport
+
+    def _acquire(self, channel: str, chat_limits: bool) -> bool:
+        """A slot of the platform's rate for one more message now (False: over the rate)."""
+        return self._limiter is None or self._limiter.try_acquire(channel, chat_limits=chat_limits) <= 0
+
+    def may_claim(self, channel: str, *, replying: bool) -> bool:
+        """Whether handling may claim the channel's head for delivery right after its commit.
+
+        Only when it can go at once (a transport here, a slot of the rate limit, which is
+        taken now): a claimed head waits for its lease otherwise. When nothing was claimed
+        after all, :meth:`unclaimed` gives the slot back.
+        """
+        return platform_of(channel) in self._transports and self._acquire(channel, not replying)
+
+    def unclaimed(self, channel: str) -> None:
+        if self._limiter is not None:
+            self._limiter.refund(channel)
+
+    # ----------------------------------------------------------------------- delivering
+
+    def deliver(
+        self, channel: str, claimed: Claim | None = None, *, replying: bool = False
+    ) -> asyncio.Task[tuple[int, bool]]:
+        """Deliver the channel's due messages, starting with ``claimed`` (claimed by handling).
+
+        Joins the channel's running deliverer if there is one. The task's result: how many
+        messages it sent and whether it left the head waiting (a rate limit, a retry later).
+        """
+        run = self._runs.get(channel)
+        if run is None:
+            run = self._runs[channel] = _Run(chat_limits=not replying)
+            run.task = self._background.spawn(self._run(channel, run))
+        elif replying:
+            run.chat_limits = False
+        if claimed is not None:
+            run.claimed.append(claimed)
+        else:
+            run.wanted = True
+        assert run.task is not None
+        return run.task
+
+    async def deliver_pending(self, channel: str | None = None) -> int:
+        """Deliver due outbox messages (of one channel, or all); returns how many were sent.
+
+        What a deliverer already running for a channel sends counts for whoever started it.
+        """
+        if channel is not None:
+            channels = [channel]
+        else:
+            channels = await self._db.read(queues.channels_with_due_messages, self._clock.now())
+        sent = 0
+        for name in channels:
+            started = name not in self._runs
+            count, _ = await asyncio.shield(self.deliver(name))
+            sent += count if started else 0
+        return sent
+
+    async def _run(self, channel: str, run: _Run) -> tuple[int, bool]:
+        sent, waiting = 0, False
+        try:
+            transport = self._transport(channel)
+            while transport is not None:
+                if run.claimed:
+                    claim: Claim | None = run.claimed.popleft()
+                elif run.wanted and not waiting:
+                    run.wanted = False
+                    if not self._acquire(channel, run.chat_limits):
+                        waiting = True  # over the platform's rate: stays pending
+                        continue
+                    claim = await self._db.write(queues.claim_head, channel, self._clock.now(), CLAIM_LEASE)
+                    if claim is None:
+                        self.unclaimed(channel)
+                else:
+                    break
+                while claim is not None:
+                    settlement = await self._attempt(claim, transport)
+                    waiting = settlement.status == OUTBOX_PENDING
+                    if not waiting and (claim.more or run.wanted):
+                        run.wanted = False
+                        waiting = not self._acquire(channel, run.chat_limits)
+                        settlement = settlement._replace(claim_next=not waiting)
+                    claim = await self._settles.submit(settlement)
+                    if settlement.claim_next and claim is None:
+                        self.unclaimed(channel)
+                    if settlement.status == OUTBOX_SENT:
+                        sent += 1
+                        if self._metrics is not None:
+                            self._metrics.message_delivered(channel, settlement.row.message)
+        except Exception:
+            # Claimed rows wait for their lease; the outbox loop or the next start retries.
+            log.exception("delivery failed for channel %s", channel)
+            waiting = True
+        finally:
+            if self._runs.get(channel) is run:
+                del self._runs[channel]
+        # Left waiting: the outbox loop looks at once (a retry may be due very soon) rather than
+        # after its poll interval. Delivered: nothing for it to do, and no query to make.
+        if waiting and self._wake is not None:
+            self._wake.set()
+        return sent, waiting
+
+    async def _settle_all(self, settlements: list[Settlement]) -> list[Claim | None]:
+        return await self._db.write(queues.settle, settlements, self._clock.now(), CLAIM_LEASE)
+
+    async def _attempt(self, claim: Claim, transport: Transport) -> Settlement:
+        """Send one claimed message; how it went, as the settlement to store."""
+        row = claim.row
+        channel = row.channel
+        try:
+            platform_id = await transport.deliver(channel, row.message, claim.target)
+        except RateLimited as error:
+            log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
+            if self._metrics is not None:
+                self._metrics.delivery_retry(channel, "rate_limited")
+            retry_at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
+            return Settlement(row, OUTBOX_PENDING, retry_at=retry_at, error=describe(error))
+        except PermanentDeliveryError as error:
+            log.warning("outbox %d for channel %s failed permanently: %s", row.id, channel, describe(error))
+            if self._metrics is not None:
+                self._metrics.delivery_failed(channel)
+            return Settlement(row, OUTBOX_FAILED, error=describe(error))
+        except Exception as error:
+            attempts = row.attempts + 1
+            log.debug("delivery error detail for outbox %d", row.id, exc_info=True)
+            if attempts >= self._max_attempts:
+                log.warning("outbox %d for channel %s failed after %d attempts: %s",
+                            row.id, channel, attempts, describe(error))
+                if self._metrics is not None:
+                    self._metrics.delivery_failed(channel)
+                return Settlement(row, OUTBOX_FAILED, error=describe(error))
+            log.info("outbox %d for channel %s: attempt %d failed (%s)", row.id, channel, attempts, describe(error))
+            if self._metrics is not None:
+                self._metrics.delivery_retry(channel, "error")
+            return Settlement(row, OUTBOX_PENDING, retry_at=self._clock.now() + backoff(attempts),
+                              error=describe(error))
+        return Settlement(row, OUTBOX_SENT, platform_id=platform_id)
+
+    async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
+        """Deliver due messages until ``stop`` is set; a head left waiting wakes it early."""
+        self._wake = wake = asyncio.Event()
+        try:
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    await self.deliver_pending()
+                except Exception:
+                    log.exception("outbox pass failed; retrying in %ss", poll_interval)
+                waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())}
+                try:
+                    await asyncio.wait(waiters, timeout=poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+                    await asyncio.gather(*waiters, return_exceptions=True)
+        finally:
+            if self._wake is wake:
+                self._wake = None
+
