@@ -27,6 +27,11 @@ class Gathering(Generic[R, S]):
         self._spawn = spawn
         self._waiting: list[tuple[R, asyncio.Future[S]]] = []
 
+    @property
+    def waiting(self) -> bool:
+        """Whether requests wait for the next commit."""
+        return bool(self._waiting)
+
     async def submit(self, request: R) -> S:
         future: asyncio.Future[S] = asyncio.get_running_loop().create_future()
         self._waiting.append((request, future))

@@ -93,6 +93,10 @@ class Handler:
         """Called with the time of every wakeup a handled event scheduled (after the commit)."""
         self._wakeup_listeners.append(listener)
 
+    def idle(self) -> bool:
+        """Whether no event waits or is being handled here."""
+        return not self._queues
+
     async def handle(self, event: InboundEvent, *, deliver: bool, accepted: bool, window: float) -> HandleResult:
         """Process ``event`` once (per event id); ``deliver``: wait for its messages to be delivered.
 

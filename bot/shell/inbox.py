@@ -1,7 +1,9 @@
-"""The pipe's first stage, for platforms that must be answered at once (Slack): store an
-event durably, answer, and hand it to the handler right after, or leave it to a worker.
+"""The pipe's first stage, for platforms that must be answered at once (Slack): make an
+event durable, answer, and hand it to the handler right after, or leave it to a worker.
 
-Events accepted at the same moment share one INSERT. A stored event is claimed for a
+A lone event in a quiet process is handled at once instead: its handling transaction makes
+it durable by itself, one write transaction instead of two (the common case: people type
+one message at a time). Under load, events accepted at the same moment share one INSERT. A stored event is claimed for a
 while by the process that stored it; if that process dies before handling it, any
 replica's sweep (:meth:`Inbox.process`) takes it up once the claim lapses. The handler
 removes the row in the transaction that records the event.
@@ -35,11 +37,14 @@ _ACCEPTED_WINDOW = 0.05  # seconds accepted events wait for others of their chan
 
 # Hands an accepted event to the handler: (event, window) -> handled.
 Process = Callable[[InboundEvent, float], Awaitable[object]]
+# Handles an event before the platform is answered; returns once it is committed.
+HandleNow = Callable[[InboundEvent], Awaitable[object]]
 
 
 class Inbox:
     def __init__(
-        self, db: Transactor, clock: Clock, background: Background, process: Process, *, process_here: bool = True
+        self, db: Transactor, clock: Clock, background: Background, process: Process, *, process_here: bool = True,
+        handle_now: HandleNow | None = None, handler_idle: Callable[[], bool] = lambda: False,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -47,13 +52,29 @@ class Inbox:
         self._process = process
         # False (a web-role process): accepted events are left in the inbox for the workers.
         self._process_here = process_here
+        self._handle_now = handle_now
+        self._handler_idle = handler_idle
+        self._in_flight = 0  # stored events handed to the handler and not handled yet
         self._stores: Gathering[InboundEvent, bool] = Gathering(self._store, background.spawn)
 
     async def accept(self, event: InboundEvent) -> None:
-        """Store ``event``, then process it in the background; returns once it is stored."""
+        """Make ``event`` durable and see that it is processed; returns once it is durable."""
+        if self._quiet() and self._handle_now is not None:
+            try:
+                await self._handle_now(event)
+                return
+            except Exception:
+                # Not committed (or committed and failed after): the inbox keeps it for a retry,
+                # and the database's de-duplication makes a second handling harmless.
+                log.warning("handling event %s at once failed; keeping it in the inbox", event.event_id)
         # False: a copy is already waiting (a platform's retry)
         if await self._stores.submit(event) and self._process_here:
+            self._in_flight += 1  # counted from now: the task below starts a loop turn later
             self._background.spawn(self._process_accepted(event, _ACCEPTED_WINDOW))
+
+    def _quiet(self) -> bool:
+        """Nothing stored or handled here that this event could overtake, or share a commit with."""
+        return self._process_here and self._in_flight == 0 and not self._stores.waiting and self._handler_idle()
 
     async def _store(self, events: list[InboundEvent]) -> list[bool]:
         """One INSERT for events accepted together: whether each was stored now (new)."""
@@ -66,11 +87,14 @@ class Inbox:
         return new
 
     async def _process_accepted(self, event: InboundEvent, window: float) -> None:
+        """Hand a stored event to the handler (counted in ``_in_flight`` by the caller)."""
         try:
             await self._process(event, window)
         except Exception:
             # Still in the inbox: process() takes it up again once its claim lapses.
             log.exception("processing accepted event %s for channel %s failed", event.event_id, event.channel)
+        finally:
+            self._in_flight -= 1
 
     async def process(self) -> int:
         """Process inbox events nobody holds: left for workers, or their process died; returns how many."""
@@ -88,6 +112,7 @@ class Inbox:
                 log.error("inbox event %s cannot be read; it stays in the inbox", row.event_id)
         # All at once, oldest first: each channel's events queue in order and commit in batches
         # (they are all here already: no window to wait for more).
+        self._in_flight += len(events)
         await asyncio.gather(*(self._process_accepted(event, 0) for event in events))
         return len(rows)
 

@@ -61,7 +61,8 @@ class ChannelService:
                               limiter=limiter, metrics=metrics)
         self._handler = Handler(db, self._outbox, self._background, decide, new_state, clock,
                                 flood=flood, metrics=metrics)
-        self._inbox = Inbox(db, clock, self._background, self._process_accepted, process_here=process_accepted)
+        self._inbox = Inbox(db, clock, self._background, self._process_accepted, process_here=process_accepted,
+                            handle_now=self._handle_now, handler_idle=self._handler.idle)
         self.repository = Views(db)
 
     def add_wakeup_listener(self, listener: Callable[[datetime], None]) -> None:
@@ -92,6 +93,9 @@ class ChannelService:
         # Delivered in the background: a slow platform call must not hold up the next inbox
         # claim (a worker's other channels).
         return await self._handler.handle(event, deliver=False, accepted=True, window=window)
+
+    async def _handle_now(self, event: InboundEvent) -> HandleResult:
+        return await self._handler.handle(event, deliver=False, accepted=False, window=0)
 
     async def process_inbox(self) -> int:
         """Process inbox events nobody holds: left for workers, or their process died; returns how many."""

@@ -36,6 +36,31 @@ async def test_an_accepted_message_is_processed_and_leaves_the_inbox(
     assert await waiting(engine) == []
 
 
+async def test_a_lone_message_is_handled_before_the_platform_is_answered(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine
+) -> None:
+    # Nothing else going on: the handling transaction makes it durable, no inbox row needed.
+    await service.accept(text(DEMO, "console:demo:1", "the build is slow"))
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["the build is slow"]
+    assert await waiting(engine) == []
+    await service.drain()
+    assert transport.texts == ["answer 1"]
+
+
+async def test_messages_accepted_together_are_handled_in_the_order_they_came(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine
+) -> None:
+    words = ("first", "second", "third", "fourth")
+    await asyncio.gather(*(service.accept(text(DEMO, f"console:demo:{n}", word)) for n, word in enumerate(words)))
+    await service.drain()
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == list(words)
+    assert await waiting(engine) == []
+
+
 async def test_a_platform_retry_of_an_accepted_message_is_processed_once(
     service: ChannelService, transport: FakeTransport, engine: AsyncEngine
 ) -> None:

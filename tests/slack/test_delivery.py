@@ -202,12 +202,14 @@ async def test_a_message_is_stored_before_slack_gets_its_200(slack: SlackHarness
 
 
 async def storage_fails(slack: SlackHarness, failing: bool) -> None:
-    """The database starts (or stops) refusing to store what the bot accepts."""
+    """The database starts (or stops) refusing to store what the bot accepts: in the inbox, or
+    handled at once (every handled event is recorded in processed_events)."""
     assert slack.app is not None
-    statement = ("CREATE TRIGGER broken BEFORE INSERT ON inbox BEGIN SELECT RAISE(FAIL, 'disk trouble'); END"
-                 if failing else "DROP TRIGGER broken")
     async with slack.app.engine.begin() as connection:
-        await connection.execute(text(statement))
+        for table in ("inbox", "processed_events"):
+            statement = (f"CREATE TRIGGER broken_{table} BEFORE INSERT ON {table} "
+                         "BEGIN SELECT RAISE(FAIL, 'disk trouble'); END" if failing else f"DROP TRIGGER broken_{table}")
+            await connection.execute(text(statement))
 
 
 async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_again(
