@@ -2,8 +2,9 @@
 
 Slack wants an answer within 3 s. Message events, slash commands, button presses and vote
 reasons are answered once they are stored (the service's inbox), so a replica that dies
-after answering loses nothing; they are processed right after. What changes no state
-(a refusal, the reason dialog, App Home) is acknowledged first and done after, in
+after answering loses nothing; they are processed right after (the engine may ask for a
+reason: the transport then opens the reason modal). What changes no state
+(a refusal, App Home) is acknowledged first and done after, in
 background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
 De-duplication of retried deliveries is the service's (its database table, keyed by
 the event ids ``translate`` builds), never an in-memory set here.
@@ -42,7 +43,6 @@ from adapters.slack import translate
 from adapters.slack.home import home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.members import ChannelMembers, MembersUnavailable
-from adapters.slack.render import reason_modal
 from adapters.slack.transport import SlackTransport, error_code
 from adapters.ttl_cache import TtlCache
 from bot.app.bootstrap import App
@@ -165,7 +165,7 @@ class SlackPlatform:
             request_verification_enabled=False,
             logger=_BOLT_LOG,
         )
-        self.transport: Transport = SlackTransport(self._client, self._token_for)
+        self.transport: Transport = SlackTransport(self._client, self._token_for, app.script)
         self._register()
 
     # ------------------------------------------------------------------ Platform
@@ -324,26 +324,29 @@ class SlackPlatform:
     async def _on_action(
         self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
     ) -> BoltResponse | None:
-        """A member's plain press is stored, then acknowledged (see ``_on_command``)."""
+        """A member's press is stored, then acknowledged (see ``_on_command``); the engine decides
+        what it means, a reason modal included (opened by the transport with the press's trigger)."""
         pressed = translate.block_action(body)
         if pressed is None:
             await ack()
             return None
         try:
             admitted = await asyncio.wait_for(self._admit_press(pressed, client), COMMAND_CHECK_SECONDS)
-        except TimeoutError:
-            admitted = None
-        if admitted is None:  # refused, asks for a reason first, or Slack answered our checks slowly
+        except TimeoutError:  # Slack answers our checks slowly: acknowledge in time, check and go after
             await ack()
             self._spawn(self._act(pressed, respond, client))
             return None
+        if isinstance(admitted, str):  # refused: nothing reaches the engine, the person is told why
+            await ack()
+            self._spawn(self._tell_privately(pressed.channel, pressed.sender.id, admitted, respond, client))
+            return None
         return await self._store_then_ack(ack, admitted)
 
-    async def _admit_press(self, pressed: translate.Pressed, client: AsyncWebClient) -> ButtonPressed | None:
-        """The press for the engine, or None when it is refused or needs a reason (``_act`` says so)."""
-        event = pressed.event
-        if pressed.needs_reason or await self._refusal(event.channel, event.sender.id, client) is not None:
-            return None
+    async def _admit_press(self, event: ButtonPressed, client: AsyncWebClient) -> ButtonPressed | str:
+        """The press for the engine, or the text key to refuse it with."""
+        refusal = await self._refusal(event.channel, event.sender.id, client)
+        if refusal is not None:
+            return refusal
         team, _ = translate.split_key(event.channel)
         admitted = await self._with_role(event, team, client)
         assert isinstance(admitted, ButtonPressed)
@@ -422,14 +425,11 @@ class SlackPlatform:
     async def _handle(self, event: InboundEvent) -> None:
         await self._app.service.handle(event)
 
-    async def _act(self, pressed: translate.Pressed, respond: Any, client: AsyncWebClient) -> None:
-        """A button press: only a member of the channel gets past here (to a modal or the engine)."""
-        event = pressed.event
+    async def _act(self, event: ButtonPressed, respond: Any, client: AsyncWebClient) -> None:
+        """A button press: only a member of the channel gets past here (to the engine)."""
         refusal = await self._refusal(event.channel, event.sender.id, client)
         if refusal is not None:
             await self._tell_privately(event.channel, event.sender.id, refusal, respond, client)
-        elif pressed.needs_reason:
-            await self._ask_reason(pressed, client)
         else:
             await self._press(event, client)
 
@@ -542,28 +542,6 @@ class SlackPlatform:
             return "slack_not_in_channel", {}
         self._joined.put(key, True)
         return None
-
-    async def _ask_reason(self, pressed: translate.Pressed, client: AsyncWebClient) -> None:
-        event = pressed.event
-        choice, _, version = event.value.partition(":")
-        language = await self._language(event.channel)
-        text = self._app.script.text
-
-        view = reason_modal(
-            title=text(language, f"slack_reason_title_{choice}"),
-            label=text(language, f"slack_reason_label_{choice}", version=version),
-            hint=text(language, "slack_reason_hint"),
-            submit=text(language, "slack_reason_submit"),
-            close=text(language, "slack_reason_close"),
-            metadata=translate.reason_metadata(event),
-            callback_id=translate.REASON_CALLBACK,
-            block_id=translate.REASON_BLOCK,
-            input_id=translate.REASON_INPUT,
-        )
-        try:
-            await client.views_open(trigger_id=pressed.trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("slack: could not open the reason dialog (%s)", error_code(exc))
 
     async def _publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
         # Heads only: the view needs phase, participants and the open round, not the answers.

@@ -2,8 +2,8 @@
 
 Handlers only translate updates into engine events and hand them to the service; what
 the bot says comes back through :class:`~adapters.telegram.transport.TelegramTransport`
-via the outbox. Two things are done here directly, because the engine has no notion of
-them: the ForceReply prompt that asks for the reason of a concern/objection, and the
+via the outbox, the ForceReply prompt that asks for the reason of a concern/objection
+included. One thing is done here directly, because the engine has no notion of it: the
 one-time privacy-mode note.
 
 Reason prompts are stateless: the prompt's own text says which choice and version it is
@@ -21,8 +21,8 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, ChatMember, ChatMemberRestricted, ForceReply, ReplyParameters, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram import BotCommand, ChatMember, ChatMemberRestricted, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -36,13 +36,12 @@ from telegram.ext import (
 
 from adapters.telegram import redact, translate
 from adapters.telegram.polling import Poller
-from adapters.telegram.render import USER_MARK, reason_prompt
+from adapters.telegram.render import USER_MARK
 from adapters.telegram.transport import TelegramTransport
 from adapters.ttl_cache import TtlCache
 from bot.app.bootstrap import App
 from bot.app.settings import ConfigurationError, Settings
-from bot.core.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
-from bot.shell.storage import repository as repo
+from bot.core.model import AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent, Post
 from bot.shell.storage.database import is_outage
 
 log = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ class TelegramPlatform:
         if api:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         self.application: Application = builder.build()
-        self.transport = TelegramTransport(self.application.bot, names=self._name_of)
+        self.transport = TelegramTransport(self.application.bot, app.script, names=self._name_of)
         self._patterns = translate.build_reason_patterns(
             {
                 (language, choice): app.script.text(
@@ -297,12 +296,13 @@ class TelegramPlatform:
             return
         if await self._is_admin(chat.id, chat.type, query.from_user.id):
             event = _with_admin(event, True)
-        if event.action == "vote" and await self._needs_reason(event):
-            await self._ask_reason(update.update_id, event, message.message_id)
-            await _answer(query, await self._text(event.channel, "telegram_reason_toast"))
-            return
-        await _answer(query)
-        await self._app.service.handle(event)
+        effects: tuple[Effect, ...] = ()
+        try:
+            effects = (await self._app.service.handle(event)).effects
+        finally:  # answered once the engine has spoken: a reason prompt gets a pointer to it
+            asked = next((e for e in effects if isinstance(e, AskReason)), None)
+            await _answer(query, None if asked is None else
+                          self._app.script.text(asked.language, "telegram_reason_toast"))
 
     async def _on_members_changed(self, update: Update, context: Context) -> None:
         """Someone joined or left: forget their cached membership here, so a newcomer can vote at
@@ -320,43 +320,6 @@ class TelegramPlatform:
         if failures is not None and context.error is not None:
             failures.append(context.error)  # not confirmed: Telegram delivers it again
         log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
-
-    # ------------------------------------------------------------------ reasons
-
-    async def _needs_reason(self, event: ButtonPressed) -> bool:
-        """Concern/Object on the version being voted on: ask for the reason first.
-
-        Anything else (a stale version, no open round) goes to the engine as is, which
-        says what is wrong and changes nothing.
-        """
-        choice, _, version = event.value.partition(":")
-        if choice not in (Choice.CONCERN.value, Choice.OBJECT.value):
-            return False
-        state = await self._app.service.get_state(event.channel)
-        open_round = state.open_round if state is not None else None
-        return open_round is not None and str(open_round.version) == version
-
-    async def _ask_reason(self, update_id: int, event: ButtonPressed, vote_message_id: int) -> None:
-        """Send the ForceReply prompt once per update (the database de-duplicates)."""
-        prompt_id = translate.event_id(update_id)
-        async with self._app.engine.begin() as connection:
-            fresh = await connection.run_sync(repo.mark_processed, [(prompt_id, event.channel)], self._app.clock.now())
-        if prompt_id not in fresh:
-            return
-        choice, _, version = event.value.partition(":")
-        language = await self._language(event.channel)
-        text = self._app.script.text(language, f"telegram_reason_{choice}", user=USER_MARK, version=int(version))
-        html = reason_prompt(text, event.sender.id, event.sender.name)
-        try:
-            await self.application.bot.send_message(
-                translate.chat_id_of(event.channel),
-                html,
-                parse_mode=ParseMode.HTML,
-                reply_parameters=ReplyParameters(message_id=vote_message_id, allow_sending_without_reply=True),
-                reply_markup=ForceReply(selective=True),
-            )
-        except TelegramError as error:
-            log.warning("could not send the reason prompt in %s: %s", event.channel, type(error).__name__)
 
     # ------------------------------------------------------------------ privacy
 

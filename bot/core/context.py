@@ -66,9 +66,12 @@ class Turn:
     def t(self, key: str, **params: object) -> str:
         return self.script.text(self.state.language, key, **params)
 
+    def typed(self, command: str) -> str:
+        """A typed command in the channel's language (``/problem`` -> ``/probleem``)."""
+        return command.replace("/problem", self.t("command_word"), 1)
+
     def button(self, label_key: str, action: str, value: str, command: str, style: str | None = None) -> Button:
-        command = command.replace("/problem", self.t("command_word"), 1)
-        return Button(self.t(label_key), action, value, command, style)
+        return Button(self.t(label_key), action, value, self.typed(command), style)
 
     # ------------------------------------------------------------------ changing
 
@@ -102,7 +105,8 @@ class Turn:
 
     def tell_text(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
         message_id = getattr(self.event, "message_id", None)
-        self.emit(Notify(user=self.sender.id, text=text, message_id=message_id, buttons=buttons))
+        sender = self.sender
+        self.emit(Notify(user=sender.id, name=sender.name, text=text, message_id=message_id, buttons=buttons))
 
     def reply_text(self, text: str, *, kind: str = "info", buttons: tuple[Button, ...] = ()) -> None:
         event = self.event

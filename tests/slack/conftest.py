@@ -228,6 +228,19 @@ class SlackHarness:
         return await self.app.service.get_state(f"slack:{TEAM}:{channel}")
 
 
+async def open_vote(slack: SlackHarness) -> Call:
+    """alice starts, bob and carol answer, alice skips to the draft and opens the round."""
+    await slack.command("alice", "/problem start kids hang around at night")
+    await slack.say("bob", "Kids hang around the square at night")
+    await slack.say("carol", "Neighbours call the police every night")
+    for _ in range(6):
+        await slack.command("alice", "/problem next")
+    draft = await slack.fake.posted("Draft problem statement, version 1")
+    await slack.press("alice", draft, "Open the agreement round")
+    vote: Call = await slack.fake.posted("Agreement round on version 1")
+    return vote
+
+
 @pytest.fixture(autouse=True)
 def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",

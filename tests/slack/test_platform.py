@@ -152,12 +152,14 @@ def test_a_token_in_the_environment_starts_without_warnings(
     fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The usual production set-up (SLACK_BOT_TOKEN in the environment) logs no warning at start."""
+    from types import SimpleNamespace
     from typing import cast
 
     from adapters.slack import build_platform
     from bot.app.bootstrap import App
+    from bot.shell.prompts import load_script
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
-    build_platform(make_settings(fake, tmp_path), cast(App, None))
+    build_platform(make_settings(fake, tmp_path), cast(App, SimpleNamespace(script=load_script())))
 
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

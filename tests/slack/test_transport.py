@@ -8,6 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.transport import SlackTransport
 from bot.core.model import Edit, Notify, Post, Reply
 from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.shell.prompts import load_script
 from tests.slack.fake_slack import FakeSlack
 
 KEY = "slack:T1:C1"
@@ -17,7 +18,7 @@ def transport(fake: FakeSlack) -> SlackTransport:
     async def token_for(team: str) -> str | None:
         return "xoxb-t" if team == "T1" else None
 
-    return SlackTransport(AsyncWebClient(base_url=fake.api_url), token_for)
+    return SlackTransport(AsyncWebClient(base_url=fake.api_url), token_for, load_script())
 
 
 async def test_each_message_kind(fake: FakeSlack) -> None:

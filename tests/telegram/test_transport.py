@@ -10,6 +10,7 @@ from telegram import Bot
 from adapters.telegram.transport import TelegramTransport
 from bot.core.model import Button, Edit, Notify, Post, Reply
 from bot.core.ports import PermanentDeliveryError, RateLimited
+from bot.shell.prompts import load_script
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
 CHANNEL = "telegram:-100777"
@@ -25,7 +26,7 @@ async def transport(fake: FakeTelegram) -> AsyncIterator[TelegramTransport]:
 
     bot = Bot(TOKEN, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot")
     async with bot:
-        yield TelegramTransport(bot, names=names)
+        yield TelegramTransport(bot, load_script(), names=names)
 
 
 async def test_post_reply_notify_and_edit(fake: FakeTelegram, transport: TelegramTransport) -> None:
