@@ -43,7 +43,7 @@ from adapters.slack import translate
 from adapters.slack.home import home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.members import ChannelMembers, MembersUnavailable
-from adapters.slack.transport import SlackTransport, error_code
+from adapters.slack.transport import FixedToken, SlackTransport, TokenSource, error_code
 from adapters.ttl_cache import TtlCache
 from bot.app.bootstrap import App
 from bot.app.settings import ConfigurationError, Settings
@@ -151,7 +151,7 @@ class SlackPlatform:
         else:
             raise SlackConfigError(
                 "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth)")
-        self._bot_token = None if oauth is not None else bot_token
+        tokens: TokenSource = self._installations if self._installations is not None else FixedToken(bot_token or "")
         if not any(isinstance(f, _SkipTokenNote) for f in _BOLT_LOG.filters):
             _BOLT_LOG.addFilter(_SkipTokenNote())
         self.bolt = _QuietBolt(
@@ -165,7 +165,7 @@ class SlackPlatform:
             request_verification_enabled=False,
             logger=_BOLT_LOG,
         )
-        self.transport: Transport = SlackTransport(self._client, self._token_for, app.script)
+        self.transport: Transport = SlackTransport(self._client, tokens, app.script)
         self._register()
 
     # ------------------------------------------------------------------ Platform
@@ -555,9 +555,3 @@ class SlackPlatform:
     async def _language(self, channel: str) -> str:
         state = await self._app.service.get_state(channel)
         return state.language if state is not None else self._settings.language
-
-    async def _token_for(self, team: str) -> str | None:
-        if self._installations is None:
-            return self._bot_token
-        bot = await self._installations.async_find_bot(enterprise_id=None, team_id=team)
-        return bot.bot_token if bot is not None else None

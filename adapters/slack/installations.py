@@ -101,6 +101,11 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
             is_enterprise_install=is_enterprise_install)
         return self._opened(installation, INSTALLATION_SECRETS)
 
+    async def bot_token(self, team: str) -> str | None:
+        """``adapters.slack.transport.TokenSource``: the token of the bot installed in ``team``."""
+        bot = await self.async_find_bot(enterprise_id=None, team_id=team)
+        return bot.bot_token if bot is not None else None
+
     # ------------------------------------------------------------------ rotation
 
     async def rotate(self) -> int:

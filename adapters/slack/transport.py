@@ -9,8 +9,9 @@ has no rate-limit retry handler.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -41,7 +42,24 @@ PERMANENT = {
 # chat.update cannot find or change the message: post it anew instead.
 GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 
-TokenLookup = Callable[[str], Awaitable[str | None]]
+
+
+class TokenSource(Protocol):
+    """Where a workspace's bot token comes from: one fixed token, or the OAuth installations."""
+
+    async def bot_token(self, team: str) -> str | None:
+        """The bot token for workspace ``team``; None when the bot is not installed there."""
+        ...
+
+
+@dataclass(frozen=True)
+class FixedToken:
+    """One workspace's bot token (SLACK_BOT_TOKEN), whatever the team."""
+
+    token: str = field(repr=False)
+
+    async def bot_token(self, team: str) -> str | None:
+        return self.token
 
 
 def _retry_after(headers: Mapping[str, Any] | None) -> float:
@@ -60,9 +78,9 @@ class SlackTransport:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, token_for: TokenLookup, texts: Script) -> None:
+    def __init__(self, client: AsyncWebClient, tokens: TokenSource, texts: Script) -> None:
         self._client = client
-        self._token_for = token_for
+        self._tokens = tokens
         self._texts = texts  # the reason modal's own words
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
@@ -70,7 +88,7 @@ class SlackTransport:
             team, channel_id = split_key(channel)
         except ValueError as exc:
             raise PermanentDeliveryError("not a Slack channel key") from exc
-        token = await self._token_for(team)
+        token = await self._tokens.bot_token(team)
         if token is None:
             raise PermanentDeliveryError(f"no installation for workspace {team}")
         rendered = render(message)

@@ -96,7 +96,7 @@ class TelegramPlatform:
         if api:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         self.application: Application = builder.build()
-        self.transport = TelegramTransport(self.application.bot, app.script, names=self._name_of)
+        self.transport = TelegramTransport(self.application.bot, app.script)
         self._patterns = translate.build_reason_patterns(
             {
                 (language, choice): app.script.text(
@@ -401,10 +401,6 @@ class TelegramPlatform:
 
     async def _text(self, channel: str, key: str, **params: object) -> str:
         return self._app.script.text(await self._language(channel), key, **params)
-
-    async def _name_of(self, channel: str, user: str) -> str | None:
-        state = await self._app.service.get_state(channel)
-        return state.participants.get(user) if state is not None else None
 
 
 def _with_admin(event: ButtonPressed, is_admin: bool) -> ButtonPressed:

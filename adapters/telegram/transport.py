@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyParameters
@@ -26,8 +25,6 @@ from bot.core.script import Script
 
 log = logging.getLogger(__name__)
 
-NameLookup = Callable[[str, str], Awaitable[str | None]]
-
 def retry_seconds(error: RetryAfter) -> float:
     """``RetryAfter.retry_after`` as seconds (an int or a timedelta, depending on PTB_TIMEDELTA)."""
     with warnings.catch_warnings():
@@ -41,10 +38,9 @@ class TelegramTransport:
 
     platform = "telegram"
 
-    def __init__(self, bot: Bot, texts: Script, names: NameLookup | None = None) -> None:
+    def __init__(self, bot: Bot, texts: Script) -> None:
         self._bot = bot
         self._texts = texts  # the reason prompt's own words
-        self._names = names
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
         chat_id = chat_id_of(channel)
@@ -66,10 +62,7 @@ class TelegramTransport:
     async def _deliver(self, channel: str, chat_id: int, message: OutboundMessage, target: str | None) -> str | None:
         if isinstance(message, AskReason):
             return await self._ask_reason(chat_id, message)
-        name = None
-        if isinstance(message, Notify) and self._names is not None:
-            name = await self._names(channel, message.user)
-        rendered = render(message, name)
+        rendered = render(message)
         markup = rendered.keyboard
         if isinstance(message, Edit) and target is not None:
             try:
