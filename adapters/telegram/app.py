@@ -35,14 +35,14 @@ from telegram.ext import (
 )
 
 from adapters.telegram import redact, translate
+from adapters.telegram.config import TelegramConfig
 from adapters.telegram.polling import Poller
 from adapters.telegram.render import USER_MARK
 from adapters.telegram.transport import TelegramTransport
 from adapters.ttl_cache import TtlCache
-from bot.app.bootstrap import App
-from bot.app.settings import ConfigurationError, Settings
 from bot.core.model import AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent, Post
-from bot.shell.storage.database import is_outage
+from bot.core.ports import ChannelPort, StorageUnavailable
+from bot.core.script import Script
 
 log = logging.getLogger(__name__)
 
@@ -71,38 +71,35 @@ _FAILURES: contextvars.ContextVar[list[BaseException] | None] = contextvars.Cont
 
 
 class TelegramPlatform:
-    """One bot token; long polling by default, webhook mode when a webhook URL is set."""
+    """One bot token; long polling by default, webhook mode when a webhook URL is set.
+
+    ``port`` is all it asks of the shell; ``texts`` the words it says itself (refusals, the
+    privacy note, the command menu) and those of the reason prompt it must recognise.
+    """
 
     name = "telegram"
 
-    def __init__(self, settings: Settings, app: App) -> None:
-        if settings.telegram_bot_token is None:
-            raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
-        token = settings.telegram_bot_token.get_secret_value()
-        self._app = app
-        self._default_language = settings.language
-        self._webhook_url = _webhook_url(settings.telegram_webhook_url)
-        self._secret = b""
-        if self._webhook_url is not None:
-            secret = settings.telegram_webhook_secret
-            if secret is None or not secret.get_secret_value():
-                raise ConfigurationError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
-            self._secret = secret.get_secret_value().encode("utf-8")
+    def __init__(self, config: TelegramConfig, port: ChannelPort, texts: Script) -> None:
+        token = config.token
+        self._port = port
+        self._texts = texts
+        self._webhook_url = _webhook_url(config.webhook_url)
+        self._secret = (config.webhook_secret or "").encode("utf-8") if self._webhook_url is not None else b""
         self._token = token
         redact.install(token)  # before build(): the Bot logs its URL at DEBUG
         # No PTB Updater: it confirms polled updates before they are processed (see polling.py).
         builder = ApplicationBuilder().token(token).job_queue(None).updater(None)
-        api = (settings.telegram_api_url or "").rstrip("/")
+        api = (config.api_url or "").rstrip("/")
         if api:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         self.application: Application = builder.build()
-        self.transport = TelegramTransport(self.application.bot, app.script)
+        self.transport = TelegramTransport(self.application.bot, texts)
         self._patterns = translate.build_reason_patterns(
             {
-                (language, choice): app.script.text(
+                (language, choice): texts.text(
                     language, f"telegram_reason_{choice.value}", user=USER_MARK, version=_VERSION_MARK
                 )
-                for language in app.script.languages
+                for language in texts.languages
                 for choice in translate.REASON_CHOICES
             },
             USER_MARK,
@@ -177,7 +174,7 @@ class TelegramPlatform:
 
     async def _register_commands(self) -> None:
         """``setMyCommands`` in English (default) and Dutch; a failure is logged, not fatal."""
-        script = self._app.script
+        script = self._texts
         for language in ("en", "nl"):
             description = script.text(language, "telegram_command_description")
             commands = [BotCommand("problem", description), BotCommand("probleem", description)]
@@ -261,7 +258,7 @@ class TelegramPlatform:
         event = translate.command_event(update.update_id, message, is_admin)
         if event is None:
             return
-        result = await self._app.service.handle(event)
+        result = await self._port.handle(event)
         if not result.duplicate and self._starts_session(event):
             await self._maybe_privacy_note(message.chat.id, message.chat.type)
 
@@ -278,7 +275,7 @@ class TelegramPlatform:
         if event is None:
             event = translate.text_event(update.update_id, message)
         if event is not None:
-            await self._app.service.handle(event)
+            await self._port.handle(event)
 
     async def _on_callback(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -298,11 +295,11 @@ class TelegramPlatform:
             event = _with_admin(event, True)
         effects: tuple[Effect, ...] = ()
         try:
-            effects = (await self._app.service.handle(event)).effects
+            effects = (await self._port.handle(event)).effects
         finally:  # answered once the engine has spoken: a reason prompt gets a pointer to it
             asked = next((e for e in effects if isinstance(e, AskReason)), None)
             await _answer(query, None if asked is None else
-                          self._app.script.text(asked.language, "telegram_reason_toast"))
+                          self._texts.text(asked.language, "telegram_reason_toast"))
 
     async def _on_members_changed(self, update: Update, context: Context) -> None:
         """Someone joined or left: forget their cached membership here, so a newcomer can vote at
@@ -325,7 +322,7 @@ class TelegramPlatform:
 
     def _starts_session(self, event: CommandIssued) -> bool:
         word = event.text.split(maxsplit=1)[0].lower() if event.text.strip() else ""
-        return self._app.script.aliases().get(word) == "start"
+        return self._texts.aliases().get(word) == "start"
 
     async def _maybe_privacy_note(self, chat_id: int, chat_type: str) -> None:
         """Once per chat (per process): say how to let the bot read the group."""
@@ -395,12 +392,8 @@ class TelegramPlatform:
         self._admins.put(chat_id, ids)
         return ids
 
-    async def _language(self, channel: str) -> str:
-        state = await self._app.service.get_state(channel)
-        return state.language if state is not None else self._default_language
-
     async def _text(self, channel: str, key: str, **params: object) -> str:
-        return self._app.script.text(await self._language(channel), key, **params)
+        return self._texts.text(await self._port.language(channel), key, **params)
 
 
 def _with_admin(event: ButtonPressed, is_admin: bool) -> ButtonPressed:
@@ -431,10 +424,6 @@ def _webhook_url(url: str | None) -> str | None:
     return url
 
 
-def build_platform(settings: Settings, app: App) -> TelegramPlatform:
-    return TelegramPlatform(settings, app)
-
-
 def _is_outage(error: BaseException) -> bool:
     """Failures that pass by themselves: the database or Telegram out of reach."""
-    return isinstance(error, NetworkError) or is_outage(error)
+    return isinstance(error, NetworkError | StorageUnavailable)

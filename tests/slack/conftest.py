@@ -20,8 +20,9 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from adapters.slack import SlackPlatform, build_platform
+from adapters.slack import SlackPlatform
 from bot.app.bootstrap import App
+from bot.app.platforms import Platform, build_slack
 from bot.app.runner import serve
 from bot.app.settings import Settings
 from bot.shell.storage.repository import UNSETTLED
@@ -72,10 +73,12 @@ class SlackHarness:
     # ------------------------------------------------------------------ life cycle
 
     async def start(self) -> None:
-        def capture(settings: Settings, app: App) -> SlackPlatform:
+        def capture(settings: Settings, app: App) -> Platform:
             self.app = app
-            self.platform = build_platform(settings, app)
-            return self.platform
+            platform = build_slack(settings, app)
+            assert isinstance(platform, SlackPlatform)
+            self.platform = platform
+            return platform
 
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
