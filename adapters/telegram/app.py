@@ -284,7 +284,7 @@ class TelegramPlatform:
         message = query.message
         chat = message.chat if message is not None else None
         event = translate.button_event(update.update_id, query, is_admin=False)
-        if event is None or chat is None or message is None:
+        if event is None or chat is None:
             await _answer(query)
             return
         refusal = await self._refusal(chat.id, chat.type, query.from_user.id)
