@@ -65,8 +65,9 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from adapters.slack import SlackPlatform, build_platform  # noqa: E402
+from adapters.slack import SlackPlatform  # noqa: E402
 from bot.app.bootstrap import App  # noqa: E402
+from bot.app.platforms import build_slack  # noqa: E402
 from bot.app.runner import serve, settle_heap  # noqa: E402
 from bot.app.settings import Settings  # noqa: E402
 from bot.core.model import Phase  # noqa: E402
@@ -203,7 +204,8 @@ async def full(fake: FakeSlack, requests: list[Request], database_url: str, clie
     captured: dict[str, Any] = {}
 
     def capture(settings: Settings, app: App) -> SlackPlatform:
-        platform = build_platform(settings, app)
+        platform = build_slack(settings, app)
+        assert isinstance(platform, SlackPlatform)
         captured["app"], captured["platform"] = app, platform
         return platform
 

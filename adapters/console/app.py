@@ -1,4 +1,4 @@
-"""The console chat loop: read lines without blocking the event loop, feed them to the service."""
+"""The console chat loop: read lines without blocking the event loop, feed them to the shell."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TextIO
 
 from adapters.console.translate import SPEAKER, channel_key, to_event
 from bot.core.model import CommandIssued, TextMessage
-from bot.shell.service import ChannelService
+from bot.core.ports import ChannelPort
 
 
 async def read_lines(stream: TextIO, prompt: str | None = None) -> AsyncIterator[str]:
@@ -22,9 +22,9 @@ async def read_lines(stream: TextIO, prompt: str | None = None) -> AsyncIterator
         yield line
 
 
-async def run_console(service: ChannelService, lines: AsyncIterator[str], out: TextIO, *, channel: str,
+async def run_console(port: ChannelPort, lines: AsyncIterator[str], out: TextIO, *, channel: str,
                       user: str = "you", echo: bool = False, command_words: Collection[str]) -> int:
-    """Feed each line to the service in order; returns the number of events handled.
+    """Feed each line to the shell in order; returns the number of events handled.
 
     ``echo`` prints the speaker's line first, so a replayed file reads as a chat.
     """
@@ -38,6 +38,6 @@ async def run_console(service: ChannelService, lines: AsyncIterator[str], out: T
             speaker = event.sender.id if isinstance(event, TextMessage | CommandIssued) else user
             shown = line.split(":", 1)[1].strip() if SPEAKER.match(line) else line.strip()
             out.write(f"{speaker}: {shown}\n")
-        await service.handle(event)
+        await port.handle(event)
         handled += 1
     return handled

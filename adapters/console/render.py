@@ -1,11 +1,11 @@
-"""Outbound messages -> console text. Pure: buttons, which a terminal lacks, become the
-commands that do the same."""
+"""Outbound messages -> console text. Pure: buttons and dialogs, which a terminal lacks,
+become the commands that do the same."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.model import Button, Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.model import AskReason, Button, Edit, Notify, OutboundMessage, Post, Reply
 
 BOT_NAME = "voordenken"
 
@@ -16,6 +16,8 @@ def render(message: OutboundMessage) -> str:
         body = (f"** {message.title} **\n" if message.title else "") + message.text
     elif isinstance(message, Reply):
         head, body = f"{BOT_NAME} (reply): ", message.text
+    elif isinstance(message, AskReason):  # (a Notify too) the reason is typed: show the command to type
+        head, body = f"{BOT_NAME} (only to {message.user}): ", f"{message.text}\n> {message.command}"
     elif isinstance(message, Notify):
         head, body = f"{BOT_NAME} (only to {message.user}): ", message.text
     elif isinstance(message, Edit):

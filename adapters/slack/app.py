@@ -2,8 +2,9 @@
 
 Slack wants an answer within 3 s. Message events, slash commands, button presses and vote
 reasons are answered once they are stored (the service's inbox), so a replica that dies
-after answering loses nothing; they are processed right after. What changes no state
-(a refusal, the reason dialog, App Home) is acknowledged first and done after, in
+after answering loses nothing; they are processed right after (the engine may ask for a
+reason: the transport then opens the reason modal). What changes no state
+(a refusal, App Home) is acknowledged first and done after, in
 background tasks kept in ``self._tasks`` so ``stop`` can let them finish.
 De-duplication of retried deliveries is the service's (its database table, keyed by
 the event ids ``translate`` builds), never an in-memory set here.
@@ -35,21 +36,18 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
+from adapters.slack.config import SlackConfig
 from adapters.slack.home import home
-from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.installations import OAuthStores
 from adapters.slack.members import ChannelMembers, MembersUnavailable
-from adapters.slack.render import reason_modal
-from adapters.slack.transport import SlackTransport, error_code
-from bot.app.bootstrap import App
-from bot.app.settings import ConfigurationError, Settings
+from adapters.slack.transport import FixedToken, SlackTransport, TokenSource, error_code
 from bot.core.model import ButtonPressed, CommandIssued, InboundEvent
-from bot.core.ports import Transport
-from bot.shell.secrets import SecretBox
+from bot.core.ports import ChannelPort, Transport
+from bot.core.script import Script
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +93,22 @@ class _SkipTokenNote(logging.Filter):
 _BOLT_LOG = logging.getLogger("adapters.slack.bolt")
 
 
-class SlackConfigError(ConfigurationError):
-    """The settings cannot run Slack (missing secret or token); says which setting to set."""
-
-
 class SlackPlatform:
-    """``bot.app.runner.Platform`` for Slack (HTTP Events API or Socket Mode)."""
+    """``bot.app.platforms.Platform`` for Slack (HTTP Events API or Socket Mode).
+
+    ``port`` is all it asks of the shell; ``texts`` the words it says before the engine is
+    involved (refusals, App Home); ``stores`` the OAuth installs' (with ``config.client_id``).
+    """
 
     name = "slack"
+    needs_single_owner = False  # every replica may receive events and deliver
 
-    def __init__(self, settings: Settings, app: App) -> None:
-        self._settings = settings
-        self._app = app
+    def __init__(self, config: SlackConfig, port: ChannelPort, texts: Script,
+                 stores: OAuthStores | None = None) -> None:
+        if bool(config.client_id) != (stores is not None):
+            raise ValueError("OAuth installs (SLACK_CLIENT_ID) need their stores, and only they do")
+        self._port = port
+        self._texts = texts
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self._receiving = False  # HTTP mode: our events route is mounted (not in a worker)
@@ -117,41 +119,27 @@ class SlackPlatform:
         # minute (Tier 3), a command each would not do. Only this answer is kept (a channel
         # that invites the bot works at once); the bot leaving drops it (member events).
         self._joined: TTLCache[str, bool] = TTLCache(MAX_JOINED, ttl=JOINED_CACHE_SECONDS)
-        bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
-        self._app_token = app_token or None
-        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-        if self._app_token is None and not secret:
-            raise SlackConfigError(
-                "Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
-        self._verifier = SignatureVerifier(secret) if secret else None
-        client_kwargs: dict[str, Any] = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+        self._app_token = config.app_token
+        self._verifier = SignatureVerifier(config.signing_secret) if config.signing_secret else None
+        client_kwargs: dict[str, Any] = {"base_url": config.api_url} if config.api_url else {}
         oauth: AsyncOAuthSettings | None = None
-        self._installations: EncryptedInstallationStore | None = None
-        self._states: AsyncSQLAlchemyOAuthStateStore | None = None
-        if settings.slack_client_id:
-            if settings.slack_client_secret is None:
-                raise SlackConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not")
-            if settings.secret_key is None:  # Settings refuses this too; model_copy() skips validation
-                raise SlackConfigError("SLACK_CLIENT_ID (OAuth installs) needs VOORDENKEN_SECRET_KEY to encrypt "
-                                       "the workspace tokens it stores")
-            box = SecretBox.from_setting(settings.secret_key.get_secret_value())
-            self._installations = EncryptedInstallationStore(settings.slack_client_id, app.engine, box)
-            self._states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.engine)
+        self._stores = stores
+        tokens: TokenSource
+        if stores is not None:
+            assert config.client_id and config.client_secret  # SlackConfig checked both
             oauth = AsyncOAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret.get_secret_value(),
+                client_id=config.client_id,
+                client_secret=config.client_secret,
                 scopes=list(SCOPES),
-                installation_store=self._installations,
-                state_store=self._states,
+                installation_store=stores.installations,
+                state_store=stores.states,
             )
             self._client = AsyncWebClient(**client_kwargs)
-        elif bot_token:
-            self._client = AsyncWebClient(token=bot_token, **client_kwargs)
+            tokens = stores.installations
         else:
-            raise SlackConfigError(
-                "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET (OAuth)")
-        self._bot_token = None if oauth is not None else bot_token
+            assert config.bot_token  # SlackConfig checked it
+            self._client = AsyncWebClient(token=config.bot_token, **client_kwargs)
+            tokens = FixedToken(config.bot_token)
         if not any(isinstance(f, _SkipTokenNote) for f in _BOLT_LOG.filters):
             _BOLT_LOG.addFilter(_SkipTokenNote())
         self.bolt = _QuietBolt(
@@ -165,7 +153,7 @@ class SlackPlatform:
             request_verification_enabled=False,
             logger=_BOLT_LOG,
         )
-        self.transport: Transport = SlackTransport(self._client, self._token_for)
+        self.transport: Transport = SlackTransport(self._client, tokens, texts)
         self._register()
 
     # ------------------------------------------------------------------ Platform
@@ -183,9 +171,8 @@ class SlackPlatform:
         # One pooled HTTP session for every Web API call (Bolt's per-request clients copy it):
         # without it slack-sdk opens and closes a connection per call.
         self._client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._client.timeout))
-        if self._installations is not None and self._states is not None:
-            await self._installations.create_tables()
-            await self._states.create_tables()
+        if self._stores is not None:
+            await self._stores.create_tables()
         if self._app_token is not None:
             self._socket = AsyncSocketModeHandler(self.bolt, self._app_token)
             await self._socket.connect_async()
@@ -279,7 +266,7 @@ class SlackPlatform:
         bolt = self.bolt
         # Bolt tries listeners in this order, on every request: the most frequent goes first.
         bolt.event("message")(self._on_message)
-        for word in self._app.script.command_words():  # the words the language files define
+        for word in self._texts.command_words():  # the words the language files define
             bolt.command(f"/{word}")(self._on_command)
         bolt.action(re.compile("^" + re.escape(translate.ACTION_PREFIX)))(self._on_action)
         bolt.view(translate.REASON_CALLBACK)(self._on_reason)
@@ -314,7 +301,7 @@ class SlackPlatform:
     async def _store_then_ack(self, ack: Any, event: CommandIssued | ButtonPressed) -> BoltResponse | None:
         """Acknowledge once ``event`` is stored; when it cannot be, a 503 makes Slack show an error."""
         try:
-            await self._app.service.accept(event)
+            await self._port.accept(event)
         except Exception:
             log.exception("slack: could not store a %s; the person is asked to try again", type(event).__name__)
             return BoltResponse(status=SLACK_RETRY_STATUS, body="")
@@ -324,26 +311,29 @@ class SlackPlatform:
     async def _on_action(
         self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
     ) -> BoltResponse | None:
-        """A member's plain press is stored, then acknowledged (see ``_on_command``)."""
+        """A member's press is stored, then acknowledged (see ``_on_command``); the engine decides
+        what it means, a reason modal included (opened by the transport with the press's trigger)."""
         pressed = translate.block_action(body)
         if pressed is None:
             await ack()
             return None
         try:
             admitted = await asyncio.wait_for(self._admit_press(pressed, client), COMMAND_CHECK_SECONDS)
-        except TimeoutError:
-            admitted = None
-        if admitted is None:  # refused, asks for a reason first, or Slack answered our checks slowly
+        except TimeoutError:  # Slack answers our checks slowly: acknowledge in time, check and go after
             await ack()
             self._spawn(self._act(pressed, respond, client))
             return None
+        if isinstance(admitted, str):  # refused: nothing reaches the engine, the person is told why
+            await ack()
+            self._spawn(self._tell_privately(pressed.channel, pressed.sender.id, admitted, respond, client))
+            return None
         return await self._store_then_ack(ack, admitted)
 
-    async def _admit_press(self, pressed: translate.Pressed, client: AsyncWebClient) -> ButtonPressed | None:
-        """The press for the engine, or None when it is refused or needs a reason (``_act`` says so)."""
-        event = pressed.event
-        if pressed.needs_reason or await self._refusal(event.channel, event.sender.id, client) is not None:
-            return None
+    async def _admit_press(self, event: ButtonPressed, client: AsyncWebClient) -> ButtonPressed | str:
+        """The press for the engine, or the text key to refuse it with."""
+        refusal = await self._refusal(event.channel, event.sender.id, client)
+        if refusal is not None:
+            return refusal
         team, _ = translate.split_key(event.channel)
         admitted = await self._with_role(event, team, client)
         assert isinstance(admitted, ButtonPressed)
@@ -360,12 +350,12 @@ class SlackPlatform:
         if refusal is not None:
             # A modal has no response_url, and chat.postEphemeral cannot reach a non-member:
             # the note goes on the modal itself, which stays open.
-            text = self._app.script.text(await self._language(submitted.channel), refusal)
+            text = self._texts.text(await self._port.language(submitted.channel), refusal)
             await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
             return None
         if submitted.event is None:
-            language = await self._language(submitted.channel)
-            text = self._app.script.text(language, "slack_reason_required")
+            language = await self._port.language(submitted.channel)
+            text = self._texts.text(language, "slack_reason_required")
             await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
             return None
         team, _ = translate.split_key(submitted.event.channel)
@@ -384,7 +374,7 @@ class SlackPlatform:
         if event is None:
             return None
         try:
-            await self._app.service.accept(event)
+            await self._port.accept(event)
         except Exception:
             log.exception("slack: could not store a message event; asking Slack to retry")
             return BoltResponse(status=SLACK_RETRY_STATUS, body="")
@@ -420,16 +410,13 @@ class SlackPlatform:
             log.exception("slack: work after acknowledging a request failed")
 
     async def _handle(self, event: InboundEvent) -> None:
-        await self._app.service.handle(event)
+        await self._port.handle(event)
 
-    async def _act(self, pressed: translate.Pressed, respond: Any, client: AsyncWebClient) -> None:
-        """A button press: only a member of the channel gets past here (to a modal or the engine)."""
-        event = pressed.event
+    async def _act(self, event: ButtonPressed, respond: Any, client: AsyncWebClient) -> None:
+        """A button press: only a member of the channel gets past here (to the engine)."""
         refusal = await self._refusal(event.channel, event.sender.id, client)
         if refusal is not None:
             await self._tell_privately(event.channel, event.sender.id, refusal, respond, client)
-        elif pressed.needs_reason:
-            await self._ask_reason(pressed, client)
         else:
             await self._press(event, client)
 
@@ -455,7 +442,7 @@ class SlackPlatform:
     async def _tell_privately(self, channel: str, user: str, key: str, respond: Any,
                               client: AsyncWebClient) -> None:
         """An ephemeral note through the interaction's response_url (which reaches non-members)."""
-        text = self._app.script.text(await self._language(channel), key)
+        text = self._texts.text(await self._port.language(channel), key)
         try:
             if respond is not None:
                 await respond(text=text, response_type="ephemeral", replace_original=False)
@@ -511,11 +498,11 @@ class SlackPlatform:
 
     async def _explain(self, parsed: translate.SlashCommand, problem: tuple[str, dict[str, str]], respond: Any) -> None:
         key, params = problem
-        language = (self._app.script.command_language(parsed.event.command_word)
-                    or await self._language(parsed.event.channel))
+        language = (self._texts.command_language(parsed.event.command_word)
+                    or await self._port.language(parsed.event.channel))
         if respond is not None:
             try:
-                note = self._app.script.text(language, key, **params)
+                note = self._texts.text(language, key, **params)
                 await respond(text=note, response_type="ephemeral")
             except Exception:
                 log.warning("slack: could not answer a slash command through its response_url")
@@ -544,43 +531,12 @@ class SlackPlatform:
         self._joined[key] = True
         return None
 
-    async def _ask_reason(self, pressed: translate.Pressed, client: AsyncWebClient) -> None:
-        event = pressed.event
-        choice, _, version = event.value.partition(":")
-        language = await self._language(event.channel)
-        text = self._app.script.text
-
-        view = reason_modal(
-            title=text(language, f"slack_reason_title_{choice}"),
-            label=text(language, f"slack_reason_label_{choice}", version=version),
-            hint=text(language, "slack_reason_hint"),
-            submit=text(language, "slack_reason_submit"),
-            close=text(language, "slack_reason_close"),
-            metadata=translate.reason_metadata(event),
-            callback_id=translate.REASON_CALLBACK,
-            block_id=translate.REASON_BLOCK,
-            input_id=translate.REASON_INPUT,
-        )
-        try:
-            await client.views_open(trigger_id=pressed.trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("slack: could not open the reason dialog (%s)", error_code(exc))
-
     async def _publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
         # Heads only: the view needs phase, participants and the open round, not the answers.
-        states = await self._app.service.overviews(translate.channel_key(team, ""))
-        view = home(states, team, user, self._app.script, self._settings.language)
+        states = await self._port.overviews(translate.channel_key(team, ""))
+        view = home(states, team, user, self._texts, self._texts.default_language)
         try:
             await client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("slack: could not publish App Home (%s)", error_code(exc))
 
-    async def _language(self, channel: str) -> str:
-        state = await self._app.service.get_state(channel)
-        return state.language if state is not None else self._settings.language
-
-    async def _token_for(self, team: str) -> str | None:
-        if self._installations is None:
-            return self._bot_token
-        bot = await self._installations.async_find_bot(enterprise_id=None, team_id=team)
-        return bot.bot_token if bot is not None else None

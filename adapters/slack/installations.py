@@ -13,6 +13,7 @@ token, more than slack-sdk's VARCHAR(200) holds on PostgreSQL.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -21,9 +22,11 @@ from slack_sdk.oauth.installation_store.sqlalchemy import (
     AsyncSQLAlchemyInstallationStore,
     SQLAlchemyInstallationStore,
 )
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, Table, Text, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.config import SlackConfig
 from bot.shell.secrets import SecretBox
 
 INSTALLATION_SECRETS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token", "incoming_webhook_url")
@@ -101,6 +104,11 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
             is_enterprise_install=is_enterprise_install)
         return self._opened(installation, INSTALLATION_SECRETS)
 
+    async def bot_token(self, team: str) -> str | None:
+        """``adapters.slack.transport.TokenSource``: the token of the bot installed in ``team``."""
+        bot = await self.async_find_bot(enterprise_id=None, team_id=team)
+        return bot.bot_token if bot is not None else None
+
     # ------------------------------------------------------------------ rotation
 
     async def rotate(self) -> int:
@@ -128,3 +136,23 @@ async def rotate_secrets(engine: AsyncEngine, box: SecretBox) -> int:
     if store.installations.name not in existing or store.bots.name not in existing:
         return 0
     return await store.rotate()
+
+
+@dataclass(frozen=True)
+class OAuthStores:
+    """Where OAuth installs keep their workspaces' tokens, and their flows' one-time states."""
+
+    installations: EncryptedInstallationStore
+    states: AsyncSQLAlchemyOAuthStateStore
+
+    async def create_tables(self) -> None:
+        await self.installations.create_tables()
+        await self.states.create_tables()
+
+
+def oauth_stores(config: SlackConfig, engine: AsyncEngine) -> OAuthStores:
+    """The stores on the app's database engine: the adapter's one way into the database, slack-sdk's own."""
+    assert config.client_id and config.secret_key  # SlackConfig checked both
+    box = SecretBox.from_setting(config.secret_key)
+    return OAuthStores(EncryptedInstallationStore(config.client_id, engine, box),
+                       AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine))

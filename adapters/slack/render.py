@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.translate import action_id
-from bot.core.model import Button, Edit, OutboundMessage, Post
+from adapters.slack.translate import REASON_BLOCK, REASON_CALLBACK, REASON_INPUT, action_id, reason_metadata
+from bot.core.model import AskReason, Button, Edit, OutboundMessage, Post
+from bot.core.script import Script
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -99,25 +100,29 @@ def render(message: OutboundMessage) -> Rendered:
 # ----------------------------------------------------------------------------- views
 
 
-def reason_modal(*, title: str, label: str, hint: str, submit: str, close: str, metadata: str,
-                 callback_id: str, block_id: str, input_id: str) -> Block:
-    """The modal that asks why someone objects or has a concern."""
+def reason_modal(ask: AskReason, channel: str, texts: Script) -> Block:
+    """The modal that asks why someone objects or has a concern (its submission is the vote)."""
+    language, choice = ask.language, ask.choice.value
+
+    def plain(key: str, limit: int, **params: object) -> dict[str, str]:
+        return {"type": "plain_text", "text": _clip(texts.text(language, key, **params), limit)}
+
     return {
         "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": _clip(title, 24)},
-        "submit": {"type": "plain_text", "text": _clip(submit, 24)},
-        "close": {"type": "plain_text", "text": _clip(close, 24)},
+        "callback_id": REASON_CALLBACK,
+        "private_metadata": reason_metadata(channel, f"{choice}:{ask.version}", ask.message_id),
+        "title": plain(f"slack_reason_title_{choice}", 24),
+        "submit": plain("slack_reason_submit", 24),
+        "close": plain("slack_reason_close", 24),
         "blocks": [
             {
                 "type": "input",
-                "block_id": block_id,
-                "label": {"type": "plain_text", "text": _clip(label, 2000)},
-                "hint": {"type": "plain_text", "text": _clip(hint, 2000)},
+                "block_id": REASON_BLOCK,
+                "label": plain(f"slack_reason_label_{choice}", 2000, version=ask.version),
+                "hint": plain("slack_reason_hint", 2000),
                 "element": {
                     "type": "plain_text_input",
-                    "action_id": input_id,
+                    "action_id": REASON_INPUT,
                     "multiline": True,
                     "max_length": 3000,
                 },

@@ -23,8 +23,6 @@ REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
 # Plain user messages; every other subtype (edits, deletions, joins, bot posts...) is noise.
 USER_SUBTYPES = (None, "thread_broadcast", "file_share")
-# Choices whose vote needs a typed reason, asked in a modal.
-NEEDS_REASON = ("concern", "object")
 _ID = re.compile(r"^[A-Z0-9]{2,32}$")
 
 Payload = Mapping[str, Any]
@@ -131,15 +129,6 @@ def command(body: Payload) -> SlashCommand | None:
 # ----------------------------------------------------------------------------- block actions
 
 
-@dataclass(frozen=True, slots=True)
-class Pressed:
-    """A button press: the engine event, plus whether it first needs a reason (a modal)."""
-
-    event: ButtonPressed
-    needs_reason: bool
-    trigger_id: str
-
-
 def action_id(action: str, index: int) -> str:
     """Unique per message; the engine action travels in the id, its argument in the value."""
     return f"{ACTION_PREFIX}{action}.{index}"
@@ -165,8 +154,12 @@ def _user_of(body: Payload) -> str | None:
     return _valid_id(user.get("id")) if isinstance(user, Mapping) else None
 
 
-def block_action(body: Payload) -> Pressed | None:
-    """One of our buttons in a channel message (or an ephemeral note)."""
+def block_action(body: Payload) -> ButtonPressed | None:
+    """One of our buttons in a channel message (or an ephemeral note).
+
+    The press carries its ``trigger_id``: should the engine ask for a reason, the
+    transport opens the reason modal with it.
+    """
     actions = body.get("actions")
     if not isinstance(actions, list) or len(actions) != 1 or not isinstance(actions[0], Mapping):
         return None
@@ -182,24 +175,23 @@ def block_action(body: Payload) -> Pressed | None:
     assert name and value and action_ts and channel and team and user and trigger
     container = body.get("container")
     message_ts = _str(container.get("message_ts")) if isinstance(container, Mapping) else None
-    event = ButtonPressed(
+    return ButtonPressed(
         event_id=f"{PLATFORM}:act:{trigger}:{action_ts}",
         channel=channel_key(team, channel),
         sender=sender(user),
         action=name,
         value=value,
         message_id=message_ts,
+        trigger=trigger,
     )
-    needs_reason = name is ButtonAction.VOTE and value.partition(":")[0] in NEEDS_REASON
-    return Pressed(event, needs_reason, trigger)
 
 
 # ----------------------------------------------------------------------------- reason modal
 
 
-def reason_metadata(event: ButtonPressed) -> str:
-    """What the modal must remember of the button (we wrote it; Slack signs it back)."""
-    return json.dumps({"channel": event.channel, "value": event.value, "message": event.message_id})
+def reason_metadata(channel: str, value: str, message_id: str | None) -> str:
+    """What the modal must remember of the vote button (we wrote it; Slack signs it back)."""
+    return json.dumps({"channel": channel, "value": value, "message": message_id})
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,18 @@ has no rate-limit retry handler.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import render
+from adapters.slack.render import reason_modal, render
 from adapters.slack.translate import split_key
-from bot.core.model import Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.model import AskReason, Edit, Notify, OutboundMessage, Post, Reply
 from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.core.script import Script
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,24 @@ PERMANENT = {
 # chat.update cannot find or change the message: post it anew instead.
 GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 
-TokenLookup = Callable[[str], Awaitable[str | None]]
+
+
+class TokenSource(Protocol):
+    """Where a workspace's bot token comes from: one fixed token, or the OAuth installations."""
+
+    async def bot_token(self, team: str) -> str | None:
+        """The bot token for workspace ``team``; None when the bot is not installed there."""
+        ...
+
+
+@dataclass(frozen=True)
+class FixedToken:
+    """One workspace's bot token (SLACK_BOT_TOKEN), whatever the team."""
+
+    token: str = field(repr=False)
+
+    async def bot_token(self, team: str) -> str | None:
+        return self.token
 
 
 def _retry_after(headers: Mapping[str, Any] | None) -> float:
@@ -59,16 +78,17 @@ class SlackTransport:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, token_for: TokenLookup) -> None:
+    def __init__(self, client: AsyncWebClient, tokens: TokenSource, texts: Script) -> None:
         self._client = client
-        self._token_for = token_for
+        self._tokens = tokens
+        self._texts = texts  # the reason modal's own words
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
         try:
             team, channel_id = split_key(channel)
         except ValueError as exc:
             raise PermanentDeliveryError("not a Slack channel key") from exc
-        token = await self._token_for(team)
+        token = await self._tokens.bot_token(team)
         if token is None:
             raise PermanentDeliveryError(f"no installation for workspace {team}")
         rendered = render(message)
@@ -86,17 +106,28 @@ class SlackTransport:
                 except _Gone:
                     return await self._post(token, channel_id, content)
                 return target
-            case Notify(user=user, message_id=message_id):
+            case AskReason(trigger=trigger) if trigger is not None:
                 try:
-                    response = await self._call("chat_postEphemeral", token=token, channel=channel_id,
-                                                user=user, **content)
-                except _UserNotInChannel:
-                    if message_id is None:
-                        raise PermanentDeliveryError("user_not_in_channel") from None
-                    # The note answers one of their messages: say it in that message's thread.
-                    return await self._post(token, channel_id, content, thread_ts=message_id)
-                return _str(response.get("message_ts"))
+                    await self._call("views_open", token=token, trigger_id=trigger,
+                                     view=reason_modal(message, channel, self._texts))
+                    return None
+                except DeliveryError as error:  # the trigger lives ~3 s; the note says the command
+                    log.info("slack: could not open the reason dialog (%s); telling the command instead", error)
+                return await self._notify(token, channel_id, message, content)
+            case Notify():  # an AskReason without a trigger (a typed vote) too
+                return await self._notify(token, channel_id, message, content)
         raise TypeError(f"cannot deliver {type(message).__name__}")  # pragma: no cover
+
+    async def _notify(self, token: str, channel_id: str, note: Notify, content: dict[str, Any]) -> str | None:
+        try:
+            response = await self._call("chat_postEphemeral", token=token, channel=channel_id,
+                                        user=note.user, **content)
+        except _UserNotInChannel:
+            if note.message_id is None:
+                raise PermanentDeliveryError("user_not_in_channel") from None
+            # The note answers one of their messages: say it in that message's thread.
+            return await self._post(token, channel_id, content, thread_ts=note.message_id)
+        return _str(response.get("message_ts"))
 
     async def _post(self, token: str, channel_id: str, content: dict[str, Any],
                     thread_ts: str | None = None) -> str | None:

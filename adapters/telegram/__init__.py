@@ -1,10 +1,10 @@
 """Telegram adapter: groups go through the same process as any channel.
 
-``build_platform(settings, app)`` is what :mod:`bot.app.runner` imports when
-``TELEGRAM_BOT_TOKEN`` is set.
+``bot.app.platforms`` builds a :class:`TelegramPlatform` when ``TELEGRAM_BOT_TOKEN`` is set.
 """
 
-from adapters.telegram.app import TelegramPlatform, build_platform
+from adapters.telegram.app import TelegramPlatform
+from adapters.telegram.config import TelegramConfig
 from adapters.telegram.transport import TelegramTransport
 
-__all__ = ["TelegramPlatform", "TelegramTransport", "build_platform"]
+__all__ = ["TelegramConfig", "TelegramPlatform", "TelegramTransport"]

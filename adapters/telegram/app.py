@@ -2,8 +2,8 @@
 
 Handlers only translate updates into engine events and hand them to the service; what
 the bot says comes back through :class:`~adapters.telegram.transport.TelegramTransport`
-via the outbox. Two things are done here directly, because the engine has no notion of
-them: the ForceReply prompt that asks for the reason of a concern/objection, and the
+via the outbox, the ForceReply prompt that asks for the reason of a concern/objection
+included. One thing is done here directly, because the engine has no notion of it: the
 one-time privacy-mode note.
 
 Reason prompts are stateless: the prompt's own text says which choice and version it is
@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from cachetools import TTLCache
-from telegram import BotCommand, ChatMember, ChatMemberRestricted, ForceReply, ReplyParameters, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram import BotCommand, ChatMember, ChatMemberRestricted, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -36,15 +36,14 @@ from telegram.ext import (
 )
 
 from adapters.telegram import translate
+from adapters.telegram.config import TelegramConfig
 from adapters.telegram.polling import Poller
-from adapters.telegram.render import USER_MARK, reason_prompt
+from adapters.telegram.render import USER_MARK
 from adapters.telegram.transport import TelegramTransport
-from bot.app.bootstrap import App
-from bot.app.settings import ConfigurationError, Settings
-from bot.core.model import ButtonPressed, Choice, CommandIssued, InboundEvent, Post
+from bot.core.model import AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent, Post
+from bot.core.ports import ChannelPort, StorageUnavailable
+from bot.core.script import Script
 from bot.shell import logs
-from bot.shell.storage import repository as repo
-from bot.shell.storage.database import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -77,38 +76,35 @@ _FAILURES: contextvars.ContextVar[list[BaseException] | None] = contextvars.Cont
 
 
 class TelegramPlatform:
-    """One bot token; long polling by default, webhook mode when a webhook URL is set."""
+    """One bot token; long polling by default, webhook mode when a webhook URL is set.
+
+    ``port`` is all it asks of the shell; ``texts`` the words it says itself (refusals, the
+    privacy note, the command menu) and those of the reason prompt it must recognise.
+    """
 
     name = "telegram"
 
-    def __init__(self, settings: Settings, app: App) -> None:
-        if settings.telegram_bot_token is None:
-            raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
-        token = settings.telegram_bot_token.get_secret_value()
-        self._app = app
-        self._default_language = settings.language
-        self._webhook_url = _webhook_url(settings.telegram_webhook_url)
-        self._secret = b""
-        if self._webhook_url is not None:
-            secret = settings.telegram_webhook_secret
-            if secret is None or not secret.get_secret_value():
-                raise ConfigurationError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL)")
-            self._secret = secret.get_secret_value().encode("utf-8")
+    def __init__(self, config: TelegramConfig, port: ChannelPort, texts: Script) -> None:
+        token = config.token
+        self._port = port
+        self._texts = texts
+        self._webhook_url = _webhook_url(config.webhook_url)
+        self._secret = (config.webhook_secret or "").encode("utf-8") if self._webhook_url is not None else b""
         self._token = token
         logs.register_secret(token, TOKEN_MASK, SDK_LOGGERS)  # before build(): the Bot logs its URL at DEBUG
         # No PTB Updater: it confirms polled updates before they are processed (see polling.py).
         builder = ApplicationBuilder().token(token).job_queue(None).updater(None)
-        api = (settings.telegram_api_url or "").rstrip("/")
+        api = (config.api_url or "").rstrip("/")
         if api:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         self.application: Application = builder.build()
-        self.transport = TelegramTransport(self.application.bot, names=self._name_of)
+        self.transport = TelegramTransport(self.application.bot, texts)
         self._patterns = translate.build_reason_patterns(
             {
-                (language, choice): app.script.text(
+                (language, choice): texts.text(
                     language, f"telegram_reason_{choice.value}", user=USER_MARK, version=_VERSION_MARK
                 )
-                for language in app.script.languages
+                for language in texts.languages
                 for choice in translate.REASON_CHOICES
             },
             USER_MARK,
@@ -183,7 +179,7 @@ class TelegramPlatform:
 
     async def _register_commands(self) -> None:
         """``setMyCommands`` in every language (the default one for all others); a failure is logged."""
-        script = self._app.script
+        script = self._texts
         for language in script.languages:
             description = script.text(language, "telegram_command_description")
             commands = [BotCommand(word, description) for word in script.command_words()]
@@ -251,7 +247,7 @@ class TelegramPlatform:
     def _register_handlers(self) -> None:
         only_new = filters.UpdateType.MESSAGE  # edited messages never re-run anything
         self.application.add_handler(
-            CommandHandler(list(self._app.script.command_words()), self._on_command, filters=only_new)
+            CommandHandler(list(self._texts.command_words()), self._on_command, filters=only_new)
         )
         self.application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, self._on_text))
         self.application.add_handler(MessageHandler(
@@ -264,10 +260,10 @@ class TelegramPlatform:
         if message is None or message.from_user is None:
             return
         is_admin = await self._is_admin(message.chat.id, message.chat.type, message.from_user.id)
-        event = translate.command_event(update.update_id, message, is_admin, self._app.script.command_words())
+        event = translate.command_event(update.update_id, message, is_admin, self._texts.command_words())
         if event is None:
             return
-        result = await self._app.service.handle(event)
+        result = await self._port.handle(event)
         if not result.duplicate and self._starts_session(event):
             await self._maybe_privacy_note(message.chat.id, message.chat.type)
 
@@ -284,7 +280,7 @@ class TelegramPlatform:
         if event is None:
             event = translate.text_event(update.update_id, message)
         if event is not None:
-            await self._app.service.handle(event)
+            await self._port.handle(event)
 
     async def _on_callback(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -293,7 +289,7 @@ class TelegramPlatform:
         message = query.message
         chat = message.chat if message is not None else None
         event = translate.button_event(update.update_id, query, is_admin=False)
-        if event is None or chat is None or message is None:
+        if event is None or chat is None:
             await _answer(query)
             return
         refusal = await self._refusal(chat.id, chat.type, query.from_user.id)
@@ -302,12 +298,13 @@ class TelegramPlatform:
             return
         if await self._is_admin(chat.id, chat.type, query.from_user.id):
             event = _with_admin(event, True)
-        if event.action == "vote" and await self._needs_reason(event):
-            await self._ask_reason(update.update_id, event, message.message_id)
-            await _answer(query, await self._text(event.channel, "telegram_reason_toast"))
-            return
-        await _answer(query)
-        await self._app.service.handle(event)
+        effects: tuple[Effect, ...] = ()
+        try:
+            effects = (await self._port.handle(event)).effects
+        finally:  # answered once the engine has spoken: a reason prompt gets a pointer to it
+            asked = next((e for e in effects if isinstance(e, AskReason)), None)
+            await _answer(query, None if asked is None else
+                          self._texts.text(asked.language, "telegram_reason_toast"))
 
     async def _on_members_changed(self, update: Update, context: Context) -> None:
         """Someone joined or left: forget their cached membership here, so a newcomer can vote at
@@ -326,48 +323,11 @@ class TelegramPlatform:
             failures.append(context.error)  # not confirmed: Telegram delivers it again
         log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
 
-    # ------------------------------------------------------------------ reasons
-
-    async def _needs_reason(self, event: ButtonPressed) -> bool:
-        """Concern/Object on the version being voted on: ask for the reason first.
-
-        Anything else (a stale version, no open round) goes to the engine as is, which
-        says what is wrong and changes nothing.
-        """
-        choice, _, version = event.value.partition(":")
-        if choice not in (Choice.CONCERN.value, Choice.OBJECT.value):
-            return False
-        state = await self._app.service.get_state(event.channel)
-        open_round = state.open_round if state is not None else None
-        return open_round is not None and str(open_round.version) == version
-
-    async def _ask_reason(self, update_id: int, event: ButtonPressed, vote_message_id: int) -> None:
-        """Send the ForceReply prompt once per update (the database de-duplicates)."""
-        prompt_id = translate.event_id(update_id)
-        async with self._app.engine.begin() as connection:
-            fresh = await connection.run_sync(repo.mark_processed, [(prompt_id, event.channel)], self._app.clock.now())
-        if prompt_id not in fresh:
-            return
-        choice, _, version = event.value.partition(":")
-        language = await self._language(event.channel)
-        text = self._app.script.text(language, f"telegram_reason_{choice}", user=USER_MARK, version=int(version))
-        html = reason_prompt(text, event.sender.id, event.sender.name)
-        try:
-            await self.application.bot.send_message(
-                translate.chat_id_of(event.channel),
-                html,
-                parse_mode=ParseMode.HTML,
-                reply_parameters=ReplyParameters(message_id=vote_message_id, allow_sending_without_reply=True),
-                reply_markup=ForceReply(selective=True),
-            )
-        except TelegramError as error:
-            log.warning("could not send the reason prompt in %s: %s", event.channel, type(error).__name__)
-
     # ------------------------------------------------------------------ privacy
 
     def _starts_session(self, event: CommandIssued) -> bool:
         word = event.text.split(maxsplit=1)[0].lower() if event.text.strip() else ""
-        return self._app.script.aliases().get(word) == "start"
+        return self._texts.aliases().get(word) == "start"
 
     async def _maybe_privacy_note(self, chat_id: int, chat_type: str) -> None:
         """Once per chat (per process): say how to let the bot read the group."""
@@ -437,16 +397,8 @@ class TelegramPlatform:
         self._admins[chat_id] = ids
         return ids
 
-    async def _language(self, channel: str) -> str:
-        state = await self._app.service.get_state(channel)
-        return state.language if state is not None else self._default_language
-
     async def _text(self, channel: str, key: str, **params: object) -> str:
-        return self._app.script.text(await self._language(channel), key, **params)
-
-    async def _name_of(self, channel: str, user: str) -> str | None:
-        state = await self._app.service.get_state(channel)
-        return state.participants.get(user) if state is not None else None
+        return self._texts.text(await self._port.language(channel), key, **params)
 
 
 def _with_admin(event: ButtonPressed, is_admin: bool) -> ButtonPressed:
@@ -477,10 +429,6 @@ def _webhook_url(url: str | None) -> str | None:
     return url
 
 
-def build_platform(settings: Settings, app: App) -> TelegramPlatform:
-    return TelegramPlatform(settings, app)
-
-
 def _is_outage(error: BaseException) -> bool:
     """Failures that pass by themselves: the database or Telegram out of reach."""
-    return isinstance(error, NetworkError) or is_outage(error)
+    return isinstance(error, NetworkError | StorageUnavailable)

@@ -126,18 +126,20 @@ def _html(title: str | None, plain: str, mentions: Sequence[Mention] = ()) -> st
     return f"<b>{escape(title, quote=False)}</b>\n{body}" if title else body
 
 
-def render(message: OutboundMessage, user_name: str | None = None) -> Rendered:
-    """Telegram HTML for an outbound message; ``user_name`` names the user of a Notify."""
+def render(message: OutboundMessage) -> Rendered:
+    """Telegram HTML for an outbound message; a Notify starts with a mention of its user."""
     title: str | None = None
     prefix = ""
+    name = ""
     if isinstance(message, Post | Edit):
         title = message.title
     if isinstance(message, Notify):
-        prefix = mention(message.user, user_name or "🙂") + ": "
+        name = message.name or "🙂"
+        prefix = mention(message.user, name) + ": "
     text = message.text
     budget = MAX_TEXT - (utf16_len(title) + 1 if title else 0)
     if prefix:
-        budget -= utf16_len(user_name or "") + 4
+        budget -= utf16_len(name) + 4
     pieces = [shorten(text, budget)] if isinstance(message, Edit) else split_plain(text, budget)
     # Telegram refuses empty texts; a blank piece (or message) becomes an ellipsis.
     pieces = [piece for piece in pieces if piece.strip()] or ["…"]

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
-from adapters.telegram.render import render
+from adapters.telegram.render import USER_MARK, reason_prompt, render
 from adapters.telegram.translate import chat_id_of
-from bot.core.model import Edit, Notify, OutboundMessage, Reply
+from bot.core.model import AskReason, Edit, Notify, OutboundMessage, Reply
 from bot.core.ports import PermanentDeliveryError, RateLimited
+from bot.core.script import Script
 
 log = logging.getLogger(__name__)
-
-NameLookup = Callable[[str, str], Awaitable[str | None]]
 
 def retry_seconds(error: RetryAfter) -> float:
     """``RetryAfter.retry_after`` as seconds (an int or a timedelta, depending on PTB_TIMEDELTA)."""
@@ -40,9 +38,9 @@ class TelegramTransport:
 
     platform = "telegram"
 
-    def __init__(self, bot: Bot, names: NameLookup | None = None) -> None:
+    def __init__(self, bot: Bot, texts: Script) -> None:
         self._bot = bot
-        self._names = names
+        self._texts = texts  # the reason prompt's own words
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
         chat_id = chat_id_of(channel)
@@ -62,10 +60,9 @@ class TelegramTransport:
             raise PermanentDeliveryError(f"telegram bad request: {error.message}") from None
 
     async def _deliver(self, channel: str, chat_id: int, message: OutboundMessage, target: str | None) -> str | None:
-        name = None
-        if isinstance(message, Notify) and self._names is not None:
-            name = await self._names(channel, message.user)
-        rendered = render(message, name)
+        if isinstance(message, AskReason):
+            return await self._ask_reason(chat_id, message)
+        rendered = render(message)
         markup = rendered.keyboard
         if isinstance(message, Edit) and target is not None:
             try:
@@ -87,7 +84,14 @@ class TelegramTransport:
             last = await self._send(chat_id, chunk, markup if is_last else None, reply_to if index == 0 else None)
         return last
 
-    async def _send(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None,
+    async def _ask_reason(self, chat_id: int, ask: AskReason) -> str:
+        """The ForceReply prompt; the reply to it is the vote (``translate.reason_event`` reads it back)."""
+        text = self._texts.text(ask.language, f"telegram_reason_{ask.choice.value}", user=USER_MARK,
+                                version=ask.version)
+        return await self._send(chat_id, reason_prompt(text, ask.user, ask.name), ForceReply(selective=True),
+                                ask.message_id)
+
+    async def _send(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | ForceReply | None,
                     reply_to: str | None) -> str:
         parameters = None
         if reply_to is not None and reply_to.isdigit():

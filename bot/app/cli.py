@@ -11,7 +11,8 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from bot.app.settings import ConfigurationError, Settings
+from bot.app.settings import Settings
+from bot.core.ports import ConfigurationError
 from bot.core.script import ScriptError
 from bot.shell.prompts import demo_files
 from bot.shell.secrets import SecretKeyError
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     """Logs go to stderr; in a terminal chat (console, demo) only warnings, unless a level was set."""
-    from bot.app.runner import configured_platforms
+    from bot.app.platforms import configured_platforms
     from bot.shell.logs import configure_logging
 
     chat_in_terminal = args.command in ("console", "demo") or (

@@ -7,7 +7,9 @@ from typing import TextIO
 
 from adapters.console import ConsoleTransport, read_lines, run_console
 from bot.app.bootstrap import bootstrap
-from bot.app.settings import ConfigurationError, Settings
+from bot.app.channel_port import ServicePort
+from bot.app.settings import Settings
+from bot.core.ports import ConfigurationError
 from bot.shell.prompts import demo_files
 
 DEMO_CHANNEL = "demo"
@@ -22,7 +24,7 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
         if interactive:
             print(f"Voordenken console, channel '{channel}'. Type '/problem start' to begin, "
                   f"'name: text' to speak as someone else, Ctrl-D to leave.")
-        await run_console(app.service, read_lines(stdin, "> " if interactive else None), stdout,
+        await run_console(ServicePort.of(app), read_lines(stdin, "> " if interactive else None), stdout,
                           channel=channel, user=user, echo=not interactive,
                           command_words=app.script.command_words())
     finally:
@@ -41,7 +43,7 @@ async def demo(language: str, stdout: TextIO) -> int:
         app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
         try:
             with path.open(encoding="utf-8") as lines:
-                await run_console(app.service, read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True,
+                await run_console(ServicePort.of(app), read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True,
                                   command_words=app.script.command_words())
         finally:
             await app.close()

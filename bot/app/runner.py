@@ -1,8 +1,9 @@
 """``voordenken run``: every configured platform in one process and one event loop.
 
-Platforms (Slack, Telegram) implement :class:`Platform`: they mount their HTTP routes
-on the one shared aiohttp server, start their connections (Socket Mode, polling,
-webhook registration), and hand the service a :class:`~bot.core.ports.Transport`.
+Platforms (Slack, Telegram) implement :class:`~bot.app.platforms.Platform`: they mount
+their HTTP routes on the one shared aiohttp server, start their connections (Socket
+Mode, polling, webhook registration), and hand the service a
+:class:`~bot.core.ports.Transport`.
 
 ``VOORDENKEN_ROLE`` splits the work over processes: a ``web`` process only answers the
 platforms' HTTP requests (each event stored in the inbox, then acknowledged); ``worker``
@@ -20,63 +21,16 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Protocol
 
 from aiohttp import web
 
 from bot.app.bootstrap import App, bootstrap
+from bot.app.platforms import Platform, PlatformFactory, configured_platforms
 from bot.app.settings import Settings
-from bot.core.ports import Transport
 from bot.shell.leader import Leadership
 from bot.shell.metrics import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
-
-
-class Platform(Protocol):
-    """A chat platform adapter as the runner sees it.
-
-    A platform may also set ``needs_single_owner = True`` (e.g. Telegram long polling: one
-    poller per token). The runner then starts it, and registers its transport, only in
-    the replica holding the platform's advisory-lock lease (:mod:`bot.shell.leader`).
-    """
-
-    # Read-only properties, so an adapter may narrow them (its own transport class).
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def transport(self) -> Transport: ...
-
-    def mount(self, web_app: web.Application) -> None:
-        """Add this platform's HTTP routes (events, webhooks) to the shared server."""
-        ...
-
-    async def start(self) -> None:
-        """Connect (Socket Mode, long polling, webhook registration); return once running."""
-        ...
-
-    async def stop(self) -> None: ...
-
-    def healthy(self) -> bool:
-        """Whether the platform connection is up (for /healthz)."""
-        ...
-
-
-PlatformFactory = Callable[[Settings, App], Platform]
-
-
-def configured_platforms(settings: Settings) -> list[PlatformFactory]:
-    factories: list[PlatformFactory] = []
-    if settings.slack_bot_token is not None or settings.slack_client_id:
-        from adapters.slack import build_platform as build_slack
-
-        factories.append(build_slack)
-    if settings.telegram_bot_token is not None:
-        from adapters.telegram import build_platform as build_telegram
-
-        factories.append(build_telegram)
-    return factories
 
 
 def settle_heap() -> None:
@@ -105,13 +59,16 @@ async def run(settings: Settings, *, console_channel: str, console_user: str) ->
 
         print("No SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN set: starting the console adapter.", file=sys.stderr)
         return await console(settings, console_channel, console_user, sys.stdin, sys.stdout)
-    settle_heap()  # after the platforms' imports above
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await serve(settings, factories, stop)
+
+    async def settled(port: int) -> None:
+        settle_heap()  # once up: the platforms' SDKs are imported and everything long-lived is built
+
+    await serve(settings, factories, stop, ready=settled)
     return 0
 
 
@@ -129,13 +86,13 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
         raise
     web_role, worker_role = settings.role in ("all", "web"), settings.role in ("all", "worker")
     if not worker_role:  # a single owner (Telegram polling) runs in a worker, never here
-        platforms = [p for p in platforms if not getattr(p, "needs_single_owner", False)]
+        platforms = [p for p in platforms if not p.needs_single_owner]
     web_app = web.Application(client_max_size=1024 * 1024)
-    # --- single-owner platforms (see Platform): started only while this replica leads
+    # --- single-owner platforms (Platform.needs_single_owner): started only while this replica leads
     leases = {
         p.name: Leadership(app.engine, f"platform:{p.name}", retry_interval=LEASE_RETRY_SECONDS,
                            check_interval=LEASE_CHECK_SECONDS)
-        for p in platforms if getattr(p, "needs_single_owner", False)
+        for p in platforms if p.needs_single_owner
     }
     owned: list[asyncio.Task[None]] = []
     web_app.router.add_get("/healthz", _health(app, platforms, leases))

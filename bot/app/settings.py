@@ -14,10 +14,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.shell.prompts import DEFAULT_PROMPTS_DIR, language_files
 
 
-class ConfigurationError(ValueError):
-    """The settings cannot run what was asked; the message names the setting to fix."""
-
-
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 

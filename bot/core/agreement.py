@@ -13,7 +13,9 @@ from bot.core import checkins
 from bot.core.commands import split_flag
 from bot.core.context import Turn
 from bot.core.model import (
+    AskReason,
     ButtonAction,
+    ButtonPressed,
     Choice,
     Draft,
     Edit,
@@ -28,6 +30,9 @@ from bot.core.model import (
     VoteRound,
 )
 from bot.core.schedule import ScheduleError, parse_deadline
+
+# The typed votes that need a reason, as buttons show them where buttons do not exist.
+REASON_COMMANDS = {Choice.CONCERN: "/problem concern <text>", Choice.OBJECT: "/problem object <reason>"}
 
 
 def quorum(turn: Turn) -> int:
@@ -113,8 +118,8 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
     v = vote_round.version
     buttons = (
         turn.button("button_agree", ButtonAction.VOTE, f"agree:{v}", "/problem agree", "primary"),
-        turn.button("button_concern", ButtonAction.VOTE, f"concern:{v}", "/problem concern <text>"),
-        turn.button("button_object", ButtonAction.VOTE, f"object:{v}", "/problem object <reason>", "danger"),
+        turn.button("button_concern", ButtonAction.VOTE, f"concern:{v}", REASON_COMMANDS[Choice.CONCERN]),
+        turn.button("button_object", ButtonAction.VOTE, f"object:{v}", REASON_COMMANDS[Choice.OBJECT], "danger"),
         turn.button("button_abstain", ButtonAction.VOTE, f"abstain:{v}", "/problem abstain"),
     )
     return text, buttons
@@ -155,8 +160,8 @@ def _cast(turn: Turn, choice: Choice, reason: str, version: int | None) -> None:
     if version is not None and version != vote_round.version:
         turn.tell("vote_wrong_version", version=version, current=vote_round.version)
         return
-    if choice in (Choice.OBJECT, Choice.CONCERN) and not reason:
-        turn.tell(f"{choice.value}_needs_reason", version=vote_round.version)
+    if choice in REASON_COMMANDS and not reason:
+        _ask_reason(turn, choice, vote_round.version)
         return
     user = turn.sender.id
     cast = Vote(user, choice, vote_round.version, reason, turn.now)
@@ -176,6 +181,22 @@ def _cast(turn: Turn, choice: Choice, reason: str, version: int | None) -> None:
     text, buttons = _vote_message(turn, vote_round)
     turn.emit(Edit(key=f"vote:{vote_round.number}", text=text, kind=MessageKind.VOTE,
                    title=turn.t("vote_title", version=vote_round.version), buttons=buttons))
+
+
+def _ask_reason(turn: Turn, choice: Choice, version: int) -> None:
+    """A concern or objection needs a reason: ask the voter (nothing is recorded yet)."""
+    event, sender = turn.event, turn.sender
+    turn.emit(AskReason(
+        user=sender.id,
+        name=sender.name,
+        text=turn.t(f"{choice.value}_needs_reason", version=version),
+        message_id=getattr(event, "message_id", None),
+        choice=choice,
+        version=version,
+        command=turn.typed(REASON_COMMANDS[choice]),
+        language=turn.state.language,
+        trigger=event.trigger if isinstance(event, ButtonPressed) else None,
+    ))
 
 
 def close(turn: Turn, args: str) -> None:

@@ -70,10 +70,13 @@ class Turn:
     def t(self, key: str, **params: object) -> str:
         return self.script.text(self.state.language, key, **params)
 
+    def typed(self, command: str) -> str:
+        """A typed command in the channel's language (``/problem`` -> ``/probleem``)."""
+        return command.replace("/problem", self.script.command_word(self.state.language), 1)
+
     def button(self, label_key: str, action: ButtonAction, value: str, command: str,
                style: str | None = None) -> Button:
-        command = command.replace("/problem", self.script.command_word(self.state.language), 1)
-        return Button(self.t(label_key), action, value, command, style)
+        return Button(self.t(label_key), action, value, self.typed(command), style)
 
     def steers(self) -> bool:
         """Whether the sender leads the session; if not, they are told who does."""
@@ -127,7 +130,8 @@ class Turn:
 
     def tell_text(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
         message_id = getattr(self.event, "message_id", None)
-        self.emit(Notify(user=self.sender.id, text=text, message_id=message_id, buttons=buttons))
+        sender = self.sender
+        self.emit(Notify(user=sender.id, name=sender.name, text=text, message_id=message_id, buttons=buttons))
 
     def reply_text(self, text: str, *, kind: MessageKind = MessageKind.INFO, buttons: tuple[Button, ...] = ()) -> None:
         event = self.event

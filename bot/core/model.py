@@ -125,7 +125,12 @@ class CommandIssued:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed:
-    """A button from one of our messages. ``text`` carries a typed reason (modal/reply)."""
+    """A button from one of our messages. ``text`` carries a typed reason (modal/reply).
+
+    ``trigger`` is an opaque handle the platform gave the press for answering it with a
+    dialog (Slack's ``trigger_id``, valid for seconds); the engine only hands it on, in
+    :class:`AskReason`.
+    """
 
     event_id: str
     channel: str
@@ -134,6 +139,7 @@ class ButtonPressed:
     value: str
     text: str | None = None
     message_id: str | None = None
+    trigger: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,12 +214,34 @@ class Reply:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Notify:
-    """A note meant for one user only (ephemeral where possible, else a reply)."""
+    """A note meant for one user only (ephemeral where possible, else a reply).
+
+    ``name`` is the user's display name, for platforms that address the note by mention.
+    """
 
     user: str
     text: str
+    name: str = ""
     message_id: str | None = None
     buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AskReason(Notify):
+    """Ask ``user`` why they have a concern about (or object to) ``version``.
+
+    Only the engine decides that a vote needs a reason; each platform asks its own way (a
+    dialog, a reply prompt, the command to type). It is a :class:`Notify` whose ``text``
+    says how to give the reason by ``command``, so where no dialog can be shown the note
+    still tells the user what to do. ``language`` is the channel's, for the platform's own
+    texts; ``trigger`` the pressed button's (see :class:`ButtonPressed`).
+    """
+
+    choice: Choice
+    version: int
+    command: str
+    language: str
+    trigger: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -253,7 +281,7 @@ class Purge:
     """Delete everything stored about this channel's content; only the fact stays in the log."""
 
 
-OutboundMessage = Post | Reply | Notify | Edit
+OutboundMessage = Post | Reply | Notify | Edit  # an AskReason is a Notify: stored and delivered as one
 Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge
 
 

@@ -1,15 +1,30 @@
 """The seams between the service layer and the outside world.
 
-A platform adapter implements :class:`Transport` to deliver outgoing messages; the
-service layer owns everything else (de-duplication, state, outbox, retries).
+A platform adapter implements :class:`Transport` to deliver outgoing messages, and asks
+the shell for what it needs through :class:`ChannelPort` only; the service layer owns
+everything else (de-duplication, state, outbox, retries).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.model import OutboundMessage
+from bot.core.model import ChannelState, Effect, InboundEvent, OutboundMessage
+
+
+class ConfigurationError(ValueError):
+    """The settings cannot run what was asked; the message names the setting to fix."""
+
+
+class StorageUnavailable(Exception):
+    """The database is out of reach or busy: it passes by itself, so try again later.
+
+    Raised by a :class:`ChannelPort` instead of the driver's own error, so an adapter can
+    tell an outage (wait, retry) from a bug (give up after a few tries) without knowing
+    the database.
+    """
 
 
 class DeliveryError(Exception):
@@ -48,4 +63,39 @@ class Transport(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """Current time, timezone-aware UTC."""
+        ...
+
+
+class Handled(Protocol):
+    """What handling an event came to."""
+
+    @property
+    def duplicate(self) -> bool:
+        """The event was handled before (a platform's redelivery): nothing happened now."""
+        ...
+
+    @property
+    def effects(self) -> tuple[Effect, ...]: ...
+
+
+class ChannelPort(Protocol):
+    """What a platform adapter may ask of the shell; nothing else of the app reaches it.
+
+    Every method raises :class:`StorageUnavailable` when the database is out of reach.
+    """
+
+    async def accept(self, event: InboundEvent) -> None:
+        """Store ``event``, to be processed right after; once this returns, the platform may be answered."""
+        ...
+
+    async def handle(self, event: InboundEvent) -> Handled:
+        """Process ``event`` once (per event id) and deliver what it caused."""
+        ...
+
+    async def language(self, channel: str) -> str:
+        """The channel's language, for what an adapter says before the engine is involved (a refusal)."""
+        ...
+
+    async def overviews(self, prefix: str) -> Sequence[ChannelState]:
+        """The channels whose key starts with ``prefix``, without their answers, drafts and items."""
         ...

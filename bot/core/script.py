@@ -144,25 +144,35 @@ def validate(script: Script, origin: Mapping[str, str] | None = None) -> Script:
                 f"{where}: field 'draft_template': names unknown answer(s) {sorted(unknown)}; "
                 f"expected question ids {ids} or 'topic'"
             )
-        missing = set(reference.texts) - set(pack.texts)
+        _validate_words(pack, where)
+    _no_word_means_two_things(script, origin)
+    validate_texts({lang: pack.texts for lang, pack in script.packs.items()}, script.default_language, origin)
+    return script
+
+
+def validate_texts(texts: Mapping[str, Mapping[str, str]], reference_language: str,
+                   origin: Mapping[str, str] | None = None) -> None:
+    """Every language has the reference language's text keys, each with the same placeholders."""
+    origin = origin or {}
+    reference = texts[reference_language]
+    for lang, own in texts.items():
+        where = origin.get(lang, lang)
+        missing = set(reference) - set(own)
         if missing:
             raise ScriptError(f"{where}: field 'texts': missing {sorted(missing)}")
-        extra = set(pack.texts) - set(reference.texts)
+        extra = set(own) - set(reference)
         if extra:
             raise ScriptError(f"{where}: field 'texts': unknown key(s) {sorted(extra)}")
-        for key, template in pack.texts.items():
+        for key, template in own.items():
             try:
                 mine = placeholders(template)
             except ValueError as exc:
                 raise ScriptError(f"{where}: field 'texts.{key}': not a valid template ({exc})") from exc
-            theirs = placeholders(reference.texts[key])
+            theirs = placeholders(reference[key])
             if mine != theirs:
                 raise ScriptError(
                     f"{where}: field 'texts.{key}': expected placeholders {sorted(theirs)}, got {sorted(mine)}"
                 )
-        _validate_words(pack, where)
-    _no_word_means_two_things(script, origin)
-    return script
 
 
 def _validate_words(pack: LanguagePack, where: str) -> None:

@@ -2,17 +2,24 @@
 
 This is shell code (it reads files); the schema is checked with pydantic so a malformed
 file is refused at start with the file, the field and what was expected.
+
+What a platform says itself (its refusals, dialogs, menus) lives beside it, in
+``prompts/<platform>/<lang>.yaml``: keys named ``<platform>_...``, checked like the
+language files' texts, and added to each language's texts (a language without a file
+of its own there gets the default language's).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.core.script import LanguagePack, Question, Script, ScriptError, validate
+from bot.core.script import LanguagePack, Question, Script, ScriptError, validate, validate_texts
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -60,19 +67,35 @@ class _PackFile(BaseModel):
     texts: dict[str, str]
 
 
-def load_pack(path: Path) -> LanguagePack:
+class _PlatformFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    language: str = Field(pattern=r"^[a-z]{2}$")
+    texts: dict[str, str]
+
+
+_File = TypeVar("_File", bound=BaseModel)
+
+
+def _read(path: Path, model: type[_File]) -> _File:
+    """``path`` as ``model``; a ScriptError naming the file and the field otherwise."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ScriptError(f"{path}: cannot be read as YAML ({exc})") from exc
     try:
-        data = _PackFile.model_validate(raw)
+        data = model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise ScriptError(f"{path}: field '{loc}': {first['msg']}") from exc
-    if data.language != path.stem:
-        raise ScriptError(f"{path}: field 'language': expected {path.stem!r} (the file name), got {data.language!r}")
+    language = getattr(data, "language", None)
+    if language != path.stem:
+        raise ScriptError(f"{path}: field 'language': expected {path.stem!r} (the file name), got {language!r}")
+    return data
+
+
+def load_pack(path: Path) -> LanguagePack:
+    data = _read(path, _PackFile)
     return LanguagePack(
         language=data.language,
         name=data.name,
@@ -105,5 +128,35 @@ def load_script(directory: Path | None = None, default_language: str = "en") -> 
     if default_language not in files:
         raise ScriptError(f"{directory}: missing language file {default_language}.yaml (the default language)")
     packs = {language: load_pack(path) for language, path in files.items()}
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+        platform_files = sorted(folder.glob("[a-z][a-z].yaml"))
+        if platform_files:  # (demo/ holds conversations, not texts)
+            packs = _with_platform_texts(packs, folder.name, platform_files, default_language)
     origin = {language: str(path) for language, path in files.items()}
     return validate(Script(packs=packs, default_language=default_language), origin)
+
+
+def _with_platform_texts(packs: Mapping[str, LanguagePack], platform: str, files: list[Path],
+                         default_language: str) -> dict[str, LanguagePack]:
+    """``packs`` with the texts of ``prompts/<platform>/<lang>.yaml`` added to each language's."""
+    texts = {path.stem: _read(path, _PlatformFile).texts for path in files}
+    origin = {path.stem: str(path) for path in files}
+    if default_language not in texts:
+        raise ScriptError(f"{files[0].parent}: no file for the default language {default_language!r}")
+    validate_texts(texts, default_language, origin)
+    foreign = sorted(key for key in texts[default_language] if not key.startswith(f"{platform}_"))
+    if foreign:
+        raise ScriptError(f"{origin[default_language]}: field 'texts': keys must start with "
+                          f"'{platform}_', not {foreign}")
+    unknown = sorted(set(texts) - set(packs))
+    if unknown:
+        raise ScriptError(f"{files[0].parent}: language(s) {unknown} have no language file")
+    added: dict[str, LanguagePack] = {}
+    for language, pack in packs.items():
+        own = texts.get(language, texts[default_language])
+        twice = sorted(set(own) & set(pack.texts))
+        if twice:
+            raise ScriptError(f"{origin.get(language, origin[default_language])}: field 'texts': "
+                              f"{twice} also in the language file")
+        added[language] = replace(pack, texts={**pack.texts, **own})
+    return added

@@ -205,3 +205,16 @@ def test_run_without_a_platform_or_a_terminal_says_what_to_set(database: str) ->
     assert result.returncode == 2
     assert "no chat platform is configured: set SLACK_BOT_TOKEN" in result.stderr
     assert "voordenken console < file" in result.stderr
+
+
+def test_an_objection_without_a_reason_is_answered_with_the_command_to_type(database: str) -> None:
+    result = voordenken("console", "--channel", "c", "--database", database, stdin=(
+        "alice: /problem start kids hang around at night\n"
+        "bob: Kids hang around the square at night\n"
+        + "alice: /problem next\n" * 6
+        + "alice: /problem vote\n"
+        "bob: /problem object\n"
+    ))
+    assert result.returncode == 0, result.stderr
+    assert "voordenken (only to bob): An objection needs a reason" in result.stdout
+    assert "\n    > /problem object <reason>\n" in result.stdout

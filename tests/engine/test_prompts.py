@@ -105,3 +105,33 @@ def test_a_word_is_one_lower_case_token(prompts: Path) -> None:
     edit(prompts / "en.yaml", lambda d: d["words"]["schedule"]["tomorrow"].append("the day after"))
     with pytest.raises(ScriptError, match=r"en\.yaml: field 'words\.schedule\.tomorrow': 'the day after' is not one"):
         load_script(prompts)
+
+
+def test_platform_texts_live_beside_their_platform() -> None:
+    for language in ("en", "nl"):
+        keys = yaml.safe_load((DEFAULT_PROMPTS_DIR / f"{language}.yaml").read_text(encoding="utf-8"))["texts"]
+        assert not [key for key in keys if key.startswith(("slack_", "telegram_"))]
+    script = load_script()
+    assert script.text("nl", "slack_reason_submit") == "Verstuur"
+    assert script.text("en", "telegram_reason_toast") == "Reply to my message below with your reason."
+
+
+def test_a_language_without_a_platform_file_speaks_the_default_languages(prompts: Path) -> None:
+    (prompts / "slack").mkdir()
+    shutil.copy(DEFAULT_PROMPTS_DIR / "slack" / "en.yaml", prompts / "slack" / "en.yaml")
+    script = load_script(prompts)
+    assert script.text("nl", "slack_reason_submit") == script.text("en", "slack_reason_submit") == "Send"
+
+
+def test_a_platform_text_missing_in_one_language_is_refused(prompts: Path) -> None:
+    shutil.copytree(DEFAULT_PROMPTS_DIR / "telegram", prompts / "telegram")
+    edit(prompts / "telegram" / "nl.yaml", lambda d: d["texts"].pop("telegram_reason_toast"))
+    with pytest.raises(ScriptError, match=r"telegram/nl\.yaml: field 'texts': missing \['telegram_reason_toast'\]"):
+        load_script(prompts)
+
+
+def test_a_platform_text_with_another_platforms_name_is_refused(prompts: Path) -> None:
+    (prompts / "slack").mkdir()
+    (prompts / "slack" / "en.yaml").write_text("language: en\ntexts:\n  telegram_x: hi\n", encoding="utf-8")
+    with pytest.raises(ScriptError, match=r"keys must start with 'slack_'"):
+        load_script(prompts)

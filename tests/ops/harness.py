@@ -29,7 +29,7 @@ class RecordingTransport:
 
 
 class FakePlatform:
-    """Implements ``bot.app.runner.Platform``; tests drive events through ``app.service``."""
+    """Implements ``bot.app.platforms.Platform``; tests drive events through ``app.service``."""
 
     def __init__(self, app: App, *, single_owner: bool = False) -> None:
         self.name = "console"

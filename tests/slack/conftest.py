@@ -20,8 +20,9 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from adapters.slack import SlackPlatform, build_platform
+from adapters.slack import SlackPlatform
 from bot.app.bootstrap import App
+from bot.app.platforms import Platform, build_slack
 from bot.app.runner import serve
 from bot.app.settings import Settings
 from bot.shell.storage.statements import UNSETTLED
@@ -72,10 +73,12 @@ class SlackHarness:
     # ------------------------------------------------------------------ life cycle
 
     async def start(self) -> None:
-        def capture(settings: Settings, app: App) -> SlackPlatform:
+        def capture(settings: Settings, app: App) -> Platform:
             self.app = app
-            self.platform = build_platform(settings, app)
-            return self.platform
+            platform = build_slack(settings, app)
+            assert isinstance(platform, SlackPlatform)
+            self.platform = platform
+            return platform
 
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -226,6 +229,19 @@ class SlackHarness:
     async def state(self, channel: str = CHANNEL) -> Any:
         assert self.app is not None
         return await self.app.service.get_state(f"slack:{TEAM}:{channel}")
+
+
+async def open_vote(slack: SlackHarness) -> Call:
+    """alice starts, bob and carol answer, alice skips to the draft and opens the round."""
+    await slack.command("alice", "/problem start kids hang around at night")
+    await slack.say("bob", "Kids hang around the square at night")
+    await slack.say("carol", "Neighbours call the police every night")
+    for _ in range(6):
+        await slack.command("alice", "/problem next")
+    draft = await slack.fake.posted("Draft problem statement, version 1")
+    await slack.press("alice", draft, "Open the agreement round")
+    vote: Call = await slack.fake.posted("Agreement round on version 1")
+    return vote
 
 
 @pytest.fixture(autouse=True)

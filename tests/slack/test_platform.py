@@ -140,12 +140,13 @@ def test_manifest_matches_the_app() -> None:
 def test_http_mode_without_a_signing_secret_is_refused_at_start(fake: FakeSlack, tmp_path: Path) -> None:
     from typing import cast
 
-    from adapters.slack import SlackConfigError, build_platform
+    from adapters.slack import SlackConfigError
     from bot.app.bootstrap import App
+    from bot.app.platforms import build_slack
 
     settings = make_settings(fake, tmp_path, slack_signing_secret=None)
     with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
-        build_platform(settings, cast(App, None))
+        build_slack(settings, cast(App, None))
 
 
 def test_a_token_in_the_environment_starts_without_warnings(
@@ -155,12 +156,12 @@ def test_a_token_in_the_environment_starts_without_warnings(
     from types import SimpleNamespace
     from typing import cast
 
-    from adapters.slack import build_platform
-    from bot.app.bootstrap import App
+    from adapters.slack import SlackPlatform
+    from bot.app.platforms import slack_config
+    from bot.core.ports import ChannelPort
     from bot.shell.prompts import load_script
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
-    # Only the script is read at build time: the slash commands are the language files' words.
-    build_platform(make_settings(fake, tmp_path), cast(App, SimpleNamespace(script=load_script())))
+    SlackPlatform(slack_config(make_settings(fake, tmp_path)), cast(ChannelPort, None), load_script())
 
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -49,11 +49,9 @@ def test_button_translation_takes_the_user_from_the_payload_only() -> None:
             "container": {"message_ts": "5.5"},
             "actions": [{"action_id": t.action_id("vote", 2), "value": "object:3", "action_ts": "9.9"}]}
     pressed = t.block_action(body)
-    assert pressed is not None and pressed.needs_reason
-    assert pressed.event == ButtonPressed(event_id="slack:act:tr:9.9", channel="slack:T1:C1",
-                                          sender=t.sender("U2"), action="vote", value="object:3",
-                                          message_id="5.5")
-    meta = t.reason_metadata(pressed.event)
+    assert pressed == ButtonPressed(event_id="slack:act:tr:9.9", channel="slack:T1:C1", sender=t.sender("U2"),
+                                    action="vote", value="object:3", message_id="5.5", trigger="tr")
+    meta = t.reason_metadata(pressed.channel, pressed.value, pressed.message_id)
     view: dict[str, Any] = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U3"},
             "view": {"id": "V1", "hash": "h1", "callback_id": t.REASON_CALLBACK, "private_metadata": meta,
                      "state": {"values": {"reason": {"reason_input": {"value": "  because  "}}}}}}

@@ -8,16 +8,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.transport import SlackTransport
 from bot.core.model import Edit, Notify, Post, Reply
 from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.shell.prompts import load_script
 from tests.slack.fake_slack import FakeSlack
 
 KEY = "slack:T1:C1"
 
 
-def transport(fake: FakeSlack) -> SlackTransport:
-    async def token_for(team: str) -> str | None:
+class OneWorkspace:
+    async def bot_token(self, team: str) -> str | None:
         return "xoxb-t" if team == "T1" else None
 
-    return SlackTransport(AsyncWebClient(base_url=fake.api_url), token_for)
+
+def transport(fake: FakeSlack) -> SlackTransport:
+    return SlackTransport(AsyncWebClient(base_url=fake.api_url), OneWorkspace(), load_script())
 
 
 async def test_each_message_kind(fake: FakeSlack) -> None:

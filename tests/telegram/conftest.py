@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.telegram import build_platform
+from bot.app.platforms import build_telegram
 from bot.app.runner import serve
 from bot.app.settings import Settings
 from bot.shell.storage.database import sqlite_url_for
@@ -160,7 +160,7 @@ async def running(fake: FakeTelegram, tmp_path: Path, *, webhook: bool = True,
     async def ready(port: int) -> None:
         bound.set_result(port)
 
-    task = asyncio.create_task(serve(settings, [build_platform], stop, ready=ready))
+    task = asyncio.create_task(serve(settings, [build_telegram], stop, ready=ready))
     try:
         waiting: list[asyncio.Future[Any]] = [task, bound]
         done, _ = await asyncio.wait(waiting, timeout=20, return_when=asyncio.FIRST_COMPLETED)

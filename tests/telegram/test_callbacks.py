@@ -40,6 +40,33 @@ async def test_concern_button_asks_for_the_reason_and_the_reply_counts(fake: Fak
         assert await fake.sent("1 van 3 hebben gestemd", method="editMessageText")
 
 
+async def test_the_reason_prompt_comes_once_even_when_the_press_is_redelivered(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with running(fake, tmp_path) as bot:
+        group = bot.group()
+        vote = await _to_vote(group, fake)
+        press = await group.press("bram", vote, "Zorg")
+        await bot.deliver(press)  # Telegram delivers it again (it saw no answer in time)
+        await group.say("anna", "/probleem status")
+        await fake.sent("Fase:")
+        prompts = [t for t in fake.texts() if "beantwoord dit bericht met je zorg over versie 1" in t]
+        assert len(prompts) == 1
+
+
+async def test_a_typed_objection_without_a_reason_gets_the_reply_prompt_too(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with running(fake, tmp_path) as bot:
+        group = bot.group()
+        await _to_vote(group, fake)
+        typed = await group.say("carla", "/probleem bezwaar")
+        prompt = await fake.sent("beantwoord dit bericht met je bezwaar tegen versie 1")
+        assert prompt["_reply_to"] == typed["message"]["message_id"]
+        await group.reply("carla", prompt, "De ouders ontbreken.")
+        assert await fake.sent("Carla maakt bezwaar tegen versie 1: De ouders ontbreken.")
+
+
 async def test_another_users_reply_to_a_reason_prompt_is_not_their_vote(fake: FakeTelegram, tmp_path: Path) -> None:
     async with running(fake, tmp_path) as bot:
         group = bot.group()

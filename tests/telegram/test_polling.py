@@ -101,7 +101,7 @@ async def test_a_message_polled_while_the_database_is_down_is_handled_once_it_is
         await group.say("anna", "/probleem status")
         await fake.sent("Fase:", chat_id=GROUP)
     assert sum("Sessie gestart. Gespreksleider:" in t for t in fake.texts()) == 1
-    retries = [r for r in caplog.records if "not processed (OperationalError); trying again" in r.getMessage()]
+    retries = [r for r in caplog.records if "not processed (StorageUnavailable); trying again" in r.getMessage()]
     assert len(retries) == 3
     assert SENSITIVE not in caplog.text
 

@@ -121,7 +121,7 @@ def test_user_text_cannot_inject_markup() -> None:
 
 
 def test_notify_mentions_the_user_by_id() -> None:
-    rendered = render.render(Notify(user="102", text="Vastgelegd.", message_id="5"), user_name="Bram <3")
+    rendered = render.render(Notify(user="102", name="Bram <3", text="Vastgelegd.", message_id="5"))
     shown, entities = parse_html(rendered.chunks[0])
     assert shown == "Bram <3: Vastgelegd."
     assert entities[0]["type"] == "text_mention" and entities[0]["user"]["id"] == 102

@@ -10,6 +10,7 @@ from telegram import Bot
 from adapters.telegram.transport import TelegramTransport
 from bot.core.model import Button, Edit, Notify, Post, Reply
 from bot.core.ports import PermanentDeliveryError, RateLimited
+from bot.shell.prompts import load_script
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 
 CHANNEL = "telegram:-100777"
@@ -20,12 +21,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 @pytest.fixture
 async def transport(fake: FakeTelegram) -> AsyncIterator[TelegramTransport]:
-    async def names(channel: str, user: str) -> str | None:
-        return {"102": "Bram"}.get(user)
-
     bot = Bot(TOKEN, base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot")
     async with bot:
-        yield TelegramTransport(bot, names=names)
+        yield TelegramTransport(bot, load_script())
 
 
 async def test_post_reply_notify_and_edit(fake: FakeTelegram, transport: TelegramTransport) -> None:
@@ -37,7 +35,7 @@ async def test_post_reply_notify_and_edit(fake: FakeTelegram, transport: Telegra
     assert fake.calls("sendMessage")[-1].params["reply_parameters"] == {
         "message_id": 55, "allow_sending_without_reply": True}
     assert reply != target
-    await transport.deliver(CHANNEL, Notify(user="102", text="Vastgelegd.", message_id="56"), None)
+    await transport.deliver(CHANNEL, Notify(user="102", name="Bram", text="Vastgelegd.", message_id="56"), None)
     notified = fake.message(CHAT, int(fake.calls("sendMessage")[-1].params["_message_id"]))
     assert notified["text"] == "Bram: Vastgelegd."
     edit = Edit(key="vote:1", text="1 van 3 hebben gestemd.", title="Ronde", buttons=vote.buttons)

@@ -127,9 +127,12 @@ async def test_the_webhook_secret_is_never_logged_not_even_in_a_traceback(
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start(fake: FakeTelegram, tmp_path: Path) -> None:
-    from adapters.telegram.app import TelegramPlatform
+    from typing import cast
+
+    from bot.app.bootstrap import App
+    from bot.app.platforms import build_telegram
     from tests.telegram.conftest import settings_for
 
     settings = settings_for(fake, tmp_path, webhook=True, telegram_webhook_secret=None)
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
-        TelegramPlatform(settings, app=None)  # type: ignore[arg-type]
+        build_telegram(settings, cast(App, None))

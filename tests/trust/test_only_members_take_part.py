@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.slack.conftest import CHANNEL, SlackHarness, uid
+from tests.slack.conftest import open_vote as slack_vote
 from tests.slack.fake_slack import BOT_USER, TEAM, Call, FakeSlack
 from tests.telegram.conftest import GROUP, PEOPLE, Group, RunningBot, running
 from tests.telegram.fake_telegram import FakeTelegram
@@ -37,19 +38,6 @@ def slack_api() -> Iterator[FakeSlack]:
     server.members[CHANNEL] = list(TEAM_C1)
     with server:
         yield server
-
-
-async def slack_vote(slack: SlackHarness) -> Call:
-    """alice starts, bob and carol answer, alice skips to the draft and opens the round."""
-    await slack.command("alice", "/problem start kids hang around at night")
-    await slack.say("bob", "Kids hang around the square at night")
-    await slack.say("carol", "Neighbours call the police every night")
-    for _ in range(6):
-        await slack.command("alice", "/problem next")
-    draft = await slack.fake.posted("Draft problem statement, version 1")
-    await slack.press("alice", draft, "Open the agreement round")
-    vote: Call = await slack.fake.posted("Agreement round on version 1")
-    return vote
 
 
 def told(fake: FakeSlack, text: str) -> list[Call]:

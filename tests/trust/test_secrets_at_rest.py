@@ -153,11 +153,12 @@ def test_oauth_without_a_secret_key_refuses_to_start(
 def test_settings_copied_without_validation_still_cannot_store_plain_tokens(
     slack_api: FakeSlack, tmp_path: Path
 ) -> None:
-    from adapters.slack import SlackConfigError, build_platform
+    from adapters.slack import SlackConfigError
+    from bot.app.platforms import build_slack
 
     settings = oauth_settings(slack_api, tmp_path, OLD_KEY).model_copy(update={"secret_key": None})
     with pytest.raises(SlackConfigError, match="VOORDENKEN_SECRET_KEY"):
-        build_platform(settings, cast(App, None))
+        build_slack(settings, cast(App, None))
 
 
 def test_a_malformed_key_is_refused_without_echoing_it(
