@@ -55,5 +55,6 @@ class ServicePort:
 
     async def language(self, channel: str) -> str:
         """Read from the channel's head only (no answers, drafts or items are loaded)."""
-        heads = await self.overviews(channel)  # by prefix: may hold channels whose key extends this one
-        return next((head.language for head in heads if head.channel == channel), self._default_language)
+        with _outages():
+            head = await self._service.overview(channel)
+        return head.language if head is not None else self._default_language

@@ -135,6 +135,10 @@ class ChannelService:
     async def all_states(self) -> list[ChannelState]:
         return await self.repository.all_states()
 
+    async def overview(self, channel: str) -> ChannelState | None:
+        """The channel without its answers, drafts, parked items and tasks (None: not stored)."""
+        return await self.repository.overview(channel)
+
     async def overviews(self, prefix: str) -> list[ChannelState]:
         """Channels under ``prefix`` without their answers, drafts, parked items and tasks."""
         return await self.repository.overviews(prefix)

@@ -15,7 +15,7 @@ from bot.app.channel_port import ServicePort
 from bot.app.settings import Settings
 from bot.core.model import CommandIssued, Sender
 from bot.core.ports import StorageUnavailable
-from bot.shell.service import ChannelService
+from bot.shell.handler import Handler
 from tests.service.fakes import FakeTransport
 
 ANNA = Sender("101", "Anna")
@@ -53,10 +53,10 @@ async def test_an_unreachable_database_is_an_outage_and_a_bug_stays_a_bug(
     port = ServicePort.of(app)
     failure: list[Exception] = [OperationalError("INSERT ...", {}, ConnectionRefusedError("database is down"))]
 
-    async def failing(service: ChannelService, *args: Any) -> Any:
+    async def failing(handler: Handler, *args: Any) -> Any:
         raise failure[0]
 
-    monkeypatch.setattr(ChannelService, "_handle_in_transaction", failing)
+    monkeypatch.setattr(Handler, "_commit", failing)
     with pytest.raises(StorageUnavailable):
         await port.handle(said("telegram:-100123", "start jongeren"))
     failure[0] = RuntimeError("a bug")

@@ -153,7 +153,6 @@ def test_a_token_in_the_environment_starts_without_warnings(
     fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The usual production set-up (SLACK_BOT_TOKEN in the environment) logs no warning at start."""
-    from types import SimpleNamespace
     from typing import cast
 
     from adapters.slack import SlackPlatform

@@ -80,13 +80,17 @@ def load_channel(connection: Connection, channel: str, known: StoredState | None
     return StoredState(state, row.version, row.generation, size)
 
 
-def read_state(connection: Connection, channel: str) -> ChannelState | None:
-    """The channel's stored state, unlocked: for a read-only snapshot (two statements)."""
+def read_state(connection: Connection, channel: str, *, items: bool = True) -> ChannelState | None:
+    """The channel's stored state, unlocked: for a read-only snapshot (two statements).
+
+    ``items=False``: its head only (answers, drafts, parked items and tasks empty; one statement).
+    """
     prepared = statements(connection)
     document = connection.execute(prepared.load_document, {"b_key": channel}).scalar_one_or_none()
     if document is None:
         return None
-    return _assemble(document, connection.execute(prepared.load_items, {"b_channel": channel}))[0]
+    rows = connection.execute(prepared.load_items, {"b_channel": channel}) if items else ()
+    return _assemble(document, rows)[0]
 
 
 def read_states(connection: Connection, prefix: str = "", *, items: bool = True) -> list[ChannelState]:

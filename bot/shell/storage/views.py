@@ -111,6 +111,10 @@ class Views:
         """Every stored state, by channel key: two queries, whatever the number of channels."""
         return await self._db.read_snapshot(read_states)
 
+    async def overview(self, channel: str) -> ChannelState | None:
+        """The channel's state WITHOUT its rows (see :meth:`overviews`): one small read."""
+        return await self._db.read(read_state, channel, items=False)
+
     async def overviews(self, prefix: str) -> list[ChannelState]:
         """The states of the channels whose key starts with ``prefix``, by key, WITHOUT their rows.
 
