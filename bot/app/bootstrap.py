@@ -21,10 +21,10 @@ from bot.core.ports import Clock, Transport
 from bot.core.script import Script
 from bot.shell.flood import FloodGuard
 from bot.shell.metrics import Metrics
+from bot.shell.pipe.service import ChannelService
 from bot.shell.prompts import load_script
 from bot.shell.ratelimit import RateLimiter
 from bot.shell.scheduler import CheckinScheduler
-from bot.shell.service import ChannelService
 from bot.shell.storage.database import Transactor, make_engine, upgrade
 
 

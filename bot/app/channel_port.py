@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from bot.app.bootstrap import App
 from bot.core.model import ChannelState, InboundEvent
 from bot.core.ports import Handled, StorageUnavailable
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import is_outage
 
 

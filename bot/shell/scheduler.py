@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Tick, TickKind
 from bot.core.ports import Clock
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.queues import Wakeup, clear_fired_wakeups
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from bot.core.model import OutboundMessage, Reply
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import Transactor, make_engine
 from tests.service.fakes import counting_decide, new_state, text
 

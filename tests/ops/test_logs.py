@@ -100,8 +100,8 @@ def test_text_format_appends_identifiers(restore_logging: None) -> None:
     stream = io.StringIO()
     settings = settings_for_json().model_copy(update={"log_format": "text"})
     configure_logging(settings.log_level, settings.log_format, stream)
-    logging.getLogger("bot.shell.service").info("event handled", extra={"channel": "slack:T1:C1", "event_id": "Ev1"})
-    assert stream.getvalue().rstrip().endswith("bot.shell.service: event handled [channel=slack:T1:C1 event_id=Ev1]")
+    logging.getLogger("bot.shell.pipe").info("event handled", extra={"channel": "slack:T1:C1", "event_id": "Ev1"})
+    assert stream.getvalue().rstrip().endswith("bot.shell.pipe: event handled [channel=slack:T1:C1 event_id=Ev1]")
 
 
 def test_a_registered_secret_is_masked_on_every_handler_and_in_tracebacks(

@@ -11,7 +11,7 @@ import aiohttp
 from bot.core.model import CommandIssued, Post, Sender, TextMessage
 from bot.core.ports import PermanentDeliveryError
 from bot.shell.metrics import Metrics
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import Transactor, make_engine, sqlite_url_for, upgrade
 from bot.shell.storage.queues import add_to_inbox
 from tests.ops.harness import eventually, running, samples, settings_for

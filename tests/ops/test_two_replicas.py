@@ -4,7 +4,7 @@ Every event a process acknowledged (``handle`` returned) is counted exactly once
 event id shared by both processes is counted twice, and the survivor delivers every
 committed reply. Delivery is exactly once per replica; only a message the dead replica
 had claimed (and perhaps sent) when it died can go out a second time, after its claim
-lease expires: at-least-once across a crash, as documented in ``bot.shell.service``.
+lease expires: at-least-once across a crash, as documented in ``bot.shell.pipe.service``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import Transactor
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state
 from tests.storage.fixtures import database_url, engine

@@ -15,7 +15,7 @@ from bot.app.channel_port import ServicePort
 from bot.app.settings import Settings
 from bot.core.model import CommandIssued, Sender
 from bot.core.ports import StorageUnavailable
-from bot.shell.handler import Handler
+from bot.shell.pipe.handler import Handler
 from tests.service.fakes import FakeTransport
 
 ANNA = Sender("101", "Anna")

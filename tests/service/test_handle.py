@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Observed, Reply
-from bot.shell.service import ChannelService, HandleResult
+from bot.shell.pipe.service import ChannelService, HandleResult
 from bot.shell.storage.database import make_engine, upgrade
 from bot.shell.storage.queues import Wakeup
 from tests.service.fakes import START, FakeClock, FakeTransport, command, text

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage import queues
 from bot.shell.storage.tables import inbox
 from tests.service.fakes import START, FakeClock, FakeTransport, command, text

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Edit, Post
 from bot.core.ports import PermanentDeliveryError, RateLimited
-from bot.shell.outbox import backoff
-from bot.shell.service import ChannelService
+from bot.shell.pipe.outbox import backoff
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import make_engine
 from tests.service.fakes import FakeClock, FakeTransport, command, text
 

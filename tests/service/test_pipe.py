@@ -8,9 +8,9 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import OutboundMessage
-from bot.shell.outbox import CLAIM_LEASE
+from bot.shell.pipe.outbox import CLAIM_LEASE
+from bot.shell.pipe.service import ChannelService
 from bot.shell.ratelimit import Limit, RateLimiter
-from bot.shell.service import ChannelService
 from bot.shell.storage.database import Transactor
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state, text
 

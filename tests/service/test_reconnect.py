@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import asyncpg
 
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import make_engine, upgrade
 from tests.service.fakes import FakeTransport, text
 from tests.storage.pg import postgres_url_or_skip

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import ChannelState, Decision, InboundEvent, OutboundMessage, Reply
-from bot.shell.service import ChannelService
+from bot.shell.pipe.service import ChannelService
 from bot.shell.storage import queues
 from bot.shell.storage.database import Transactor
 from bot.shell.storage.tables import inbox
@@ -112,7 +112,7 @@ async def test_the_worker_answers_in_arrival_order_across_several_claims(
     web: ChannelService, worker: ChannelService, engine: AsyncEngine, transport: FakeTransport,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.shell.inbox._INBOX_BATCH", 3)  # 11 events: four claims
+    monkeypatch.setattr("bot.shell.pipe.inbox._INBOX_BATCH", 3)  # 11 events: four claims
     # Slack's event ids are random: only arrival says what came first. Two channels interleaved.
     said: dict[str, list[tuple[str, str]]] = {DEMO: [], OTHER: []}  # channel -> (event id, text)
     for n, key in enumerate("qzbxamyckwd"):

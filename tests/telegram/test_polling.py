@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from adapters.telegram import polling
-from bot.shell.handler import Handler
+from bot.shell.pipe.handler import Handler
 from tests.telegram.conftest import GROUP, running
 from tests.telegram.fake_telegram import FakeTelegram
 

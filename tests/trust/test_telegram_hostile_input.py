@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
-from bot.shell.handler import Handler
+from bot.shell.pipe.handler import Handler
 from tests.telegram.conftest import PEOPLE, SECRET, running
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 

@@ -1,6 +1,6 @@
 """Persistence for the imperative shell: tables, migrations, JSON codec and repository.
 
-Its clients are the shell's service (:mod:`bot.shell.service`), scheduler and metrics, and the
+Its clients are the shell's service (:mod:`bot.shell.pipe.service`), scheduler and metrics, and the
 app's composition root and CLI. The pure engine never imports it and adapters may not (the
 import-linter contracts in pyproject.toml).
 """

@@ -1,9 +1,9 @@
 """The service layer: the imperative shell around the pure engine, as a one-way pipe.
 
-inbox (:mod:`bot.shell.inbox`: store an event first, for platforms that must be answered
-at once) -> handler (:mod:`bot.shell.handler`: de-duplicate, load, decide, commit a
-channel's batch; :mod:`bot.shell.batch` is its transaction) -> outbox
-(:mod:`bot.shell.outbox`: claim, deliver, settle, retry). :class:`ChannelService` only
+inbox (:mod:`bot.shell.pipe.inbox`: store an event first, for platforms that must be answered
+at once) -> handler (:mod:`bot.shell.pipe.handler`: de-duplicate, load, decide, commit a
+channel's batch; :mod:`bot.shell.pipe.batch` is its transaction) -> outbox
+(:mod:`bot.shell.pipe.outbox`: claim, deliver, settle, retry). :class:`ChannelService` only
 builds the stages on the unit of work it is given (a :class:`Transactor`, made by the
 composition root) and forwards to them.
 
@@ -25,12 +25,12 @@ from typing import Protocol
 
 from bot.core.model import ChannelState, InboundEvent
 from bot.core.ports import Clock, Transport
-from bot.shell.background import Background
-from bot.shell.batch import Decide, HandleResult
 from bot.shell.flood import FloodGuard
-from bot.shell.handler import Handler, HandlerMetrics
-from bot.shell.inbox import Inbox
-from bot.shell.outbox import DeliveryMetrics, Outbox
+from bot.shell.pipe.background import Background
+from bot.shell.pipe.batch import Decide, HandleResult
+from bot.shell.pipe.handler import Handler, HandlerMetrics
+from bot.shell.pipe.inbox import Inbox
+from bot.shell.pipe.outbox import DeliveryMetrics, Outbox
 from bot.shell.ratelimit import RateLimiter
 from bot.shell.storage.database import Transactor
 from bot.shell.storage.views import Views

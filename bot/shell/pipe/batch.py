@@ -32,7 +32,7 @@ from bot.core.model import (
     Schedule,
     Unschedule,
 )
-from bot.shell.outbox import CLAIM_LEASE
+from bot.shell.pipe.outbox import CLAIM_LEASE
 from bot.shell.storage import channels, purge, queues
 from bot.shell.storage.channels import LostRace, StoredState
 from bot.shell.storage.queues import Claim

@@ -21,12 +21,12 @@ from typing import Protocol
 
 from bot.core.model import ChannelState, Decision, Effect, InboundEvent, Schedule, Tick
 from bot.core.ports import Clock
-from bot.shell.background import Background
-from bot.shell.batch import Batch, Committed, Decide, HandleResult, commit_batch, has_messages, is_message
 from bot.shell.flood import FloodGuard
-from bot.shell.gathering import fail
-from bot.shell.known import KnownStates
-from bot.shell.outbox import Outbox
+from bot.shell.pipe.background import Background
+from bot.shell.pipe.batch import Batch, Committed, Decide, HandleResult, commit_batch, has_messages, is_message
+from bot.shell.pipe.gathering import fail
+from bot.shell.pipe.known import KnownStates
+from bot.shell.pipe.outbox import Outbox
 from bot.shell.storage import purge, views
 from bot.shell.storage.channels import LostRace
 from bot.shell.storage.database import Transactor

@@ -19,8 +19,8 @@ from datetime import timedelta
 
 from bot.core.model import InboundEvent
 from bot.core.ports import Clock
-from bot.shell.background import Background
-from bot.shell.gathering import Gathering
+from bot.shell.pipe.background import Background
+from bot.shell.pipe.gathering import Gathering
 from bot.shell.storage import queues
 from bot.shell.storage.codec import decode_event
 from bot.shell.storage.database import Transactor

@@ -22,8 +22,8 @@ from typing import Protocol
 
 from bot.core.model import OutboundMessage, platform_of
 from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
-from bot.shell.background import Background
-from bot.shell.gathering import Gathering
+from bot.shell.pipe.background import Background
+from bot.shell.pipe.gathering import Gathering
 from bot.shell.ratelimit import RateLimiter
 from bot.shell.storage import queues
 from bot.shell.storage.database import Transactor
