@@ -182,7 +182,7 @@ async def main(total: int) -> None:
             print(f"fire_due: {claimed} check-in slots claimed and handled in {fired:.1f} s "
                   f"({claimed / fired:.0f} ticks/s wall); delivered inline: "
                   f"{sum(len(r.sent) for r in recorders.values())}")
-            limiter = app.service._limiter  # the one bootstrap built, on the virtual clock
+            limiter = app.limiter  # the one bootstrap built, on the virtual clock
             assert isinstance(limiter, RateLimiter)
             soonest = SoonestWait(limiter)
             began = time.perf_counter()

@@ -47,6 +47,7 @@ class App:
     clock: Clock
     scheduler: CheckinScheduler
     metrics: Metrics = field(default_factory=Metrics)  # this app's own Prometheus registry
+    limiter: RateLimiter | None = None  # the outbound pacing the outbox uses (None: VOORDENKEN_OUTBOUND_PACING off)
 
     async def close(self) -> None:
         # Accepted events and deliveries in flight finish first (what does not stays in the
@@ -87,4 +88,4 @@ async def bootstrap(
         service.add_transport(transport)
     scheduler = CheckinScheduler(service, engine, clock,
                                  max_lateness=timedelta(seconds=settings.checkin_max_lateness))
-    return App(settings, script, engine, service, clock, scheduler, metrics)
+    return App(settings, script, engine, service, clock, scheduler, metrics, limiter)

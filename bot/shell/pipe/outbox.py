@@ -68,6 +68,8 @@ class _Run:
     chat_limits: bool  # False while it answers a person's own event: per-chat limits are waived
     claimed: deque[Claim] = field(default_factory=deque)  # heads claimed for it by handling
     wanted: bool = False  # someone asked since its last claim: claim again before stopping
+    granted: bool = False  # a slot of the rate limit was taken for its first claim already
+    wake: bool = True  # left waiting, it wakes the outbox loop (not when the loop itself started it)
     task: asyncio.Task[tuple[int, bool]] | None = None
 
 
@@ -153,19 +155,24 @@ class Outbox:
         return run.task
 
     async def deliver_pending(self, channel: str | None = None) -> int:
-        """Deliver due outbox messages (of one channel, or all); returns how many were sent.
-
-        What a deliverer already running for a channel sends counts for whoever started it.
-        """
+        """Deliver due outbox messages (of one channel, or all); returns how many were sent."""
         if channel is not None:
             channels = [channel]
         else:
             channels = await self._db.read(queues.channels_with_due_messages, self._clock.now())
         sent = 0
         for name in channels:
-            started = name not in self._runs
-            count, _ = await asyncio.shield(self.deliver(name))
-            sent += count if started else 0
+            run = self._runs.get(name)
+            if run is None:
+                # Over the platform's rate (a fan-out's usual case), or nobody here to deliver:
+                # it stays pending for a later pass, and costs no deliverer (a task) meanwhile.
+                if self._transport(name) is None or not self._acquire(name, chat_limits=True):
+                    continue
+                run = self._runs[name] = _Run(chat_limits=True, wanted=True, granted=True, wake=False)
+                run.task = self._background.spawn(self._run(name, run))
+                sent += (await asyncio.shield(run.task))[0]
+            else:  # what the running deliverer sends counts for whoever started it
+                await asyncio.shield(self.deliver(name))
         return sent
 
     async def _run(self, channel: str, run: _Run) -> tuple[int, bool]:
@@ -177,7 +184,9 @@ class Outbox:
                     claim: Claim | None = run.claimed.popleft()
                 elif run.wanted and not waiting:
                     run.wanted = False
-                    if not self._acquire(channel, run.chat_limits):
+                    if run.granted:
+                        run.granted = False
+                    elif not self._acquire(channel, run.chat_limits):
                         waiting = True  # over the platform's rate: stays pending
                         continue
                     claim = await self._db.write(queues.claim_head, channel, self._clock.now(), CLAIM_LEASE)
@@ -208,7 +217,7 @@ class Outbox:
                 del self._runs[channel]
         # Left waiting: the outbox loop looks at once (a retry may be due very soon) rather than
         # after its poll interval. Delivered: nothing for it to do, and no query to make.
-        if waiting and self._wake is not None:
+        if waiting and run.wake and self._wake is not None:
             self._wake.set()
         return sent, waiting
 
