@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.shell.storage.tables import outbox, processed_events
 from tests.checkins.conftest import WEDNESDAY, Channel, make_app
 from tests.service.fakes import FakeClock, FakeTransport
-from tests.storage.pg import postgres_url_or_skip
+from tests.storage.pg import deadlocks, postgres_url_or_skip
 
 pytestmark = pytest.mark.postgres
 CHANNELS = 40
@@ -51,3 +51,5 @@ async def test_two_schedulers_firing_the_same_slots_post_each_check_in_once() ->
         finally:
             await replica_a.close()
             await replica_b.close()
+        # The two replicas fired the same slots at once without deadlocking each other.
+        assert await deadlocks(url) == 0

@@ -60,6 +60,7 @@ from bot.shell.storage import queues
 from bot.shell.storage.statements import UNSETTLED
 from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, inbox, outbox, processed_events
 from tests.slack.fake_slack import TEAM, FakeSlack
+from tests.storage.pg import deadlocks
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 from tests.waiting import until
 
@@ -553,6 +554,8 @@ async def test_two_real_replicas_count_each_event_once_and_deliver_every_message
                   f"{len(orphaned)} orphaned claims redelivered, {len(rows)} messages")
     finally:
         await tear_down(replicas, logs, app)
+    # The replicas worked on the same channels at once without deadlocking each other.
+    assert await deadlocks(pg_url) == 0
 
 
 def delivered(key: str, slack: FakeSlack, telegram: FakeTelegram) -> tuple[list[Any], set[str]]:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from bot.shell.storage.database import Transactor, make_engine, upgrade
 from bot.shell.storage.tables import OUTBOX_SENDING, OUTBOX_SENT, outbox
 from bot.shell.storage.views import Views
+from tests.storage.pg import deadlocks
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = [f"console:room{i}" for i in range(8)]
@@ -135,3 +136,5 @@ async def test_two_processes_count_every_event_once_and_the_survivor_delivers(pg
     assert set(by_victim) | set(by_survivor) == set(counted)
     assert set(by_victim) & set(by_survivor) <= orphaned
     assert len(orphaned) <= len(CHANNELS)  # one in-flight head per channel at most
+    # The replicas worked on the same channels at once without deadlocking each other.
+    assert await deadlocks(pg_url) == 0

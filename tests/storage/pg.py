@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
+from tests.waiting import until
+
 HOST = "127.0.0.1"
 PORT = 5432
 ADMIN_DATABASE = "test"
@@ -77,3 +79,27 @@ async def postgres_url_or_skip() -> AsyncIterator[str]:
         yield url
     finally:
         await manager.__aexit__(None, None, None)
+
+
+async def deadlocks(url: str, *, timeout: float = 30.0) -> int:
+    """How many deadlocks PostgreSQL detected in the database at ``url`` (``pg_stat_database``).
+
+    A backend reports its statistics when it goes idle for a while or exits, so this waits
+    until nobody else is connected to the database (close the replicas' engines and stop
+    their processes first): then the count is complete.
+    """
+    name = url.rsplit("/", 1)[1]
+    admin, _ = await _admin_connection()
+    try:
+        async def alone() -> bool:
+            others = await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name
+            )
+            return int(others) == 0
+
+        await until(alone, f"every connection to {name} to close (its statistics to be reported)", timeout)
+        await admin.execute("SELECT pg_stat_clear_snapshot()")
+        count = await admin.fetchval("SELECT deadlocks FROM pg_stat_database WHERE datname = $1", name)
+        return int(count or 0)
+    finally:
+        await admin.close()

@@ -23,7 +23,7 @@ from bot.shell.storage.views import Views
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups", "inbox"}
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _schema_differences(connection: Connection) -> list[object]:

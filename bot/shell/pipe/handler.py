@@ -87,6 +87,7 @@ class Handler:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._queues: dict[str, list[_Pending]] = {}  # events waiting for their channel's drainer
         self._known = KnownStates()
+        self._alone: set[str] = set()  # channels whose events are being handled one by one
         self._wakeup_listeners: list[Callable[[datetime], None]] = []
 
     def add_wakeup_listener(self, listener: Callable[[datetime], None]) -> None:
@@ -158,7 +159,8 @@ class Handler:
                         await asyncio.sleep(queue[0].window)
                     batch = queue[:_BATCH_EVENTS]
                     del queue[:_BATCH_EVENTS]
-                    await self._handle_batch(channel, batch)
+                    # Older events other replicas accepted went first; these wait their turn.
+                    queue[:0] = await self._handle_batch(channel, batch)
                     batch = []
         except BaseException as error:  # cancelled at shutdown, or a bug here: nobody waits forever
             for pending in (*batch, *queue):
@@ -169,36 +171,53 @@ class Handler:
             if self._queues.get(channel) is queue:
                 del self._queues[channel]
 
-    async def _handle_batch(self, channel: str, batch: list[_Pending]) -> None:
+    async def _handle_batch(self, channel: str, batch: list[_Pending]) -> list[_Pending]:
+        """Commit ``batch``; returns the events that must wait for older ones (hand them in again)."""
         try:
             committed = [await self._commit(channel, batch)]
             parts = [batch]
         except Exception as error:
             if len(batch) == 1:
                 fail(batch[0].future, error)
-                return
-            # One event that cannot be handled must not take the others down with it.
+                return []
+            # One event that cannot be handled (here, or waiting in the inbox) must not take the
+            # others down with it: each alone, without the other replicas' waiting events.
             log.warning("a batch of %d events for channel %s failed; handling them one by one", len(batch), channel)
             committed, parts = [], []
-            for pending in batch:
-                try:
-                    committed.append(await self._commit(channel, [pending]))
-                except Exception as single_error:
-                    fail(pending.future, single_error)
-                else:
-                    parts.append([pending])
+            self._alone.add(channel)
+            try:
+                for pending in batch:
+                    try:
+                        committed.append(await self._commit(channel, [pending]))
+                    except Exception as single_error:
+                        fail(pending.future, single_error)
+                    else:
+                        parts.append([pending])
+            finally:
+                self._alone.discard(channel)
         delivery = None
         replying = any(not isinstance(pending.event, Tick) for pending in batch)
         for done in committed:
             if done.enqueued:
                 delivery = self._outbox.deliver(channel, done.claim, replying=replying)
+            if done.others:
+                self._notify_wakeups(done.others)
+        later = []
         for part, done in zip(parts, committed, strict=True):
             for pending, result in zip(part, done.results, strict=True):
+                if result is None:
+                    later.append(pending)
+                    continue
                 messages = not result.duplicate and any(is_message(effect) for effect in result.effects)
                 pending.settle(result, delivery if messages else None)
+        return later
 
     async def _commit(self, channel: str, batch: list[_Pending]) -> Committed:
+        """One transaction for ``batch``, first taking the channel's waiting inbox rows (any
+        replica's, oldest first): one channel's events apply in the order they were accepted.
+        Events handled one by one after a failed batch take only their own rows."""
         events = [pending.event for pending in batch]
+        take = 0 if channel in self._alone else _BATCH_EVENTS
         accepted = [pending.event.event_id for pending in batch if pending.accepted]
         # A person's own event is answered at once: per-chat rate limits are waived for it.
         replying = any(not isinstance(event, Tick) for event in events)
@@ -215,7 +234,7 @@ class Handler:
             claim = (planned is None or has_messages(planned)) and self._outbox.may_claim(channel, replying=replying)
             try:
                 committed = await self._db.write(
-                    commit_batch, Batch(channel, events, accepted, now, known, planned, claim),
+                    commit_batch, Batch(channel, events, accepted, now, known, planned, claim, take),
                     self._decide, self._new_state,
                 )
             except BaseException as error:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # database de-duplicates if both do). Handling takes milliseconds: this only bounds how
 # long the events a crashed replica had accepted wait (claim + sweep interval).
 _INBOX_CLAIM = timedelta(seconds=10)
-_INBOX_ATTEMPTS = 8  # an event failing this often stays in the inbox for a person to look at
+_INBOX_ATTEMPTS = queues.INBOX_ATTEMPTS  # an event failing this often stays in the inbox for a person
 _INBOX_BATCH = 200  # events claimed from the inbox at a time
 _ACCEPTED_WINDOW = 0.05  # seconds accepted events wait for others of their channel (one commit)
 

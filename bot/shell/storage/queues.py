@@ -35,9 +35,13 @@ def mark_processed(connection: Connection, ids: Sequence[tuple[str, str]], at: d
     """Record (event id, channel) pairs in one statement; returns the ids not recorded before.
 
     The database decides, so of two replicas recording the same id only one sees it as new.
+    The rows go in sorted by id: two transactions recording some of the same ids lock them
+    in the same order (the second waits for the first instead of deadlocking with it).
     """
     statement = statements(connection).mark_processed
-    rows = [{"event_id": event_id, "channel": channel, "at": at} for event_id, channel in ids]
+    rows = [{"event_id": event_id, "channel": channel, "at": at} for event_id, channel in sorted(set(ids))]
+    if not rows:
+        return set()
     return set(connection.execute(statement, rows).scalars())
 
 
@@ -120,9 +124,37 @@ def _sqlite_add_to_inbox() -> tuple[str, Callable[[datetime], Any]]:
 _INBOX_COLUMNS = ("event_id", "channel", "payload", "received_at", "claimed_until", "attempts")
 
 
-def remove_from_inbox(connection: Connection, event_ids: Sequence[str]) -> None:
-    statement = statements(connection).remove_from_inbox
-    connection.execute(statement, [{"b_event_id": event_id} for event_id in event_ids])
+# Claims of an inbox row after which it is left for a person to look at (``voordenken inbox``).
+INBOX_ATTEMPTS = 8
+
+
+class TakenRow(NamedTuple):
+    event_id: str
+    payload: str  # the engine event as JSON
+
+
+def take_inbox(
+    connection: Connection, channel: str, own: Sequence[str], limit: int, max_attempts: int = INBOX_ATTEMPTS
+) -> list[TakenRow]:
+    """Take the channel's waiting events out of the inbox, oldest first: up to ``limit`` rows,
+    whichever replica accepted them, or (``limit`` 0) only the rows of the ``own`` event ids.
+
+    Taken in the transaction that applies them: this is what keeps one channel's events in
+    the order they were accepted across replicas. Rows are locked in id order, so a replica
+    taking the same rows waits for this transaction, then finds them gone (another replica
+    applied its event: it leaves it). Rows claimed ``max_attempts`` times are left for a
+    person, unless they are among ``own`` (a sweep's last attempt).
+    """
+    prepared = statements(connection)
+    if limit:
+        parameters = {"b_channel": channel, "b_max_attempts": max_attempts, "b_own": list(own), "b_limit": limit}
+        result = connection.execute(prepared.take_inbox, parameters)
+    elif own:
+        result = connection.execute(prepared.take_own_inbox, {"b_own": list(own)})
+    else:
+        return []
+    # RETURNING promises no order.
+    return [TakenRow(row.event_id, row.payload) for row in sorted(result, key=lambda row: row.id)]
 
 
 def inbox_claimable(connection: Connection, now: datetime, max_attempts: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Executable, Table, bindparam, delete, func, select, text, update
+from sqlalchemy import Connection, Executable, Table, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.shell.storage.tables import (
@@ -55,7 +55,8 @@ class Statements(NamedTuple):
     delete_items: Executable
     append_log: Executable
     enqueue: Executable
-    remove_from_inbox: Executable
+    take_inbox: Executable
+    take_own_inbox: Executable
     outbox_head: Executable
     claim_outbox: Executable
     settle_sent: Executable
@@ -79,6 +80,23 @@ _UPDATE_CHANNEL_APPENDING = text(
 ).bindparams(bindparam("b_at", type_=UTCDateTime()))
 
 
+def _take_inbox(where: tuple[Any, ...], *, limit: bool) -> Executable:
+    """Delete the chosen inbox rows and return them; the rows are locked oldest first.
+
+    Row locks in id order, taken by the subquery (FOR UPDATE: a replica taking the same
+    channel's rows waits, in the same order, instead of skipping any; a row deleted meanwhile
+    is passed over). SQLite renders no FOR UPDATE: BEGIN IMMEDIATE holds the whole file.
+    """
+    chosen = select(inbox.c.id).where(*where).order_by(inbox.c.id)
+    if limit:
+        chosen = chosen.limit(bindparam("b_limit"))
+    return (
+        delete(inbox)
+        .where(inbox.c.id.in_(chosen.with_for_update().scalar_subquery()))
+        .returning(inbox.c.id, inbox.c.event_id, inbox.c.payload)
+    )
+
+
 def statements(connection: Connection) -> Statements:
     """The prebuilt statements for ``connection``'s database."""
     return _statements(connection.dialect.name)
@@ -88,6 +106,7 @@ def statements(connection: Connection) -> Statements:
 def _statements(dialect: str) -> Statements:
     key = channels.c.key == bindparam("b_key")
     current = (key, channels.c.version == bindparam("b_version"), channels.c.generation == bindparam("b_generation"))
+    own = inbox.c.event_id.in_(bindparam("b_own", expanding=True))
     field_of_channel = (
         channel_items.c.channel == bindparam("b_channel"),
         channel_items.c.field == bindparam("b_field"),
@@ -114,7 +133,11 @@ def _statements(dialect: str) -> Statements:
         delete_items=delete(channel_items).where(*field_of_channel).returning(func.length(channel_items.c.data)),
         append_log=event_log.insert(),
         enqueue=outbox.insert().returning(outbox.c.id),
-        remove_from_inbox=delete(inbox).where(inbox.c.event_id == bindparam("b_event_id")),
+        take_inbox=_take_inbox(
+            (inbox.c.channel == bindparam("b_channel"), or_(inbox.c.attempts < bindparam("b_max_attempts"), own)),
+            limit=True,
+        ),
+        take_own_inbox=_take_inbox((own,), limit=False),
         outbox_head=select(outbox)
         .where(outbox.c.channel == bindparam("b_channel"), outbox.c.status.in_(UNSETTLED))
         .order_by(outbox.c.id)

@@ -152,4 +152,5 @@ inbox = Table(
     Column("claimed_until", UTCDateTime, nullable=False),  # past it, any replica may process the row
     Column("attempts", Integer, nullable=False),  # claims so far (by a worker or a sweep)
     Index(None, "claimed_until"),
+    Index(None, "channel", "id"),  # a channel's waiting events in arrival order (queues.take_inbox)
 )
