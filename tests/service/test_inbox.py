@@ -147,3 +147,44 @@ async def test_storing_a_batch_says_which_events_were_new(engine: AsyncEngine) -
     assert first == {"console:demo:1"}
     assert second == {"console:demo:2"}
     assert await waiting(engine) == [("console:demo:1", 0), ("console:demo:2", 0)]
+
+
+async def test_a_message_waits_for_one_another_replica_accepted_before_it(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    # Another replica accepted alice's first message (the platform has its answer) and has not
+    # handled it yet; her second message reaches this replica.
+    async with engine.begin() as connection:
+        earlier = text(DEMO, "console:demo:other", "first")
+        await connection.run_sync(queues.add_to_inbox, [earlier], START, timedelta(seconds=10))
+
+    await service.accept(text(DEMO, "console:demo:here", "second"))
+    await service.drain()
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["first", "second"]
+    assert transport.texts == ["answer 1", "answer 2"]
+    assert await waiting(engine) == []
+    # The other replica finds its event taken and leaves it: nothing is applied twice.
+    clock.advance(11)
+    assert await service.process_inbox() == 0
+    assert await service.repository.processed_count() == 2
+
+
+async def test_an_unreadable_event_another_replica_left_does_not_hold_up_the_channel(
+    service: ChannelService, transport: FakeTransport, engine: AsyncEngine
+) -> None:
+    # Written by a newer release, say: this one cannot read it, and leaves it for a person.
+    async with engine.begin() as connection:
+        await connection.execute(inbox.insert().values(
+            event_id="console:demo:newer", channel=DEMO, payload='{"type": "FromTheFuture"}',
+            received_at=START, claimed_until=START + timedelta(seconds=10), attempts=0,
+        ))
+
+    await service.accept(text(DEMO, "console:demo:1", "the build is slow"))
+    await service.drain()
+
+    state = await service.get_state(DEMO)
+    assert state is not None and [a.text for a in state.answers] == ["the build is slow"]
+    assert transport.texts == ["answer 1"]
+    assert await waiting(engine) == [("console:demo:newer", 0)]
