@@ -153,3 +153,46 @@ async def test_many_workers_claiming_at_once_take_each_event_exactly_once(pg_eng
     assert sum(1 for mine in taken if mine) > 1, "the claims did not overlap in time"
     for mine in taken:  # each worker still sees its own events oldest first
         assert mine == sorted(mine)
+
+
+async def take(engine: AsyncEngine, limit: int, own: tuple[str, ...] = (), channel: str = "console:demo") -> str:
+    async with engine.begin() as connection:
+        rows = await connection.run_sync(queues.take_inbox, channel, [f"console:{key}" for key in own], limit,
+                                         MAX_ATTEMPTS)
+    return "".join(row.event_id.removeprefix("console:") for row in rows)
+
+
+async def test_a_channel_s_waiting_events_are_taken_oldest_first_whoever_accepted_them(engine: AsyncEngine) -> None:
+    await store(engine, "ab", claim=CLAIM)  # accepted by one replica, still its own to handle
+    await store(engine, "c")  # left by a web replica for the workers
+    async with engine.begin() as connection:  # another channel's event
+        other = TextMessage(event_id="console:z", channel="console:other", sender=Sender(id="U1", name="Alice"),
+                            text="elsewhere", message_id="z")
+        await connection.run_sync(queues.add_to_inbox, [other], T0, CLAIM)
+
+    assert await take(engine, limit=2) == "ab"
+    assert await take(engine, limit=2) == "c"
+    assert await take(engine, limit=2) == ""
+    assert await take(engine, limit=2, channel="console:other") == "z"
+
+
+async def test_an_event_left_for_a_person_is_taken_only_as_its_own_last_attempt(engine: AsyncEngine) -> None:
+    await store(engine, "xy")
+    async with engine.begin() as connection:
+        await connection.execute(inbox.update().where(inbox.c.event_id == "console:x").values(attempts=MAX_ATTEMPTS))
+
+    assert await take(engine, limit=10) == "y"
+    assert await take(engine, limit=0, own=("x",)) == "x"
+
+
+async def test_a_purge_drops_every_waiting_event_of_its_channel_only(engine: AsyncEngine) -> None:
+    await store(engine, "ab")
+    async with engine.begin() as connection:
+        await connection.execute(inbox.update().where(inbox.c.event_id == "console:b").values(attempts=MAX_ATTEMPTS))
+        other = TextMessage(event_id="console:z", channel="console:other", sender=Sender(id="U1", name="Alice"),
+                            text="elsewhere", message_id="z")
+        await connection.run_sync(queues.add_to_inbox, [other], T0, CLAIM)
+        assert await connection.run_sync(queues.drop_inbox, "console:demo") == 2
+
+    assert await take(engine, limit=10) == ""
+    assert await take(engine, limit=10, channel="console:other") == "z"

@@ -157,6 +157,17 @@ def take_inbox(
     return [TakenRow(row.event_id, row.payload) for row in sorted(result, key=lambda row: row.id)]
 
 
+def drop_inbox(connection: Connection, channel: str) -> int:
+    """Delete every waiting event of ``channel`` (a purge); returns how many.
+
+    Rows are locked in id order first, as :func:`take_inbox` locks them, and before the
+    channel row (the lock order of ``bot.shell.pipe.batch.commit_batch``): a purge and a
+    replica handling the channel wait for each other instead of deadlocking.
+    """
+    chosen = select(inbox.c.id).where(inbox.c.channel == channel).order_by(inbox.c.id).with_for_update()
+    return int(connection.execute(delete(inbox).where(inbox.c.id.in_(chosen.scalar_subquery()))).rowcount)
+
+
 def inbox_claimable(connection: Connection, now: datetime, max_attempts: int) -> bool:
     """Whether :func:`claim_inbox` would find anything: a read, so an idle poll takes no write lock."""
     query = select(inbox.c.id).where(inbox.c.claimed_until <= now, inbox.c.attempts < max_attempts).limit(1)
