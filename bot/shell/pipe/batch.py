@@ -1,10 +1,12 @@
 """One channel's batch of events as one transaction: a synchronous function of a connection,
 run by the :class:`~bot.shell.storage.database.Transactor`.
 
-Each event is de-duplicated, decided on the state the previous one left, logged and its
-effects recorded (messages to the outbox, wakeups); the state is saved once at the end,
-accepted events leave the inbox, and the outbox head may be claimed for delivery right
-after the commit. Messages are written in the same transaction as the state that caused
+The channel's waiting inbox rows come first, oldest first, whichever replica accepted them
+(so one person's events apply in the order they were accepted, across replicas), then the
+batch's events that never were in the inbox. Each event is de-duplicated, decided on the
+state the previous one left and logged; the state is saved once, then the effects are
+recorded (messages to the outbox, wakeups), and the outbox head may be claimed for delivery
+right after the commit. Messages are written in the same transaction as the state that caused
 them, so a crash after the commit delays a message but never loses it.
 """
 

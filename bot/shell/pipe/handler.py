@@ -29,7 +29,7 @@ from bot.shell.pipe.known import KnownStates
 from bot.shell.pipe.outbox import Outbox
 from bot.shell.storage import purge, views
 from bot.shell.storage.channels import LostRace
-from bot.shell.storage.database import Transactor
+from bot.shell.storage.database import Transactor, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +177,12 @@ class Handler:
             committed = [await self._commit(channel, batch)]
             parts = [batch]
         except Exception as error:
-            if len(batch) == 1:
+            if len(batch) == 1 and is_outage(error):
                 fail(batch[0].future, error)
                 return []
-            # One event that cannot be handled (here, or waiting in the inbox) must not take the
-            # others down with it: each alone, without the other replicas' waiting events.
+            # One event that cannot be handled (this batch's, or one waiting in the inbox that
+            # another replica accepted) must not take the others down with it: each alone,
+            # without the waiting events.
             log.warning("a batch of %d events for channel %s failed; handling them one by one", len(batch), channel)
             committed, parts = [], []
             self._alone.add(channel)

@@ -6,7 +6,10 @@ it durable by itself, one write transaction instead of two (the common case: peo
 one message at a time). Under load, events accepted at the same moment share one INSERT. A stored event is claimed for a
 while by the process that stored it; if that process dies before handling it, any
 replica's sweep (:meth:`Inbox.process`) takes it up once the claim lapses. The handler
-removes the row in the transaction that records the event.
+removes the row in the transaction that records the event; that transaction first takes
+every row of the channel still waiting, whichever replica accepted it, oldest first (see
+:func:`bot.shell.pipe.batch.commit_batch`): one channel's events apply in the order they
+were accepted, and a replica that finds its own row taken leaves the event.
 """
 
 from __future__ import annotations
