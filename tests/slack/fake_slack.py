@@ -92,6 +92,7 @@ class FakeSlack(FakeServer):
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._rules: list[_Rule] = []
+        self._outage: tuple[int, str] | None = None  # (HTTP status, method prefix) while "Slack is down"
         self._ts = itertools.count(1)
         self.not_member: set[str] = set()  # conversations.info: is_member false (public channel)
         self.hidden: set[str] = set()  # conversations.info: channel_not_found (private, not invited)
@@ -135,10 +136,25 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._rules.append(_Rule(method, times, "ratelimited", 429, retry_after))
 
-    def fail(self, method: str, error: str, *, channel: str | None = None, times: int = 1_000_000) -> None:
-        """Answer ``method`` (for ``channel``) with ``{"ok": false, "error": error}``."""
+    def fail(self, method: str, error: str, *, channel: str | None = None, times: int = 1_000_000,
+             status: int = 200) -> None:
+        """Answer ``method`` (for ``channel``) with ``{"ok": false, "error": error}`` and HTTP ``status``."""
         with self._lock:
-            self._rules.append(_Rule(method, times, error, channel=channel))
+            self._rules.append(_Rule(method, times, error, status, channel=channel))
+
+    def outage(self, status: int = 503, prefix: str = "chat.") -> None:
+        """Slack is down for the methods starting with ``prefix``: HTTP ``status``, no JSON, until :meth:`recover`."""
+        with self._lock:
+            self._outage = (status, prefix)
+
+    def recover(self) -> None:
+        with self._lock:
+            self._outage = None
+
+    def _down(self, method: str) -> int | None:
+        with self._lock:
+            outage = self._outage
+        return outage[0] if outage is not None and method.startswith(outage[1]) else None
 
     def _rule_for(self, method: str, params: dict[str, Any]) -> _Rule | None:
         with self._lock:
@@ -198,6 +214,11 @@ class FakeSlack(FakeServer):
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else params.pop("token", None)
         call = Call(method, params, token)
+        down = self._down(method)
+        if down is not None:
+            call.result = {"ok": False, "error": f"http_{down}"}
+            self._record(call)
+            return web.Response(status=down, text="<html>Service Unavailable</html>", content_type="text/html")
         rule = self._rule_for(method, params)
         if rule is not None:
             headers = {"Retry-After": str(int(rule.retry_after))} if rule.retry_after is not None else {}
