@@ -16,6 +16,7 @@ from bot.shell.metrics import Metrics
 from bot.shell.pipe.outbox import backoff
 from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import make_engine
+from bot.shell.storage.queues import channels_with_due_messages
 from tests.service.fakes import FakeClock, FakeTransport, command, text
 
 DEMO = "console:demo"
@@ -130,6 +131,8 @@ async def test_an_outage_is_retried_at_least_every_minute_until_the_message_is_t
                 await service.handle(text(DEMO, "e2", SECRET))  # an hour into the outage
             await service.deliver_pending()
             assert transport.delivered == []  # the later message waits behind the one being retried
+            async with engine.connect() as connection:  # and does not make the outbox loop look at the channel
+                assert await connection.run_sync(channels_with_due_messages, clock.now()) == []
 
     assert delays[:8] == [1, 2, 4, 8, 16, 32, 60, 60] and max(delays) == 60
     assert timedelta(hours=2) <= clock.now() - queued < timedelta(hours=2, minutes=1)

@@ -267,12 +267,19 @@ def outbox_row(row: Any) -> OutboxRow:
 
 
 def channels_with_due_messages(connection: Connection, now: datetime) -> list[str]:
-    """Channels whose oldest unsettled message may be tried now, oldest work first."""
+    """Channels whose oldest unsettled message may be tried now, oldest work first.
+
+    Only the head counts: a channel whose head waits (Slack down, back-off) is not listed
+    because of the messages queued behind it, so an hours-long outage costs no claim
+    transaction per channel and pass.
+    """
+    earlier = outbox.alias("earlier")
     rows = connection.execute(
         select(outbox.c.channel)
-        .where(outbox.c.status.in_(UNSETTLED), outbox.c.next_attempt_at <= now)
-        .group_by(outbox.c.channel)
-        .order_by(func.min(outbox.c.id))
+        .where(outbox.c.status.in_(UNSETTLED), outbox.c.next_attempt_at <= now,
+               ~select(earlier.c.id).where(earlier.c.channel == outbox.c.channel, earlier.c.status.in_(UNSETTLED),
+                                           earlier.c.id < outbox.c.id).exists())
+        .order_by(outbox.c.id)
     )
     return [row.channel for row in rows]
 
