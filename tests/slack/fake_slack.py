@@ -85,6 +85,7 @@ class _Rule:
     status: int = 200
     retry_after: float | None = None
     channel: str | None = None
+    skip: int = 0  # calls that pass before it applies
 
 
 class FakeSlack(FakeServer):
@@ -142,6 +143,11 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._rules.append(_Rule(method, times, error, status, channel=channel))
 
+    def fail_nth(self, method: str, n: int, status: int = 500, error: str = "internal_error") -> None:
+        """Let ``n - 1`` calls of ``method`` through, then answer the ``n``-th with HTTP ``status`` (once)."""
+        with self._lock:
+            self._rules.append(_Rule(method, 1, error, status, skip=n - 1))
+
     def outage(self, status: int = 503, prefix: str = "chat.") -> None:
         """Slack is down for the methods starting with ``prefix``: HTTP ``status``, no JSON, until :meth:`recover`."""
         with self._lock:
@@ -160,6 +166,9 @@ class FakeSlack(FakeServer):
         with self._lock:
             for rule in self._rules:
                 if rule.method == method and rule.remaining > 0 and rule.channel in (None, params.get("channel")):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     rule.remaining -= 1
                     return rule
         return None

@@ -23,12 +23,12 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
 from bot.core.model import OutboundMessage, platform_of
-from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
+from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Splitting, Transport
 from bot.shell.pipe.background import Background
 from bot.shell.pipe.gathering import Gathering
 from bot.shell.ratelimit import RateLimiter
@@ -68,6 +68,11 @@ def describe(error: BaseException) -> str:
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 ... seconds after the first, second, third ... failure, capped at 60 s."""
     return min(timedelta(seconds=2 ** min(attempts - 1, 16)), _MAX_BACKOFF)
+
+
+def _joined(parts: list[OutboundMessage]) -> OutboundMessage:
+    """The parts of a message not delivered yet, as one message to store (split again when sent)."""
+    return replace(parts[0], text="\n".join(part.text for part in parts), buttons=parts[-1].buttons)
 
 
 def _age(age: timedelta) -> str:
@@ -243,7 +248,7 @@ class Outbox:
         row = claim.row
         channel = row.channel
         try:
-            platform_id = await transport.deliver(channel, row.message, claim.target)
+            platform_id = await self._deliver_parts(claim, transport)
         except RateLimited as error:
             # The platform said "later", not "no": the message waits (in order) without a try used up.
             log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
@@ -272,6 +277,21 @@ class Outbox:
                 self._metrics.delivery_retry(channel, "error")
             return Settlement(row, OUTBOX_PENDING, retry_at=now + backoff(attempts), error=describe(error))
         return Settlement(row, OUTBOX_SENT, platform_id=platform_id)
+
+    async def _deliver_parts(self, claim: Claim, transport: Transport) -> str | None:
+        """Deliver a message in the parts the platform needs (most need one); the platform id of
+        the first. After each part but the last, the row keeps only the rest: a failure (or a
+        crash) later resumes with the parts not yet delivered instead of sending the first again."""
+        row = claim.row
+        parts = list(transport.split(row.message)) if isinstance(transport, Splitting) else [row.message]
+        first: str | None = None
+        for index, part in enumerate(parts):
+            platform_id = await transport.deliver(row.channel, part, claim.target if index == 0 else None)
+            if index == 0:
+                first = platform_id
+            if index + 1 < len(parts):
+                await self._db.write(queues.keep_rest, row.id, _joined(parts[index + 1:]))
+        return first
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver due messages until ``stop`` is set; a head left waiting wakes it early."""

@@ -312,6 +312,11 @@ def claim_head(connection: Connection, channel: str, now: datetime, lease: timed
     return Claim(claimed, len(rows) > 1, target)
 
 
+def keep_rest(connection: Connection, outbox_id: int, rest: OutboundMessage) -> None:
+    """Part of a claimed message was delivered: the row now holds only what is left to send."""
+    connection.execute(update(outbox).where(outbox.c.id == outbox_id).values(payload=encode_message(rest)))
+
+
 class Settlement(NamedTuple):
     """How a claimed message ended, and whether to claim its channel's next one right after."""
 
