@@ -149,7 +149,9 @@ class FakeSlack(FakeServer):
             self._rules.append(_Rule(method, 1, error, status, skip=n - 1))
 
     def outage(self, status: int = 503, prefix: str = "chat.") -> None:
-        """Slack is down for the methods starting with ``prefix``: HTTP ``status``, no JSON, until :meth:`recover`."""
+        """Slack is down for the methods starting with ``prefix``: HTTP ``status``, no JSON, until :meth:`recover`.
+
+        ``status=0``: the connection is dropped without an answer (a network outage)."""
         with self._lock:
             self._outage = (status, prefix)
 
@@ -227,6 +229,8 @@ class FakeSlack(FakeServer):
         if down is not None:
             call.result = {"ok": False, "error": f"http_{down}"}
             self._record(call)
+            if down == 0 and request.transport is not None:
+                request.transport.close()  # the client sees the connection drop
             return web.Response(status=down, text="<html>Service Unavailable</html>", content_type="text/html")
         rule = self._rule_for(method, params)
         if rule is not None:

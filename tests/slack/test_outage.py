@@ -70,17 +70,18 @@ def delivered(fake: FakeSlack) -> list[str]:
     return [c.content.splitlines()[0] for c in fake.calls("chat.postMessage") if c.result.get("ok")]
 
 
+@pytest.mark.parametrize("answer", [503, 0], ids=["http-503", "connection-dropped"])
 async def test_slack_down_for_ten_minutes_loses_no_reply(
-    slack: SlackHarness, fake: FakeSlack, clock: FakeClock
+    slack: SlackHarness, fake: FakeSlack, clock: FakeClock, answer: int
 ) -> None:
     await slack.command("alice", "/problem start")
     await slack.settle()
-    fake.outage(503)  # chat.* answers 503 from now on
+    fake.outage(answer)  # chat.* answers 503 (or drops the connection) from now on
 
     for _ in range(3):  # the facilitator moves on while Slack is down
         await command(slack, "/problem next")
     await let_time_pass(slack, clock, 10 * 60)
-    refused = [c for c in fake.calls("chat.postMessage") if c.result.get("error") == "http_503"]
+    refused = [c for c in fake.calls("chat.postMessage") if c.result.get("error") == f"http_{answer}"]
     assert len(refused) > 8  # far beyond the old 8 tries of one message
 
     fake.recover()
