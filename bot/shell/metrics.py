@@ -47,7 +47,8 @@ class Metrics:
             "voordenken_messages_delivered", "Outbox messages delivered", ["platform", "kind"], registry=r
         )
         self.failed = Counter(
-            "voordenken_deliveries_failed", "Outbox messages given up on (permanent error, or still failing VOORDENKEN_OUTBOX_GIVE_UP_AFTER after queueing)",
+            "voordenken_deliveries_failed", "Outbox messages given up on (permanent error, or still failing "
+            "VOORDENKEN_OUTBOX_GIVE_UP_AFTER after queueing)",
             ["platform"], registry=r,
         )
         self.given_up = Counter(
