@@ -8,11 +8,11 @@ people here) are let through, so a pasted ``<!channel>`` can never ping everyone
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from adapters.slack.translate import REASON_BLOCK, REASON_CALLBACK, REASON_INPUT, action_id, reason_metadata
-from bot.core.model import AskReason, Button, Edit, OutboundMessage, Post
+from bot.core.model import AskReason, Button, Edit, Notify, OutboundMessage, Post, Reply
 from bot.core.script import Script
 
 SECTION_LIMIT = 3000
@@ -21,6 +21,11 @@ BUTTON_LIMIT = 75
 MAX_BLOCKS = 50
 MAX_BUTTONS = 25
 FALLBACK_LIMIT = 3000
+# Text in one message's blocks: Slack refuses ~13,200 characters with msg_blocks_too_long although each
+# block is within its limit (slackapi/bolt-js#2509); 12,000 leaves room for the header.
+MESSAGE_LIMIT = 12_000
+_ENTITY = 5  # the longest entity escape() writes: &amp;
+_MENTION_MAX = 40  # <@U + up to 30 characters + >, with room to spare
 _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})(?:\|[^&<>]{0,80})?&gt;")
 
 Block = dict[str, Any]
@@ -37,12 +42,38 @@ def escape(text: str) -> str:
     return _MENTION.sub(lambda m: f"<@{m.group(1)}>", escaped)
 
 
+def unescape(text: str) -> str:
+    """The inverse of :func:`escape` (a mention keeps its id, not a label it may have had)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _cut(line: str, limit: int) -> int:
+    """Where to cut an escaped line longer than ``limit``: after a space if there is one in the
+    second half, and never inside an entity (``&amp;``) or a mention (``<@U123>``), which
+    Slack would show broken (a mention cut in two notifies nobody)."""
+    cut = limit
+    amp = line.rfind("&", max(0, cut - _ENTITY + 1), cut)
+    if amp > 0 and ";" not in line[amp:cut]:
+        cut = amp
+    opening = line.rfind("<", max(0, cut - _MENTION_MAX), cut)
+    if opening > 0 and ">" not in line[opening:cut]:
+        cut = opening
+    space = line.rfind(" ", limit // 2, cut)
+    return space + 1 if space > 0 else cut
+
+
+def _clip_escaped(text: str, limit: int) -> str:
+    """:func:`_clip` for escaped text: never inside an entity or a mention."""
+    return text if len(text) <= limit else text[: _cut(text, limit - 1)] + "…"
+
+
 def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Split at line breaks (or hard, for a very long line) into pieces of at most ``limit``."""
+    """Split at line breaks (or, for a very long line, at a space, never inside an entity or a
+    mention) into pieces of at most ``limit``."""
     pieces: list[str] = []
     current = ""
     for line in text.split("\n"):
@@ -50,8 +81,9 @@ def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
+            cut = _cut(line, limit)
+            pieces.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             pieces.append(current)
@@ -80,6 +112,35 @@ def _button(button: Button, index: int) -> Block:
     return element
 
 
+def split(message: OutboundMessage) -> list[OutboundMessage]:
+    """A message too long for one Slack message as several that each fit (at most 50 blocks and
+    12,000 characters), in reading order: the title on the first, the buttons on the last.
+
+    Edits and keyed posts (a vote board, edited later in place) are one message by nature;
+    :func:`render` clips them. An export of a long session is the case this is for.
+    """
+    if isinstance(message, Edit | AskReason) or (isinstance(message, Post) and message.key is not None):
+        return [message]
+    room = MAX_BLOCKS - 2  # a header and an actions block may come on top
+    groups: list[list[str]] = [[]]
+    for piece in chunks(escape(message.text)):
+        group = groups[-1]
+        if group and (len(group) >= room or len("\n".join([*group, piece])) > MESSAGE_LIMIT - HEADER_LIMIT):
+            groups.append(group := [])
+        group.append(piece)
+    if len(groups) == 1:
+        return [message]
+    parts: list[OutboundMessage] = []
+    for index, group in enumerate(groups):
+        part: Post | Reply | Notify = replace(message, text=unescape("\n".join(group)))
+        if index < len(groups) - 1:
+            part = replace(part, buttons=())
+        if index and isinstance(part, Post):
+            part = replace(part, title=None)
+        parts.append(part)
+    return parts
+
+
 def render(message: OutboundMessage) -> Rendered:
     title = message.title if isinstance(message, Post | Edit) else None
     blocks: list[Block] = []
@@ -94,7 +155,7 @@ def render(message: OutboundMessage) -> Rendered:
         elements = [_button(b, i) for i, b in enumerate(message.buttons[:MAX_BUTTONS])]
         blocks.append({"type": "actions", "elements": elements})
     fallback = f"{title}\n{message.text}" if title else message.text
-    return Rendered(text=_clip(escape(fallback), FALLBACK_LIMIT), blocks=blocks)
+    return Rendered(text=_clip_escaped(escape(fallback), FALLBACK_LIMIT), blocks=blocks)
 
 
 # ----------------------------------------------------------------------------- views

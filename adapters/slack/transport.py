@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import reason_modal, render
+from adapters.slack.render import reason_modal, render, split
 from adapters.slack.translate import split_key
 from bot.core.model import AskReason, Edit, Notify, OutboundMessage, Post, Reply
 from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
@@ -82,6 +82,10 @@ class SlackTransport:
         self._client = client
         self._tokens = tokens
         self._texts = texts  # the reason modal's own words
+
+    def split(self, message: OutboundMessage) -> list[OutboundMessage]:
+        """Long messages (an export) go as several: Slack takes 50 blocks, ~12,000 characters."""
+        return split(message)
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
         try:

@@ -83,6 +83,7 @@ async def bootstrap(
     limiter = RateLimiter(clock) if settings.outbound_pacing else None
     service = ChannelService(Transactor(engine), decide=decide_with_script, new_state=fresh, clock=clock,
                              limiter=limiter, flood=FloodGuard(), metrics=metrics,
+                             give_up_after=timedelta(seconds=settings.outbox_give_up_after),
                              process_accepted=settings.role != "web")
     for transport in transports:
         service.add_transport(transport)

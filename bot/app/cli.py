@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TextIO
 
 from pydantic import ValidationError
@@ -58,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     for action, text in (("list", "list waiting events: id, channel, when, attempts (never their text)"),
                          ("retry", "give waiting events their attempts back; a running bot takes them up")):
         inbox_sub.add_parser(action, help=text).add_argument("--database", help="database URL")
+
+    outbox = sub.add_parser("outbox", help="outgoing messages not delivered (yet), and those given up on")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    for action, text in (("list", "list undelivered messages: id, channel, attempts, age, last error "
+                                  "(never their text)"),
+                         ("retry", "queue given-up messages again; a running bot sends them, in order")):
+        outbox_action = outbox_sub.add_parser(action, help=text)
+        outbox_action.add_argument("--channel", help="only this channel (console name, or a full key like slack:T1:C1)")
+        outbox_action.add_argument("--database", help="database URL")
 
     secrets = sub.add_parser("secrets", help="encryption of stored secrets (VOORDENKEN_SECRET_KEY)")
     secrets_sub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
@@ -143,6 +153,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await secrets_command(settings, args.secrets_command, sys.stdout)
     if args.command == "inbox":
         return await inbox_command(settings, args.inbox_command, sys.stdout)
+    if args.command == "outbox":
+        channel = channel_arg(args.channel) if args.channel else None
+        return await outbox_command(settings, args.outbox_command, channel, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -230,6 +243,46 @@ async def inbox_command(settings: Settings, action: str, stdout: TextIO) -> int:
         stdout.write(f"{row.received_at.isoformat()}  {row.attempts} attempt(s)  {row.channel}  {row.event_id}\n")
     stdout.write(f"{len(rows)} event(s) waiting\n")
     return 0
+
+
+async def outbox_command(settings: Settings, action: str, channel: str | None, stdout: TextIO) -> int:
+    """``list`` shows what was not delivered; ``retry`` queues what was given up on again.
+
+    A message still failing VOORDENKEN_OUTBOX_GIVE_UP_AFTER after it was queued (Slack down
+    for hours), or refused for good (bot removed from the channel), stays as ``failed``;
+    ``retry`` is for after the cause is fixed. Retried messages go out before anything queued
+    later in their channel that is still waiting, but after what was already sent meanwhile.
+    """
+    from datetime import UTC, datetime
+
+    from bot.shell.storage import queues
+    from bot.shell.storage.database import make_engine, upgrade
+
+    now = datetime.now(UTC)
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            if action == "retry":
+                count = await connection.run_sync(queues.retry_failed, now, channel)
+                stdout.write(f"{count} given-up message(s) will be sent again by the running bot\n")
+                return 0
+            rows = await connection.run_sync(queues.undelivered, channel)
+    finally:
+        await engine.dispose()
+    for row in rows:
+        stdout.write(f"{row.id}  {row.channel}  {row.status}  {row.attempts} attempt(s)  "
+                     f"{_age(now - row.created_at)} old  {row.last_error or '-'}\n")
+    failed = sum(1 for row in rows if row.status == "failed")
+    stdout.write(f"{failed} message(s) given up, {len(rows) - failed} still being tried\n")
+    return 0
+
+
+def _age(age: timedelta) -> str:
+    seconds = max(int(age.total_seconds()), 0)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 async def secrets_command(settings: Settings, action: str, stdout: TextIO) -> int:

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.app.bootstrap import App, bootstrap
 from bot.app.platforms import Platform, PlatformFactory, configured_platforms
 from bot.app.settings import Settings
+from bot.core.ports import Clock
 from bot.shell.leader import Leadership
 from bot.shell.metrics import CONTENT_TYPE
 
@@ -73,12 +74,13 @@ async def run(settings: Settings, *, console_channel: str, console_user: str) ->
 
 
 async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyncio.Event,
-                ready: Callable[[int], Awaitable[None]] | None = None) -> None:
+                ready: Callable[[int], Awaitable[None]] | None = None, *, clock: Clock | None = None) -> None:
     """Build the app, start the platforms and the shared HTTP server; run until ``stop``.
 
-    ``ready`` is called with the bound port once everything is up (tests use port 0).
+    ``ready`` is called with the bound port once everything is up (tests use port 0);
+    ``clock`` replaces the system clock (fault tests run hours of retries without waiting).
     """
-    app = await bootstrap(settings)
+    app = await bootstrap(settings, clock=clock)
     try:
         platforms = [factory(settings, app) for factory in factories]
     except Exception:

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     outbound_pacing: bool = Field(True, validation_alias=_env("VOORDENKEN_OUTBOUND_PACING"),
                                   description="Pace outgoing messages to the platforms' rate limits "
                                               "(turn off only for a Bot API server without limits, or tests)")
+    outbox_give_up_after: int = Field(21600, ge=1, validation_alias=_env("VOORDENKEN_OUTBOX_GIVE_UP_AFTER"),
+                                      description="Seconds after it was queued that an outgoing message still "
+                                                  "failing is given up (logged, counted, `voordenken outbox "
+                                                  "list`); rate limits never give up a message")
     retention_days: int = Field(180, ge=0, validation_alias=_env("VOORDENKEN_RETENTION_DAYS"),
                                 description="Delete a channel's content this many days after its last "
                                             "activity (0 keeps it forever)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.model import ChannelState, Effect, InboundEvent, OutboundMessage
 
@@ -56,6 +56,19 @@ class Transport(Protocol):
         platform id of the message created or edited, so later edits can find it.
         Raise :class:`RateLimited` or :class:`PermanentDeliveryError`; any other exception
         is treated as transient and retried.
+        """
+        ...
+
+
+@runtime_checkable
+class Splitting(Protocol):
+    """A :class:`Transport` whose platform cannot take a long message in one piece."""
+
+    def split(self, message: OutboundMessage) -> Sequence[OutboundMessage]:
+        """``message`` as the messages the platform can take, in order (itself alone when it fits).
+
+        The outbox delivers them one after the other as one outbox message; when a part
+        fails, the row keeps only the parts not yet delivered, so a retry resumes there.
         """
         ...
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Effect, InboundEvent, Observed, OutboundMessage, Post, platform_of
 from bot.shell.storage.database import read_only
-from bot.shell.storage.views import backlog
+from bot.shell.storage.views import backlog, failed_outbox
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -47,8 +47,20 @@ class Metrics:
             "voordenken_messages_delivered", "Outbox messages delivered", ["platform", "kind"], registry=r
         )
         self.failed = Counter(
-            "voordenken_deliveries_failed", "Outbox messages given up on (permanent error or too many attempts)",
+            "voordenken_deliveries_failed", "Outbox messages given up on (permanent error, or still failing "
+            "VOORDENKEN_OUTBOX_GIVE_UP_AFTER after queueing)",
             ["platform"], registry=r,
+        )
+        self.given_up = Counter(
+            "voordenken_outbox_given_up",
+            "Outbox messages given up on: reason=permanent (the platform refuses it) or expired (still failing "
+            "VOORDENKEN_OUTBOX_GIVE_UP_AFTER after it was queued); see `voordenken outbox list`",
+            ["platform", "reason"], registry=r,
+        )
+        self.failed_rows = Gauge(
+            "voordenken_outbox_failed",
+            "Outbox messages given up on and still stored (whole database); `voordenken outbox retry` sends them",
+            registry=r,
         )
         self.retries = Counter(
             "voordenken_delivery_retries", "Delivery attempts to be retried later", ["platform", "reason"], registry=r
@@ -100,8 +112,10 @@ class Metrics:
         if isinstance(message, Post) and message.kind == "checkin":
             self.checkins.labels(platform).inc()
 
-    def delivery_failed(self, channel: str) -> None:
-        self.failed.labels(platform_of(channel)).inc()
+    def delivery_given_up(self, channel: str, reason: str) -> None:
+        platform = platform_of(channel)
+        self.failed.labels(platform).inc()
+        self.given_up.labels(platform, reason).inc()
 
     def delivery_retry(self, channel: str, reason: str) -> None:
         self.retries.labels(platform_of(channel), reason).inc()
@@ -115,6 +129,8 @@ class Metrics:
         """Read the outbox and inbox backlogs from the database (called per scrape)."""
         async with read_only(engine).begin() as connection:
             waiting = await connection.run_sync(backlog)
+            failed = await connection.run_sync(failed_outbox)
+        self.failed_rows.set(failed)
         self.backlog.set(waiting.outbox)
         self.inbox.set(waiting.inbox)
         self.oldest.set(_age(waiting.outbox_since, now))

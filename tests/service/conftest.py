@@ -1,9 +1,10 @@
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.shell.pipe.service import ChannelService
+from bot.shell.pipe.service import ChannelService, ServiceMetrics
 from bot.shell.storage.database import Transactor
 from tests.service.fakes import FakeClock, FakeTransport, counting_decide, new_state
 from tests.storage.fixtures import database_url, engine
@@ -25,14 +26,16 @@ def transport() -> FakeTransport:
 def make_service(clock: FakeClock) -> Callable[..., ChannelService]:
     """Build a service on any engine with the fake engine and clock."""
 
-    def build(engine: AsyncEngine, *transports: FakeTransport, max_attempts: int = 8) -> ChannelService:
+    def build(engine: AsyncEngine, *transports: FakeTransport, give_up_after: timedelta = timedelta(hours=6),
+              metrics: ServiceMetrics | None = None) -> ChannelService:
         return ChannelService(
             Transactor(engine),
             counting_decide,
             new_state,
             clock,
             {t.platform: t for t in transports},
-            max_attempts=max_attempts,
+            give_up_after=give_up_after,
+            metrics=metrics,
         )
 
     return build

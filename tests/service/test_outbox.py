@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.model import Edit, Post
 from bot.core.ports import PermanentDeliveryError, RateLimited
+from bot.shell.metrics import Metrics
 from bot.shell.pipe.outbox import backoff
 from bot.shell.pipe.service import ChannelService
 from bot.shell.storage.database import make_engine
+from bot.shell.storage.queues import channels_with_due_messages
 from tests.service.fakes import FakeClock, FakeTransport, command, text
 
 DEMO = "console:demo"
@@ -83,7 +85,7 @@ async def test_rate_limited_messages_wait_and_then_go_out_in_order(
     [first, second] = await service.repository.outbox(DEMO)
     assert (first.status, first.attempts, first.next_attempt_at) == (
         "pending",
-        1,
+        0,  # Slack said "later": not a failed try
         clock.now() + timedelta(seconds=30),
     )
     assert second.status == "pending"
@@ -95,32 +97,64 @@ async def test_rate_limited_messages_wait_and_then_go_out_in_order(
     assert transport.texts == ["answer 1", "answer 2"]
 
 
-async def test_transient_errors_back_off_exponentially_and_then_fail(
+async def test_rate_limits_do_not_use_up_a_message_s_tries(
     engine: AsyncEngine, clock: FakeClock, make_service: Callable[..., ChannelService]
 ) -> None:
-    transport = FakeTransport(failures=[OSError(SECRET)] * 4)
-    service = make_service(engine, transport, max_attempts=4)
+    """Seven 429s and one 500 used to lose the reply: a 429 is Slack saying "later", not a failure."""
+    transport = FakeTransport(failures=[RateLimited(30)] * 40 + [OSError(SECRET)])
+    service = make_service(engine, transport)
     await service.handle(text(DEMO, "e1", "one"))
-    await service.handle(text(DEMO, "e2", "two"))
-
-    delays = []
-    for _ in range(3):
-        [head, _second] = await service.repository.outbox(DEMO)
-        delays.append((head.next_attempt_at - clock.now()).total_seconds())
-        clock.advance(delays[-1] - 0.5)
-        assert await service.deliver_pending() == 0  # not yet due
-        clock.advance(0.5)
+    for _ in range(42):
+        clock.advance(30)
         await service.deliver_pending()
-    assert delays == [1, 2, 4]
 
-    [head, second] = await service.repository.outbox(DEMO)
-    assert (head.status, head.attempts, head.last_error) == ("failed", 4, "OSError")
-    assert second.status == "sent"  # the next message is no longer held up
+    assert transport.texts == ["answer 1"]
+    [row] = await service.repository.outbox(DEMO)
+    assert row.status == "sent"
+
+
+async def test_an_outage_is_retried_at_least_every_minute_until_the_message_is_too_old(
+    engine: AsyncEngine, clock: FakeClock, make_service: Callable[..., ChannelService],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = FakeTransport(failures=[OSError(SECRET) for _ in range(1000)])
+    metrics = Metrics()
+    service = make_service(engine, transport, give_up_after=timedelta(hours=2), metrics=metrics)
+    queued = clock.now()
+    with caplog.at_level(logging.DEBUG, logger="bot.shell"):
+        await service.handle(text(DEMO, "e1", SECRET))
+        delays = []
+        while (head := (await service.repository.outbox(DEMO))[0]).status == "pending":
+            delays.append((head.next_attempt_at - clock.now()).total_seconds())
+            clock.advance(delays[-1])
+            if clock.now() - queued >= timedelta(hours=1) and len(await service.repository.outbox(DEMO)) == 1:
+                await service.handle(text(DEMO, "e2", SECRET))  # an hour into the outage
+            await service.deliver_pending()
+            assert transport.delivered == []  # the later message waits behind the one being retried
+            async with engine.connect() as connection:  # and does not make the outbox loop look at the channel
+                assert await connection.run_sync(channels_with_due_messages, clock.now()) == []
+
+    assert delays[:8] == [1, 2, 4, 8, 16, 32, 60, 60] and max(delays) == 60
+    assert timedelta(hours=2) <= clock.now() - queued < timedelta(hours=2, minutes=1)
+    assert (head.status, head.last_error) == ("failed", "OSError")
+    gave_up = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(gave_up) == 1 and f"outbox {head.id} for channel {DEMO}" in gave_up[0].getMessage()
+    assert all(SECRET not in r.getMessage() for r in caplog.records)
+    await metrics.refresh(engine, clock.now())
+    exposed = metrics.render().decode()
+    assert 'voordenken_outbox_given_up_total{platform="console",reason="expired"} 1.0' in exposed
+    assert "voordenken_outbox_failed 1.0" in exposed
+
+    [_, later] = await service.repository.outbox(DEMO)
+    assert later.status == "pending"  # an hour old: still worth sending
+    transport.failures.clear()  # the platform is back: the next message goes
+    clock.advance(60)
+    await service.deliver_pending()
     assert transport.texts == ["answer 2"]
 
 
-def test_backoff_is_capped_at_five_minutes() -> None:
-    assert [backoff(n).total_seconds() for n in (1, 2, 3, 9, 10, 60)] == [1, 2, 4, 256, 300, 300]
+def test_backoff_doubles_up_to_a_minute() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 6, 7, 10, 600)] == [1, 2, 4, 32, 60, 60, 60]
 
 
 async def test_a_permanent_error_fails_the_message_at_once_and_spares_everything_else(

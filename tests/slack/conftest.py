@@ -25,6 +25,7 @@ from bot.app.bootstrap import App
 from bot.app.platforms import Platform, build_slack
 from bot.app.runner import serve
 from bot.app.settings import Settings
+from bot.core.ports import Clock
 from bot.shell.storage.statements import UNSETTLED
 from bot.shell.storage.tables import outbox
 from tests.slack.fake_slack import TEAM, Call, FakeSlack
@@ -59,9 +60,10 @@ def make_settings(fake: FakeSlack, tmp_path: Path, **overrides: Any) -> Settings
 class SlackHarness:
     """A team channel as seen from Slack's side: people type, press and submit."""
 
-    def __init__(self, fake: FakeSlack, settings: Settings) -> None:
+    def __init__(self, fake: FakeSlack, settings: Settings, clock: Clock | None = None) -> None:
         self.fake = fake
         self.settings = settings
+        self.clock = clock  # None: the system clock
         self.platform: SlackPlatform | None = None
         self.app: App | None = None
         self._ids = itertools.count(1)
@@ -85,7 +87,7 @@ class SlackHarness:
         async def on_ready(port: int) -> None:
             ready.set_result(port)
 
-        self._task = asyncio.create_task(serve(self.settings, [capture], self._stop, ready=on_ready))
+        self._task = asyncio.create_task(serve(self.settings, [capture], self._stop, ready=on_ready, clock=self.clock))
         waiting: set[asyncio.Future[Any]] = {self._task, ready}
         done, _ = await asyncio.wait(waiting, timeout=20, return_when=asyncio.FIRST_COMPLETED)
         if self._task in done:

@@ -85,6 +85,7 @@ class _Rule:
     status: int = 200
     retry_after: float | None = None
     channel: str | None = None
+    skip: int = 0  # calls that pass before it applies
 
 
 class FakeSlack(FakeServer):
@@ -92,6 +93,7 @@ class FakeSlack(FakeServer):
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._rules: list[_Rule] = []
+        self._outage: tuple[int, str] | None = None  # (HTTP status, method prefix) while "Slack is down"
         self._ts = itertools.count(1)
         self.not_member: set[str] = set()  # conversations.info: is_member false (public channel)
         self.hidden: set[str] = set()  # conversations.info: channel_not_found (private, not invited)
@@ -135,15 +137,40 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._rules.append(_Rule(method, times, "ratelimited", 429, retry_after))
 
-    def fail(self, method: str, error: str, *, channel: str | None = None, times: int = 1_000_000) -> None:
-        """Answer ``method`` (for ``channel``) with ``{"ok": false, "error": error}``."""
+    def fail(self, method: str, error: str, *, channel: str | None = None, times: int = 1_000_000,
+             status: int = 200) -> None:
+        """Answer ``method`` (for ``channel``) with ``{"ok": false, "error": error}`` and HTTP ``status``."""
         with self._lock:
-            self._rules.append(_Rule(method, times, error, channel=channel))
+            self._rules.append(_Rule(method, times, error, status, channel=channel))
+
+    def fail_nth(self, method: str, n: int, status: int = 500, error: str = "internal_error") -> None:
+        """Let ``n - 1`` calls of ``method`` through, then answer the ``n``-th with HTTP ``status`` (once)."""
+        with self._lock:
+            self._rules.append(_Rule(method, 1, error, status, skip=n - 1))
+
+    def outage(self, status: int = 503, prefix: str = "chat.") -> None:
+        """Slack is down for the methods starting with ``prefix``: HTTP ``status``, no JSON, until :meth:`recover`.
+
+        ``status=0``: the connection is dropped without an answer (a network outage)."""
+        with self._lock:
+            self._outage = (status, prefix)
+
+    def recover(self) -> None:
+        with self._lock:
+            self._outage = None
+
+    def _down(self, method: str) -> int | None:
+        with self._lock:
+            outage = self._outage
+        return outage[0] if outage is not None and method.startswith(outage[1]) else None
 
     def _rule_for(self, method: str, params: dict[str, Any]) -> _Rule | None:
         with self._lock:
             for rule in self._rules:
                 if rule.method == method and rule.remaining > 0 and rule.channel in (None, params.get("channel")):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     rule.remaining -= 1
                     return rule
         return None
@@ -198,6 +225,13 @@ class FakeSlack(FakeServer):
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else params.pop("token", None)
         call = Call(method, params, token)
+        down = self._down(method)
+        if down is not None:
+            call.result = {"ok": False, "error": f"http_{down}"}
+            self._record(call)
+            if down == 0 and request.transport is not None:
+                request.transport.close()  # the client sees the connection drop
+            return web.Response(status=down, text="<html>Service Unavailable</html>", content_type="text/html")
         rule = self._rule_for(method, params)
         if rule is not None:
             headers = {"Retry-After": str(int(rule.retry_after))} if rule.retry_after is not None else {}

@@ -257,3 +257,30 @@ async def test_a_button_press_that_cannot_be_stored_gets_an_error_and_counts_onc
     assert status == 200
     await fake.posted("Question 2 of 6")
     assert len(fake.messages("Question 2 of 6")) == 1
+
+
+async def test_a_long_export_arrives_whole_over_several_messages_even_when_one_fails(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    """60 long answers used to end after 49 of them in "…"; now the export is split, and a part that
+    fails is retried without sending the parts before it again."""
+    await slack.command("alice", "/problem start")
+    answers = [f"Answer {n:02d}: " + "the square is busy at night and nobody talks to the kids " * 43
+               for n in range(60)]
+    for answer in answers:
+        await slack.say("bob", answer)
+    fake.fail_nth("chat.postEphemeral", 3, status=500)  # the third part meets a Slack hiccup
+
+    await slack.command("alice", "/problem export")
+
+    parts = [c for c in fake.calls("chat.postEphemeral") if c.result.get("ok")]
+    assert len(fake.calls("chat.postEphemeral")) == len(parts) + 1  # the one refused was sent once more
+    assert len(parts) > 1 and all(p.params["user"] == uid("alice") for p in parts)
+    for part in parts:
+        assert len(part.blocks) <= 50
+        assert sum(len(b.get("text", {}).get("text", "")) for b in part.blocks) <= 12_000
+    export = "\n".join(b["text"]["text"] for p in parts for b in p.blocks if "text" in b)
+    found = [export.find(answer[:20]) for answer in answers]
+    assert all(export.count(answer[:20]) == 1 for answer in answers)  # each once …
+    assert found == sorted(found)  # … in order
+    assert "…" not in export

@@ -101,3 +101,33 @@ def test_long_text_is_split_into_sections_not_cut() -> None:
     sections = [b["text"]["text"] for b in rendered.blocks if b["type"] == "section"]
     assert len(sections) > 1
     assert "\n".join(sections) == text
+
+
+def test_a_long_line_is_never_cut_inside_a_mention_or_an_entity() -> None:
+    """A mention cut in two notifies nobody and shows "<@UAL"; a cut "&am" shows as garbage."""
+    for offset in range(2960, 3001):
+        text = "x" * offset + "<@UALICE>&<b>" * 30  # one line, no space to cut at
+        rendered = r.render(Post(text=text))
+        sections = [b["text"]["text"] for b in rendered.blocks if b["type"] == "section"]
+        assert "".join(sections) == r.escape(text)  # nothing lost
+        for section in [*sections, rendered.text]:  # the blocks, and the notification's fallback text
+            assert section.count("<@UALICE>") == section.count("<"), (offset, section[-20:])
+            entities = sum(section.count(e) for e in ("&amp;", "&lt;", "&gt;"))
+            assert section.count("&") == entities, (offset, section[-20:])
+
+
+@given(st.text(alphabet="<>&@UAL1 ab;\n", max_size=200_000).map(lambda t: t * 3), st.integers(0, 3))
+@settings(max_examples=40, deadline=None)
+def test_a_long_message_is_split_into_messages_that_each_fit(text: str, buttons: int) -> None:
+    row = tuple(Button(f"b{i}", "cmd", f"v{i}", "/problem x") for i in range(buttons))
+    for message in (Post(text=text, title="Export", buttons=row), Reply(text=text, message_id="1", buttons=row),
+                    Notify(user="U1", text=text, buttons=row)):
+        parts = r.split(message)
+        for index, part in enumerate(parts):
+            blocks = r.render(part).blocks
+            sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+            assert len(blocks) <= r.MAX_BLOCKS
+            assert sum(len(s) for s in sections) + (r.HEADER_LIMIT if index == 0 else 0) <= r.MESSAGE_LIMIT
+            assert "…" not in sections  # nothing clipped
+            assert bool(part.buttons) == (index == len(parts) - 1 and buttons > 0)
+        assert "".join(p.text for p in parts).replace("\n", "") == text.replace("\n", "")

@@ -8,6 +8,13 @@ together, of any channels, share one commit: a reply costs no write transaction 
 own to be claimed, and under load a fraction of one to be settled. One deliverer per
 channel runs in this process at a time (:class:`_Run`); whoever asks for delivery while
 it runs joins it.
+
+Nothing is dropped quietly. A 429 only delays a message (it is not a failed try); any other
+transient error is retried with back-off capped at a minute for as long as the message still
+means something (``give_up_after`` since it was queued: VOORDENKEN_OUTBOX_GIVE_UP_AFTER), and
+the channel's later messages wait behind it. What is given up in the end is logged (WARNING,
+never the text), counted (``voordenken_outbox_given_up_total``), kept as a ``failed`` row
+(``voordenken outbox list``) and can be sent again (``voordenken outbox retry``).
 """
 
 from __future__ import annotations
@@ -16,12 +23,12 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
 from bot.core.model import OutboundMessage, platform_of
-from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Transport
+from bot.core.ports import Clock, DeliveryError, PermanentDeliveryError, RateLimited, Splitting, Transport
 from bot.shell.pipe.background import Background
 from bot.shell.pipe.gathering import Gathering
 from bot.shell.ratelimit import RateLimiter
@@ -34,13 +41,15 @@ log = logging.getLogger(__name__)
 
 # How long a claimed outbox row stays ours; past it another deliverer may retry it.
 CLAIM_LEASE = timedelta(seconds=120)
-_MAX_BACKOFF = timedelta(seconds=300)
+_MAX_BACKOFF = timedelta(seconds=60)  # during an outage, a message goes out within a minute of recovery
+GIVE_UP_AFTER = timedelta(hours=6)
 
 
 class DeliveryMetrics(Protocol):
     def message_delivered(self, channel: str, message: OutboundMessage) -> None: ...
 
-    def delivery_failed(self, channel: str) -> None: ...
+    def delivery_given_up(self, channel: str, reason: str) -> None:
+        """A message will not be sent: ``permanent`` (the platform refuses it) or ``expired`` (too old)."""
 
     def delivery_retry(self, channel: str, reason: str) -> None: ...
 
@@ -57,8 +66,18 @@ def describe(error: BaseException) -> str:
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 ... seconds after the first, second, third ... failure, capped at 300 s."""
+    """1, 2, 4 ... seconds after the first, second, third ... failure, capped at 60 s."""
     return min(timedelta(seconds=2 ** min(attempts - 1, 16)), _MAX_BACKOFF)
+
+
+def _joined(parts: list[OutboundMessage]) -> OutboundMessage:
+    """The parts of a message not delivered yet, as one message to store (split again when sent)."""
+    return replace(parts[0], text="\n".join(part.text for part in parts), buttons=parts[-1].buttons)
+
+
+def _age(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
 @dataclass
@@ -81,7 +100,7 @@ class Outbox:
         background: Background,
         transports: Mapping[str, Transport] | None = None,
         *,
-        max_attempts: int = 8,
+        give_up_after: timedelta = GIVE_UP_AFTER,
         limiter: RateLimiter | None = None,
         metrics: DeliveryMetrics | None = None,
     ) -> None:
@@ -89,7 +108,7 @@ class Outbox:
         self._clock = clock
         self._background = background
         self._transports: dict[str, Transport] = dict(transports or {})
-        self._max_attempts = max_attempts
+        self._give_up_after = give_up_after
         self._limiter = limiter  # None: no outbound rate limits (tests, console)
         self._metrics = metrics  # None: nothing is counted (tests, CLI commands)
         self._missing_transport_logged: set[str] = set()
@@ -229,33 +248,50 @@ class Outbox:
         row = claim.row
         channel = row.channel
         try:
-            platform_id = await transport.deliver(channel, row.message, claim.target)
+            platform_id = await self._deliver_parts(claim, transport)
         except RateLimited as error:
+            # The platform said "later", not "no": the message waits (in order) without a try used up.
             log.info("rate limited in channel %s; retrying after %ss", channel, error.retry_after)
             if self._metrics is not None:
                 self._metrics.delivery_retry(channel, "rate_limited")
             retry_at = self._clock.now() + timedelta(seconds=max(error.retry_after, 0.0))
-            return Settlement(row, OUTBOX_PENDING, retry_at=retry_at, error=describe(error))
+            return Settlement(row, OUTBOX_PENDING, retry_at=retry_at, error=describe(error), counted=False)
         except PermanentDeliveryError as error:
             log.warning("outbox %d for channel %s failed permanently: %s", row.id, channel, describe(error))
             if self._metrics is not None:
-                self._metrics.delivery_failed(channel)
+                self._metrics.delivery_given_up(channel, "permanent")
             return Settlement(row, OUTBOX_FAILED, error=describe(error))
         except Exception as error:
             attempts = row.attempts + 1
+            now = self._clock.now()
             log.debug("delivery error detail for outbox %d", row.id, exc_info=True)
-            if attempts >= self._max_attempts:
-                log.warning("outbox %d for channel %s failed after %d attempts: %s",
-                            row.id, channel, attempts, describe(error))
+            if now - row.created_at >= self._give_up_after:
+                log.warning("outbox %d for channel %s given up after %d attempts over %s: %s "
+                            "(voordenken outbox list / retry)",
+                            row.id, channel, attempts, _age(now - row.created_at), describe(error))
                 if self._metrics is not None:
-                    self._metrics.delivery_failed(channel)
+                    self._metrics.delivery_given_up(channel, "expired")
                 return Settlement(row, OUTBOX_FAILED, error=describe(error))
             log.info("outbox %d for channel %s: attempt %d failed (%s)", row.id, channel, attempts, describe(error))
             if self._metrics is not None:
                 self._metrics.delivery_retry(channel, "error")
-            return Settlement(row, OUTBOX_PENDING, retry_at=self._clock.now() + backoff(attempts),
-                              error=describe(error))
+            return Settlement(row, OUTBOX_PENDING, retry_at=now + backoff(attempts), error=describe(error))
         return Settlement(row, OUTBOX_SENT, platform_id=platform_id)
+
+    async def _deliver_parts(self, claim: Claim, transport: Transport) -> str | None:
+        """Deliver a message in the parts the platform needs (most need one); the platform id of
+        the first. After each part but the last, the row keeps only the rest: a failure (or a
+        crash) later resumes with the parts not yet delivered instead of sending the first again."""
+        row = claim.row
+        parts = list(transport.split(row.message)) if isinstance(transport, Splitting) else [row.message]
+        first: str | None = None
+        for index, part in enumerate(parts):
+            platform_id = await transport.deliver(row.channel, part, claim.target if index == 0 else None)
+            if index == 0:
+                first = platform_id
+            if index + 1 < len(parts):
+                await self._db.write(queues.keep_rest, row.id, _joined(parts[index + 1:]))
+        return first
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver due messages until ``stop`` is set; a head left waiting wakes it early."""

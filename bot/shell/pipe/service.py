@@ -30,7 +30,7 @@ from bot.shell.pipe.background import Background
 from bot.shell.pipe.batch import Decide, HandleResult
 from bot.shell.pipe.handler import Handler, HandlerMetrics
 from bot.shell.pipe.inbox import Inbox
-from bot.shell.pipe.outbox import DeliveryMetrics, Outbox
+from bot.shell.pipe.outbox import GIVE_UP_AFTER, DeliveryMetrics, Outbox
 from bot.shell.ratelimit import RateLimiter
 from bot.shell.storage.database import Transactor
 from bot.shell.storage.views import Views
@@ -50,14 +50,14 @@ class ChannelService:
         new_state: Callable[[str], ChannelState],
         clock: Clock,
         transports: Mapping[str, Transport] | None = None,
-        max_attempts: int = 8,
+        give_up_after: timedelta = GIVE_UP_AFTER,
         limiter: RateLimiter | None = None,
         flood: FloodGuard | None = None,
         metrics: ServiceMetrics | None = None,
         process_accepted: bool = True,
     ) -> None:
         self._background = Background()
-        self._outbox = Outbox(db, clock, self._background, transports, max_attempts=max_attempts,
+        self._outbox = Outbox(db, clock, self._background, transports, give_up_after=give_up_after,
                               limiter=limiter, metrics=metrics)
         self._handler = Handler(db, self._outbox, self._background, decide, new_state, clock,
                                 flood=flood, metrics=metrics)

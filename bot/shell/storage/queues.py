@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import sqlite
 
 from bot.core.model import Edit, Effect, InboundEvent, OutboundMessage, Post
 from bot.shell.storage.codec import decode_message, encode_event, encode_message
 from bot.shell.storage.statements import UNSETTLED, dialect_insert, statements
 from bot.shell.storage.tables import (
+    OUTBOX_FAILED,
     OUTBOX_PENDING,
     OUTBOX_SENT,
     inbox,
@@ -309,12 +310,19 @@ def outbox_row(row: Any) -> OutboxRow:
 
 
 def channels_with_due_messages(connection: Connection, now: datetime) -> list[str]:
-    """Channels whose oldest unsettled message may be tried now, oldest work first."""
+    """Channels whose oldest unsettled message may be tried now, oldest work first.
+
+    Only the head counts: a channel whose head waits (Slack down, back-off) is not listed
+    because of the messages queued behind it, so an hours-long outage costs no claim
+    transaction per channel and pass.
+    """
+    earlier = outbox.alias("earlier")
     rows = connection.execute(
         select(outbox.c.channel)
-        .where(outbox.c.status.in_(UNSETTLED), outbox.c.next_attempt_at <= now)
-        .group_by(outbox.c.channel)
-        .order_by(func.min(outbox.c.id))
+        .where(outbox.c.status.in_(UNSETTLED), outbox.c.next_attempt_at <= now,
+               ~select(earlier.c.id).where(earlier.c.channel == outbox.c.channel, earlier.c.status.in_(UNSETTLED),
+                                           earlier.c.id < outbox.c.id).exists())
+        .order_by(outbox.c.id)
     )
     return [row.channel for row in rows]
 
@@ -347,6 +355,11 @@ def claim_head(connection: Connection, channel: str, now: datetime, lease: timed
     return Claim(claimed, len(rows) > 1, target)
 
 
+def keep_rest(connection: Connection, outbox_id: int, rest: OutboundMessage) -> None:
+    """Part of a claimed message was delivered: the row now holds only what is left to send."""
+    connection.execute(update(outbox).where(outbox.c.id == outbox_id).values(payload=encode_message(rest)))
+
+
 class Settlement(NamedTuple):
     """How a claimed message ended, and whether to claim its channel's next one right after."""
 
@@ -356,6 +369,7 @@ class Settlement(NamedTuple):
     retry_at: datetime | None = None
     error: str | None = None
     claim_next: bool = False
+    counted: bool = True  # a failed try (a rate limit is not one: the message only waits)
 
 
 def settle(
@@ -376,11 +390,42 @@ def settle(
             if key is not None and s.platform_id is not None:
                 set_message_ref(connection, s.row.channel, key, s.platform_id, now)
         else:
-            values: dict[str, Any] = {"status": s.status, "attempts": outbox.c.attempts + 1, "last_error": s.error}
+            values: dict[str, Any] = {"status": s.status, "attempts": outbox.c.attempts + int(s.counted),
+                                      "last_error": s.error}
             if s.retry_at is not None:
                 values["next_attempt_at"] = s.retry_at
             connection.execute(update(outbox).where(outbox.c.id == s.row.id).values(values))
     return [claim_head(connection, s.row.channel, now, lease) if s.claim_next else None for s in settlements]
+
+
+class Undelivered(NamedTuple):
+    """An outbox message not sent (yet), as the CLI shows it: never its text."""
+
+    id: int
+    channel: str
+    status: str  # pending / sending (still being tried) or failed (given up)
+    attempts: int
+    created_at: datetime
+    last_error: str | None
+
+
+def undelivered(connection: Connection, channel: str | None = None) -> list[Undelivered]:
+    """Messages not sent, given up ones included, in the order they were queued."""
+    query = (select(outbox.c.id, outbox.c.channel, outbox.c.status, outbox.c.attempts, outbox.c.created_at,
+                    outbox.c.last_error)
+             .where(outbox.c.status != OUTBOX_SENT).order_by(outbox.c.id))
+    if channel is not None:
+        query = query.where(outbox.c.channel == channel)
+    return [Undelivered(*row) for row in connection.execute(query)]
+
+
+def retry_failed(connection: Connection, now: datetime, channel: str | None = None) -> int:
+    """Queue given-up messages again, due now, as if just queued (their give-up time starts over)."""
+    statement = (update(outbox).where(outbox.c.status == OUTBOX_FAILED)
+                 .values(status=OUTBOX_PENDING, attempts=0, next_attempt_at=now, created_at=now))
+    if channel is not None:
+        statement = statement.where(outbox.c.channel == channel)
+    return int(connection.execute(statement).rowcount)
 
 
 # --------------------------------------------------------------------------- message refs

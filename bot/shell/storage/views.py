@@ -19,7 +19,7 @@ from bot.shell.storage.database import Transactor
 from bot.shell.storage.purge import prune
 from bot.shell.storage.queues import OutboxRow, Wakeup, outbox_row
 from bot.shell.storage.statements import UNSETTLED
-from bot.shell.storage.tables import channels, event_log, inbox, outbox, processed_events, wakeups
+from bot.shell.storage.tables import OUTBOX_FAILED, channels, event_log, inbox, outbox, processed_events, wakeups
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,11 @@ def backlog(connection: Connection) -> Backlog:
     count, oldest = connection.execute(query).one()
     waiting, first = connection.execute(select(func.count(), func.min(inbox.c.received_at))).one()
     return Backlog(count, oldest, waiting, first)
+
+
+def failed_outbox(connection: Connection) -> int:
+    """Messages given up on and still stored (for the metric; the CLI lists them)."""
+    return int(connection.execute(select(func.count()).where(outbox.c.status == OUTBOX_FAILED)).scalar_one())
 
 
 def idle_channels(connection: Connection, before: datetime) -> list[str]:
