@@ -66,6 +66,16 @@ def _valid_id(value: Any) -> str | None:
 # ----------------------------------------------------------------------------- events API
 
 
+def message_key(team: str, channel: str, ts: str) -> str:
+    """The event id of a message: the message itself, not its delivery.
+
+    Slack retries a delivery under the same ``event_id`` but may also deliver one message
+    again under a new one (it was parked twice); a message's ``ts`` is unique in its
+    channel, so the service's de-duplication (keyed by event id) catches both.
+    """
+    return f"{PLATFORM}:msg:{team}:{channel}:{ts}"
+
+
 def message_event(body: Payload) -> TextMessage | None:
     """A plain user message in a channel, or ``None`` for everything we stay out of."""
     event = body.get("event")
@@ -83,11 +93,11 @@ def message_event(body: Payload) -> TextMessage | None:
     ts = _str(event.get("ts"))
     if None in (team, channel, user, text, event_id, ts):
         return None
-    assert team and channel and user and text and event_id
+    assert team and channel and user and text and ts
     if channel.startswith("D"):
         return None  # a direct message, whatever channel_type says
     return TextMessage(
-        event_id=f"{PLATFORM}:{event_id}",
+        event_id=message_key(team, channel, ts),
         channel=channel_key(team, channel),
         sender=sender(user),
         text=unescape(text),
