@@ -94,7 +94,10 @@ async def impatient(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackHarne
     await harness.stop()
 
 
-async def test_a_body_that_never_finishes_is_answered_408_and_let_go(impatient: SlackHarness) -> None:
+async def test_a_body_that_never_finishes_is_answered_408_and_let_go(
+    impatient: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     reader, writer = await asyncio.open_connection("127.0.0.1", impatient.port)
     try:
         writer.write(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -108,6 +111,7 @@ async def test_a_body_that_never_finishes_is_answered_408_and_let_go(impatient: 
     # Requests that do finish are still served.
     status, _ = await impatient.send_form(impatient.command_body("alice", "/problem start"))
     assert status == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 # ----------------------------------------------------------------------------- junk headers and bodies
