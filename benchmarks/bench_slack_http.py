@@ -118,7 +118,7 @@ def message(verifier: SignatureVerifier, n: int, user: str, text: str) -> Reques
             "event": {"type": "message", "channel": CHANNEL, "channel_type": "channel", "user": user,
                       "text": text, "ts": ts, "event_ts": ts},
             "event_id": f"Ev{n:08d}", "event_time": int(time.time())}
-    return _signed(json.dumps(body), "application/json", f"slack:Ev{n:08d}", verifier)
+    return _signed(json.dumps(body), "application/json", f"slack:msg:{TEAM}:{CHANNEL}:{ts}", verifier)
 
 
 def stream(fake: FakeSlack, count: int) -> list[Request]:

@@ -9,6 +9,7 @@ from typing import TextIO
 from adapters.console.translate import SPEAKER, channel_key, to_event
 from bot.core.model import CommandIssued, TextMessage
 from bot.core.ports import ChannelPort
+from bot.core.text import clean
 
 
 async def read_lines(stream: TextIO, prompt: str | None = None) -> AsyncIterator[str]:
@@ -36,6 +37,7 @@ async def run_console(port: ChannelPort, lines: AsyncIterator[str], out: TextIO,
             continue
         if echo:
             speaker = event.sender.id if isinstance(event, TextMessage | CommandIssued) else user
+            line = clean(line)  # as the event has it (no lone surrogates)
             shown = line.split(":", 1)[1].strip() if SPEAKER.match(line) else line.strip()
             out.write(f"{speaker}: {shown}\n")
         await port.handle(event)

@@ -3,6 +3,8 @@
 Lines typed as ``alice: some text`` speak as alice; other lines speak as the default
 user. ``/<word> ...`` is a command when ``<word>`` is one of the language files' command
 words (``/problem``, ``/probleem``); the engine decides what language that word means.
+A line is cleaned of lone surrogates first (``bot.core.text.clean``): a replay file in
+Latin-1 or cp1252 read as UTF-8 has them, and storage cannot encode them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import uuid
 from collections.abc import Collection
 
 from bot.core.model import CommandIssued, InboundEvent, Sender, TextMessage
+from bot.core.text import clean
 
 SPEAKER = re.compile(r"^([A-Za-z0-9_.\-]{1,32}):\s?(.*)$", re.S)
 COMMAND = re.compile(r"^/([^\s@]+)(?:@\S+)?(?:\s+(.*))?$", re.S)
@@ -23,7 +26,7 @@ def channel_key(name: str) -> str:
 
 def to_event(line: str, channel: str, default_user: str, command_words: Collection[str]) -> InboundEvent | None:
     """Translate one console line into an engine event (``None`` for an empty line)."""
-    line = line.rstrip("\r\n")
+    line = clean(line.rstrip("\r\n"))
     if not line.strip():
         return None
     user, text = default_user, line

@@ -11,6 +11,10 @@ cost a call per click:
   (or it is a direct message, or a scope is missing), the person is told why;
 - is the person a workspace admin or owner (``users.info``)? They may steer a session like
   its facilitator (``Sender.is_admin``).
+
+When Slack cannot be reached for the last two (a dropped connection, a timeout), the
+command goes ahead as an ordinary member's: it is never dropped for a lookup. (Names need
+no lookup: Slack renders ``<@U…>`` itself.)
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import dataclasses
 import logging
 
+from aiohttp import ClientError
 from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -36,6 +41,9 @@ ADMIN_CACHE_SECONDS = 600.0
 MAX_ADMINS = 10_000  # (workspace, user) answers kept
 JOINED_CACHE_SECONDS = 60.0
 MAX_JOINED = 10_000
+
+# A Web API call that never got an answer: the network, not Slack, said no.
+NETWORK_ERRORS = (ClientError, OSError, TimeoutError)
 
 # Why the bot cannot act on a command: a text key and its parameters.
 Problem = tuple[str, dict[str, str]]
@@ -112,6 +120,10 @@ class SlackAccess:
         except SlackApiError as exc:
             log.info("slack: users.info failed (%s); treating the user as a member", error_code(exc))
             admin = False
+        except NETWORK_ERRORS as exc:
+            # Not cached: the next command asks again, so an admin is not demoted for 10 minutes.
+            log.info("slack: users.info unreachable (%s); treating the user as a member", type(exc).__name__)
+            return False
         self._admins[(team, user)] = admin
         return admin
 
@@ -130,6 +142,9 @@ class SlackAccess:
                 return "slack_missing_scope", {"scope": str(needed or "channels:read, groups:read")}
             log.info("slack: membership check failed (%s); going ahead", error or exc.response.status_code)
             return None  # a hiccup: delivery will report a real problem
+        except NETWORK_ERRORS as exc:
+            log.info("slack: membership check unreachable (%s); going ahead", type(exc).__name__)
+            return None
         channel = info.get("channel") or {}
         if channel.get("is_im") or channel.get("is_mpim"):
             return "slack_use_in_channel", {}

@@ -2,7 +2,9 @@
 
 Everything a translation trusts comes from the signed payload itself: the user is
 always the payload's ``user`` (never a value carried in a button or in metadata), so
-a replayed or edited button cannot vote for someone else.
+a replayed or edited button cannot vote for someone else. Every string taken from a
+payload is cleaned of lone surrogates (``bot.core.text.clean``: JSON may carry ``\udce9``),
+which storage could not encode.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.model import ButtonAction, ButtonPressed, CommandIssued, Sender, TextMessage
+from bot.core.text import clean
 
 PLATFORM = "slack"
 ACTION_PREFIX = "voordenken."
@@ -52,7 +55,7 @@ def unescape(text: str) -> str:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return clean(value) if isinstance(value, str) and value else None
 
 
 def _valid_id(value: Any) -> str | None:
@@ -61,6 +64,16 @@ def _valid_id(value: Any) -> str | None:
 
 
 # ----------------------------------------------------------------------------- events API
+
+
+def message_key(team: str, channel: str, ts: str) -> str:
+    """The event id of a message: the message itself, not its delivery.
+
+    Slack retries a delivery under the same ``event_id`` but may also deliver one message
+    again under a new one (it was parked twice); a message's ``ts`` is unique in its
+    channel, so the service's de-duplication (keyed by event id) catches both.
+    """
+    return f"{PLATFORM}:msg:{team}:{channel}:{ts}"
 
 
 def message_event(body: Payload) -> TextMessage | None:
@@ -80,11 +93,11 @@ def message_event(body: Payload) -> TextMessage | None:
     ts = _str(event.get("ts"))
     if None in (team, channel, user, text, event_id, ts):
         return None
-    assert team and channel and user and text and event_id
+    assert team and channel and user and text and ts
     if channel.startswith("D"):
         return None  # a direct message, whatever channel_type says
     return TextMessage(
-        event_id=f"{PLATFORM}:{event_id}",
+        event_id=message_key(team, channel, ts),
         channel=channel_key(team, channel),
         sender=sender(user),
         text=unescape(text),
@@ -120,7 +133,7 @@ def command(body: Payload) -> SlashCommand | None:
         event_id=f"{PLATFORM}:cmd:{trigger}",
         channel=channel_key(team, channel),
         sender=sender(user),
-        text=unescape(text) if isinstance(text, str) else "",
+        text=unescape(clean(text)) if isinstance(text, str) else "",
         command_word=word.removeprefix("/"),
     )
     return SlashCommand(event, team, channel, _str(body.get("response_url")))
@@ -250,4 +263,4 @@ def _reason_text(view: Payload) -> str:
     block = values.get(REASON_BLOCK) if isinstance(values, Mapping) else None
     field = block.get(REASON_INPUT) if isinstance(block, Mapping) else None
     value = field.get("value") if isinstance(field, Mapping) else None
-    return value.strip() if isinstance(value, str) else ""
+    return clean(value).strip() if isinstance(value, str) else ""

@@ -2,7 +2,8 @@
 
 The user always comes from the update itself (``message.from_user`` /
 ``callback_query.from_user``), never from callback data or text, so a forged or
-replayed button cannot vote for someone else.
+replayed button cannot vote for someone else. Text and names are cleaned of lone
+surrogates (``bot.core.text.clean``), which storage cannot encode.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Message, MessageEntity, User
 
 from bot.core.model import ButtonAction, ButtonPressed, Choice, CommandIssued, Sender, TextMessage
+from bot.core.text import clean
 
 PLATFORM = "telegram"
 REASON_CHOICES = (Choice.CONCERN, Choice.OBJECT)
@@ -45,7 +47,7 @@ def display_name(user: User) -> str:
 
 
 def sender_of(user: User, is_admin: bool = False) -> Sender:
-    return Sender(id=str(user.id), name=display_name(user), is_admin=is_admin)
+    return Sender(id=str(user.id), name=clean(display_name(user)), is_admin=is_admin)
 
 
 def thread_of(message: Message) -> str | None:
@@ -72,7 +74,7 @@ def split_command(message: Message) -> tuple[str, str] | None:
     except UnicodeDecodeError:  # an entity that splits a surrogate pair: not a command Telegram made
         return None
     word = command[1:].split("@", 1)[0].lower()
-    rest = text[len(command):].strip()
+    rest = clean(text[len(command):].strip())
     return word, rest
 
 
@@ -105,7 +107,7 @@ def text_event(update_id: int, message: Message) -> TextMessage | None:
         event_id=event_id(update_id),
         channel=channel_key(message.chat_id),
         sender=sender_of(user),
-        text=message.text,
+        text=clean(message.text),
         message_id=str(message.message_id),
         thread_id=thread_of(message),
     )
@@ -207,7 +209,7 @@ def reason_event(
             sender=sender_of(user, is_admin),
             action=ButtonAction.VOTE,
             value=f"{candidate.choice.value}:{int(match.group('version'))}",
-            text=message.text.strip(),
+            text=clean(message.text).strip(),
             message_id=str(message.message_id),
         )
     return None

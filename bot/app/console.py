@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from typing import TextIO
 
@@ -16,6 +17,10 @@ DEMO_CHANNEL = "demo"
 
 
 async def console(settings: Settings, channel: str, user: str, stdin: TextIO, stdout: TextIO) -> int:
+    if isinstance(stdin, io.TextIOWrapper):
+        # A replay file need not be UTF-8 (Latin-1, cp1252): undecodable bytes become lone
+        # surrogates, which the console's translation turns into U+FFFD, instead of a crash.
+        stdin.reconfigure(errors="surrogateescape")
     app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
     try:
         await app.service.deliver_pending()

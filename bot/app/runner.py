@@ -25,6 +25,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.app.bootstrap import App, bootstrap
+from bot.app.http_body import body_deadline
 from bot.app.platforms import Platform, PlatformFactory, configured_platforms
 from bot.app.settings import Settings
 from bot.core.ports import Clock
@@ -89,7 +90,8 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     web_role, worker_role = settings.role in ("all", "web"), settings.role in ("all", "worker")
     if not worker_role:  # a single owner (Telegram polling) runs in a worker, never here
         platforms = [p for p in platforms if not p.needs_single_owner]
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_REQUEST_BODY,
+                              middlewares=[body_deadline(settings.http_body_timeout, MAX_REQUEST_BODY)])
     # --- single-owner platforms (Platform.needs_single_owner): started only while this replica leads
     leases = {
         p.name: Leadership(app.engine, f"platform:{p.name}", retry_interval=LEASE_RETRY_SECONDS,
@@ -142,6 +144,9 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
         await runner.cleanup()
         await app.close()
 
+
+# The largest request body any route takes (the platforms' own limits are lower or equal).
+MAX_REQUEST_BODY = 1024 * 1024
 
 # How often the inbox is looked at: by every replica, for the events of one that died; by
 # a worker, for the events the web replicas stored (its replies wait at most this long).

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     http_host: str = Field("0.0.0.0", validation_alias=_env("VOORDENKEN_HTTP_HOST"),
                            description="Address the HTTP server (Slack events, Telegram webhook, health) binds")
     http_port: int = Field(3000, validation_alias=_env("VOORDENKEN_HTTP_PORT"), description="Port of that server")
+    http_body_timeout: float = Field(
+        10.0, gt=0, validation_alias=_env("VOORDENKEN_HTTP_BODY_TIMEOUT"),
+        description="Seconds a request's body may take to arrive; a slower one is answered 408 and let go",
+    )
     role: Literal["all", "web", "worker"] = Field(
         "all", validation_alias=_env("VOORDENKEN_ROLE"),
         description="all: one process does everything; web: answers the platforms' HTTP requests (stores "

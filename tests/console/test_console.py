@@ -218,3 +218,21 @@ def test_an_objection_without_a_reason_is_answered_with_the_command_to_type(data
     assert result.returncode == 0, result.stderr
     assert "voordenken (only to bob): An objection needs a reason" in result.stdout
     assert "\n    > /problem object <reason>\n" in result.stdout
+
+
+@pytest.mark.parametrize("locale", ["C.UTF-8", "C"])
+def test_a_latin1_replay_file_is_replayed_with_replacement_characters(database: str, locale: str) -> None:
+    """A conversation saved in Latin-1 / cp1252 (café as one byte 0xE9) replays; the odd byte reads as U+FFFD."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "VOORDENKEN_"))}
+    environment.update(LANG=locale, LC_ALL=locale, PYTHONIOENCODING="")
+    replay = ("alice: /problem start\n"
+              "bob: Caf\u00e9 closes too late\n"
+              "carol: Nobody answers the phone \u2013 ever\n"
+              "alice: /problem status\n").encode("cp1252")
+    result = subprocess.run([sys.executable, "-m", "bot.app.cli", "console", "--channel", "cafe", "--database",
+                             database], input=replay, capture_output=True, env=environment, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+    out = result.stdout.decode("utf-8")
+    assert "bob: Caf\ufffd closes too late" in out
+    answered = next(line for line in out.splitlines() if "Answered this question: 2 of 3" in line)
+    assert "bob" in answered and "carol" in answered

@@ -158,7 +158,7 @@ class SlackSide:
                 "event": {"type": "message", "channel": channel, "channel_type": "channel",
                           "user": self.uid(person), "text": text, "ts": ts, "event_ts": ts},
                 "event_id": event_id, "event_time": int(time.time())}
-        return self._job(f"slack:{event_id}", json.dumps(body), "application/json")
+        return self._job(f"slack:msg:{TEAM}:{channel}:{ts}", json.dumps(body), "application/json")
 
     def press(self, person: str, channel: str, message_ts: str, value: str) -> Job:
         trigger, action_ts = f"trigger.{next(self._ids)}", f"1800000001.{next(self._ids):06d}"

@@ -105,6 +105,7 @@ class FakeSlack(FakeServer):
         self.members: dict[str, list[str]] = {}
         self.members_page_size: int | None = None
         self.socket_acks: list[dict[str, Any]] = []
+        self._dropping: set[str] = set()  # methods whose connections are cut (see ``drop_connections``)
         self._sockets: list[web.WebSocketResponse] = []
         self._server = BackgroundServer("fake-slack", self._app, self._close_sockets)
 
@@ -164,6 +165,21 @@ class FakeSlack(FakeServer):
             outage = self._outage
         return outage[0] if outage is not None and method.startswith(outage[1]) else None
 
+    def drop_connections(self, method: str, dropping: bool = True) -> None:
+        """Cut the connection of every ``method`` call without answering (a network failure)."""
+        with self._lock:
+            (self._dropping.add if dropping else self._dropping.discard)(method)
+
+    def _drops(self, method: str, request: web.Request) -> bool:
+        """Record and cut ``request`` when its method is being dropped."""
+        with self._lock:
+            if method not in self._dropping:
+                return False
+            self._calls.append(Call(method, {}, None, result={"ok": False, "error": "connection dropped"}))
+        if request.transport is not None:
+            request.transport.abort()
+        return True
+
     def _rule_for(self, method: str, params: dict[str, Any]) -> _Rule | None:
         with self._lock:
             for rule in self._rules:
@@ -221,6 +237,8 @@ class FakeSlack(FakeServer):
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self._drops(method, request):
+            raise ConnectionResetError(f"fake Slack dropped a {method} connection")
         params = await self._params(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else params.pop("token", None)

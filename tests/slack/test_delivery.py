@@ -195,7 +195,7 @@ async def test_a_message_is_stored_before_slack_gets_its_200(slack: SlackHarness
     # inbox, or already processed), so a replica killed now loses nothing.
     stored = union(select(inbox.c.event_id), select(processed_events.c.event_id))
     async with slack.app.engine.connect() as connection:
-        assert f"slack:{body['event_id']}" in set((await connection.execute(stored)).scalars())
+        assert f"slack:msg:T1:C1:{body['event']['ts']}" in set((await connection.execute(stored)).scalars())
     await slack.settle()
     state = await slack.state()
     assert [a.text for a in state.answers] == ["Reports get lost between the teams."]

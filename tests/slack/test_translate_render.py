@@ -35,7 +35,7 @@ def test_message_translation() -> None:
     body: dict[str, Any] = {"team_id": "T1", "event_id": "Ev9", "event": message}
     event = t.message_event(body)
     assert event is not None
-    assert (event.event_id, event.channel, event.text) == ("slack:Ev9", "slack:T1:C1", "a <b> & c")
+    assert (event.event_id, event.channel, event.text) == ("slack:msg:T1:C1:1.2", "slack:T1:C1", "a <b> & c")
     assert (event.message_id, event.thread_id) == ("1.2", "1.0")
     assert event.sender.id == "U1" and event.sender.name == "<@U1>"
     for subtype in ("message_changed", "message_deleted", "bot_message", "channel_join"):
