@@ -83,6 +83,12 @@ class ChatAccess:
         except TelegramError as error:
             log.info("getChatAdministrators failed in %s: %s", chat_id, type(error).__name__)
             ids = frozenset()
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            # An answer this PTB version cannot read (a new member status, a missing field):
+            # fail closed, nobody gets admin powers from it, and the command is still answered.
+            log.warning("getChatAdministrators answered something unreadable in %s (%s); "
+                        "treating nobody as admin", chat_id, type(error).__name__)
+            ids = frozenset()
         self._admins[chat_id] = ids
         return ids
 
