@@ -169,8 +169,6 @@ class Handlers:
         chat, user = message.chat, message.from_user
         if user is None:
             return False
-        if message.sender_chat is not None and message.sender_chat.id == chat.id:
-            return True  # an anonymous administrator, writing as the group itself
         try:
             if await self._access.is_member(chat.id, chat.type, user.id):
                 return True
