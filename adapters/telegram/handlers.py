@@ -190,9 +190,9 @@ class Handlers:
         key = (message.chat.id, message.from_user.id)
         if key in self._told:
             return
-        self._told[key] = True
         channel = translate.channel_key(message.chat.id)
         language = self._texts.command_language(command_word) or await self._port.language(channel)
+        self._told[key] = True
         reply = Reply(text=self._texts.text(language, refusal), message_id=str(message.message_id))
         try:
             await self._transport.deliver(channel, reply, None)

@@ -178,7 +178,10 @@ USER_MARK = "VOORDENKENUSERMARK"
 def reason_prompt(text: str, user_id: str, name: str) -> str:
     """The ForceReply prompt asking one user for the reason of a concern or objection.
 
-    ``text`` is the script text rendered with ``user=USER_MARK``; it is escaped first,
-    then the mention (already HTML) takes the mark's place.
+    ``text`` is the script text rendered with ``user=USER_MARK``; it is cut at the mark, each
+    side escaped once, and the mention (already HTML) goes in between.
     """
-    return escape(text, quote=False).replace(USER_MARK, mention(user_id, name), 1)
+    before, marked, after = text.partition(USER_MARK)
+    if not marked:
+        return escape(text, quote=False)
+    return escape(before, quote=False) + mention(user_id, name) + escape(after, quote=False)
