@@ -18,7 +18,7 @@ from telegram import BotCommand
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from adapters.telegram.access import ChatAccess
+from adapters.telegram.access import ChatAccess, MembershipUnknown
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.handlers import Handlers, process
 from adapters.telegram.polling import Poller
@@ -67,7 +67,7 @@ class TelegramPlatform:
         self.transport = TelegramTransport(bot, texts)
         access = ChatAccess(bot)
         self._privacy = PrivacyNote(bot, access, self.transport, port, texts)
-        self._handlers = Handlers(bot, port, texts, access, self._privacy)
+        self._handlers = Handlers(bot, port, texts, access, self._privacy, self.transport)
         self._process = partial(process, self.application)
         self._webhook = None if url is None else Webhook(url, config.webhook_secret or "", bot, self._process)
         self._running = False
@@ -156,5 +156,5 @@ class TelegramPlatform:
 
 
 def _is_outage(error: BaseException) -> bool:
-    """Failures that pass by themselves: the database or Telegram out of reach."""
-    return isinstance(error, NetworkError | StorageUnavailable)
+    """Failures that pass by themselves: the database or Telegram out of reach (membership included)."""
+    return isinstance(error, NetworkError | StorageUnavailable | MembershipUnknown)

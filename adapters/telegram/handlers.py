@@ -3,7 +3,11 @@
 Handlers only translate updates into engine events and hand them to the service; what the
 bot says comes back through :class:`~adapters.telegram.transport.TelegramTransport` via the
 outbox, the ForceReply prompt that asks for the reason of a concern/objection included. A
-button press is let through only for members of the chat (:mod:`adapters.telegram.access`).
+button press, a command or a message is let through only for members of the chat
+(:mod:`adapters.telegram.access`): a channel's discussion group lets outsiders write. An
+outsider's command gets a members-only reply (once a minute per person), their message is
+ignored. When Telegram cannot say for now (flood control, network), the update is left
+unprocessed and Telegram delivers it again: an answer is never dropped for that.
 
 Reason prompts are stateless: the prompt's own text says which choice and version it is
 about and mentions the user it asks (see :func:`translate.reason_event`), so a restart or
@@ -20,21 +24,25 @@ import contextvars
 import logging
 from dataclasses import replace
 
-from telegram import Bot, Update
+from cachetools import TTLCache
+from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from adapters.telegram import translate
-from adapters.telegram.access import ChatAccess
+from adapters.telegram.access import ChatAccess, MembershipUnknown
 from adapters.telegram.privacy import PrivacyNote
 from adapters.telegram.render import USER_MARK
-from bot.core.model import AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent
+from adapters.telegram.transport import TelegramTransport
+from bot.core.model import AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent, Reply
 from bot.core.ports import ChannelPort
 from bot.core.script import Script
 
 log = logging.getLogger(__name__)
 
 _VERSION_MARK = "987654321"
+OUTSIDER_REPLY_SECONDS = 60.0  # an outsider's commands get the members-only reply this rarely
+OUTSIDER_REPLY_ENTRIES = 20_000
 
 Context = ContextTypes.DEFAULT_TYPE
 # Set while one update is processed (webhook or poller): the error handler (same task) records
@@ -58,8 +66,10 @@ class Handlers:
     """The command, text, callback, member-change and error handlers of one bot."""
 
     def __init__(self, bot: Bot, port: ChannelPort, texts: Script, access: ChatAccess,
-                 privacy: PrivacyNote) -> None:
+                 privacy: PrivacyNote, transport: TelegramTransport) -> None:
         self._bot = bot
+        self._transport = transport
+        self._told: TTLCache[tuple[int, int], bool] = TTLCache(OUTSIDER_REPLY_ENTRIES, ttl=OUTSIDER_REPLY_SECONDS)
         self._port = port
         self._texts = texts
         self._access = access
@@ -80,10 +90,11 @@ class Handlers:
         message = update.message
         if message is None or message.from_user is None:
             return
-        is_admin = await self._access.is_admin(message.chat.id, message.chat.type, message.from_user.id)
-        event = translate.command_event(update.update_id, message, is_admin, self._texts.command_words())
-        if event is None:
+        event = translate.command_event(update.update_id, message, False, self._texts.command_words())
+        if event is None or not await self._admitted(message, command_word=event.command_word):
             return
+        if await self._access.is_admin(message.chat.id, message.chat.type, message.from_user.id):
+            event = replace(event, sender=replace(event.sender, is_admin=True))
         result = await self._port.handle(event)
         if not result.duplicate and self._starts_session(event):
             await self._privacy.maybe_send(message.chat.id, message.chat.type)
@@ -95,13 +106,14 @@ class Handlers:
         event: InboundEvent | None = None
         if message.reply_to_message is not None:
             event = translate.reason_event(update.update_id, message, self._bot.id, self._patterns)
-            if event is not None:
-                admin = await self._access.is_admin(message.chat.id, message.chat.type, message.from_user.id)
-                event = _with_admin(event, admin)
         if event is None:
             event = translate.text_event(update.update_id, message)
-        if event is not None:
-            await self._port.handle(event)
+        if event is None or not await self._admitted(message):
+            return
+        if isinstance(event, ButtonPressed):  # the reason for a vote
+            admin = await self._access.is_admin(message.chat.id, message.chat.type, message.from_user.id)
+            event = _with_admin(event, admin)
+        await self._port.handle(event)
 
     async def on_callback(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -143,7 +155,49 @@ class Handlers:
         failures = _FAILURES.get()
         if failures is not None and context.error is not None:
             failures.append(context.error)  # not confirmed: Telegram delivers it again
+        if isinstance(context.error, MembershipUnknown):  # Telegram's hiccup, not ours: no traceback
+            log.warning("Telegram update %s waits: membership could not be checked", update_id)
+            return
         log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
+
+    async def _admitted(self, message: Message, *, command_word: str | None = None) -> bool:
+        """Whether the sender is in the chat; an outsider's command is told so (once a minute).
+
+        Raises :class:`MembershipUnknown` when Telegram may say later: the update is then not
+        processed, and delivered again. When it never will (an unreadable answer), fail closed.
+        """
+        chat, user = message.chat, message.from_user
+        if user is None:
+            return False
+        try:
+            if await self._access.is_member(chat.id, chat.type, user.id):
+                return True
+            refusal = "telegram_members_only"
+        except MembershipUnknown as error:
+            if error.passing:
+                raise
+            refusal = "telegram_members_unknown"
+        log.info("telegram: a %s from someone not in chat %s was ignored",
+                 "message" if command_word is None else "command", chat.id)
+        if command_word is not None:
+            await self._tell_outsider(message, refusal, command_word)
+        return False
+
+    async def _tell_outsider(self, message: Message, refusal: str, command_word: str) -> None:
+        """A short reply to an outsider's command (in the language of the command word they
+        typed), at most once a minute per person and chat."""
+        assert message.from_user is not None
+        key = (message.chat.id, message.from_user.id)
+        if key in self._told:
+            return
+        channel = translate.channel_key(message.chat.id)
+        language = self._texts.command_language(command_word) or await self._port.language(channel)
+        self._told[key] = True
+        reply = Reply(text=self._texts.text(language, refusal), message_id=str(message.message_id))
+        try:
+            await self._transport.deliver(channel, reply, None)
+        except Exception as error:  # a notice only: nothing to redeliver
+            log.info("telegram: the members-only reply in %s failed: %s", channel, type(error).__name__)
 
     def _starts_session(self, event: CommandIssued) -> bool:
         word = event.text.split(maxsplit=1)[0].lower() if event.text.strip() else ""

@@ -115,15 +115,38 @@ def shorten(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def _html(title: str | None, plain: str, mentions: Sequence[Mention] = ()) -> str:
-    body = escape(plain, quote=False)
-    # The first time a mentioned name appears becomes a real mention. Marks first (longest names
-    # first), links after, so "Ann" can never match inside the link made for "Anna".
-    ordered = sorted(enumerate(mentions), key=lambda item: -len(item[1].name))
-    for index, named in ordered:
-        body = body.replace(escape(named.name, quote=False), f"\x00{index}\x00", 1)
-    for index, named in enumerate(mentions):
-        body = body.replace(f"\x00{index}\x00", mention(named.user, named.name), 1)
+    """``plain`` as Telegram HTML, the first appearance of each mentioned name a mention.
+
+    Names are found in the plain text and every piece is escaped exactly once on the way
+    out, so a name can never match inside markup or an entity ("amp" in ``&amp;``), and no
+    marker in the text can collide with a name.
+    """
+    parts: list[str] = []
+    start = 0
+    for begin, end, named in _mention_spans(plain, mentions):
+        parts.append(escape(plain[start:begin], quote=False))
+        parts.append(mention(named.user, named.name))
+        start = end
+    parts.append(escape(plain[start:], quote=False))
+    body = "".join(parts)
     return f"<b>{escape(title, quote=False)}</b>\n{body}" if title else body
+
+
+def _mention_spans(plain: str, mentions: Sequence[Mention]) -> list[tuple[int, int, Mention]]:
+    """Where each name first appears in ``plain``, without overlaps, in text order.
+
+    Longest names claim their place first, so "Ann" is never found inside "Anna".
+    """
+    taken: list[tuple[int, int, Mention]] = []
+    for named in sorted(mentions, key=lambda m: -len(m.name)):
+        if not named.name:
+            continue
+        at = plain.find(named.name)
+        while at >= 0 and any(at < end and begin < at + len(named.name) for begin, end, _ in taken):
+            at = plain.find(named.name, at + 1)
+        if at >= 0:
+            taken.append((at, at + len(named.name), named))
+    return sorted(taken, key=lambda span: span[0])
 
 
 def render(message: OutboundMessage) -> Rendered:
@@ -155,7 +178,10 @@ USER_MARK = "VOORDENKENUSERMARK"
 def reason_prompt(text: str, user_id: str, name: str) -> str:
     """The ForceReply prompt asking one user for the reason of a concern or objection.
 
-    ``text`` is the script text rendered with ``user=USER_MARK``; it is escaped first,
-    then the mention (already HTML) takes the mark's place.
+    ``text`` is the script text rendered with ``user=USER_MARK``; it is cut at the mark, each
+    side escaped once, and the mention (already HTML) goes in between.
     """
-    return escape(text, quote=False).replace(USER_MARK, mention(user_id, name), 1)
+    before, marked, after = text.partition(USER_MARK)
+    if not marked:
+        return escape(text, quote=False)
+    return escape(before, quote=False) + mention(user_id, name) + escape(after, quote=False)

@@ -69,6 +69,9 @@ class Webhook:
             data = json.loads(body)
         except ValueError:
             return web.Response(status=400, text="invalid json")
+        except RecursionError:  # nested deeper than any update is: junk, not a reason for a 500
+            log.info("telegram webhook: refused a body nested too deeply")
+            return web.Response(status=400, text="invalid json")
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400, text="not an update")
         if not self.accepting:

@@ -117,7 +117,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     )
     if chat_in_terminal and "log_level" not in settings.model_fields_set:
         settings = settings.model_copy(update={"log_level": "WARNING"})
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, sdk_debug=settings.log_sdk_debug)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("VOORDENKEN_LOG_FORMAT"),
                                                 description="text or json")
     log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"), description="Python log level")
+    log_sdk_debug: bool = Field(
+        False, validation_alias=_env("VOORDENKEN_LOG_SDK_DEBUG"),
+        description="Let the platform SDKs (python-telegram-bot, slack_sdk, slack_bolt) log at DEBUG too; "
+                    "their DEBUG lines contain message text, so only for debugging",
+    )
 
     outbound_pacing: bool = Field(True, validation_alias=_env("VOORDENKEN_OUTBOUND_PACING"),
                                   description="Pace outgoing messages to the platforms' rate limits "

@@ -10,6 +10,10 @@ secret has no shape to recognise). It sits on our handler and on the root handle
 SDK loggers named at registration, so it sees every record whichever library logged it:
 the Telegram Bot API puts the bot token in every request URL, which httpx logs at INFO
 and exceptions quote; those request lines are not written at all (WARNING and up only).
+
+The SDKs (python-telegram-bot, slack_sdk, slack_bolt) write request parameters and payloads
+at DEBUG, message text included, so their loggers stop at INFO even when our level is DEBUG;
+``VOORDENKEN_LOG_SDK_DEBUG`` (``sdk_debug``) lifts that cap for debugging a platform.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -33,6 +38,10 @@ TOKEN = re.compile(
 
 # Request lines of these HTTP clients quote the URL (Telegram: with the token); WARNING and up only.
 QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+# Their DEBUG lines quote request parameters and payloads (message text); INFO and up only,
+# unless ``sdk_debug`` is on.
+SDK_LOGGERS = ("telegram", "slack_sdk", "slack_bolt")
+_sdk_debug = False
 
 # Exact secrets registered by the adapters, with their masks, longest first (so a secret that
 # contains another is masked whole). Replaced, never changed in place: other threads log too.
@@ -154,11 +163,15 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging(level: str = "INFO", log_format: str = "text", stream: TextIO | None = None) -> logging.Handler:
+def configure_logging(level: str = "INFO", log_format: str = "text", stream: TextIO | None = None,
+                      *, sdk_debug: bool = False) -> logging.Handler:
     """Install our one root handler (replacing an earlier one of ours) and return it.
 
-    ``level`` and ``log_format`` come from the settings (``VOORDENKEN_LOG_LEVEL``/``_FORMAT``).
+    ``level``, ``log_format`` and ``sdk_debug`` come from the settings
+    (``VOORDENKEN_LOG_LEVEL``/``_FORMAT``/``_SDK_DEBUG``).
     """
+    global _sdk_debug
+    _sdk_debug = sdk_debug
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, _HANDLER_MARK, False):
@@ -179,7 +192,35 @@ def _attach(target: logging.Filterer) -> None:
 
 
 def _quiet_http_clients() -> None:
+    """HTTP clients at WARNING; the SDKs at INFO (or following the root with ``sdk_debug``)."""
     for name in QUIET_LOGGERS:
+        _cap(logging.getLogger(name), logging.WARNING)
+    for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
-            logger.setLevel(logging.WARNING)
+        if not _sdk_debug:
+            _cap(logger, logging.INFO)
+        elif logger.level == logging.INFO:  # the cap we set before: follow the root level again
+            logger.setLevel(logging.NOTSET)
+
+
+def _cap(logger: logging.Logger, level: int) -> None:
+    if logger.level == logging.NOTSET or logger.level < level:
+        logger.setLevel(level)
+
+
+@contextmanager
+def restored() -> Iterator[None]:
+    """For tests that change logging: the root's handlers and level, the HTTP clients' and
+    SDKs' levels and the ``sdk_debug`` opt-in are put back as they were."""
+    global _sdk_debug
+    root = logging.getLogger()
+    handlers, level, sdk_debug = list(root.handlers), root.level, _sdk_debug
+    levels = {name: logging.getLogger(name).level for name in (*QUIET_LOGGERS, *SDK_LOGGERS)}
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        _sdk_debug = sdk_debug
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)

@@ -25,14 +25,9 @@ SECRET_TEXT = "Mrs Jansen at Kerkstraat 12 cannot pay the rent"
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "aiohttp.access")}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in quiet.items():
-        logging.getLogger(name).setLevel(old)
+    """Root handlers and level, HTTP client and SDK logger levels, the SDK opt-in: as before."""
+    with logs.restored():
+        yield
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:

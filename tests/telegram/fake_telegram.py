@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -58,6 +59,9 @@ class FakeTelegram(FakeServer):
     member_status: dict[tuple[int, int], str] = field(default_factory=dict)
     # For status "restricted": whether the restricted user is still in the chat.
     restricted_is_member: bool = True
+    # getChatAdministrators answers these entries as they are, after the listed ``admins``
+    # (to send what python-telegram-bot cannot read: a new status, a missing field).
+    raw_admins: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -246,7 +250,7 @@ class FakeTelegram(FakeServer):
 
     def _api_getChatAdministrators(self, call: Call) -> list[dict[str, Any]]:
         chat_id = int(call.params["chat_id"])
-        return [_administrator(user) for user in self.admins.get(chat_id, [])]
+        return [*(_administrator(user) for user in self.admins.get(chat_id, [])), *self.raw_admins.get(chat_id, [])]
 
     def _api_getChatMember(self, call: Call) -> dict[str, Any]:
         chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
@@ -357,7 +361,21 @@ class _Parser(HTMLParser):
         self.text += data
 
 
+# What Telegram accepts after "&": the four named entities it supports and numeric ones.
+# Anything else (a bare "&", "&amp" without ";", "&nbsp;") is refused with 400.
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+
+
+def _check_entities(html: str) -> None:
+    for index, char in enumerate(html):
+        if char == "&" and not _ENTITY.match(html, index):
+            offset = len(html[:index].encode("utf-8"))
+            raise _ApiError(f"Bad Request: can't parse entities: character '&' is reserved and must be "
+                            f"escaped at byte offset {offset}")
+
+
 def parse_html(html: str) -> tuple[str, list[dict[str, Any]]]:
+    _check_entities(html)
     parser = _Parser()
     parser.feed(html)
     parser.close()

@@ -125,3 +125,20 @@ async def test_group_admins_have_facilitator_powers(fake: FakeTelegram, tmp_path
         await group.say("dirk", "/probleem volgende")
         assert await fake.sent("Vraag 3 van 6")
         assert len(fake.calls("getChatAdministrators")) == 1  # cached
+
+
+async def test_an_admin_list_the_bot_cannot_read_does_not_break_commands(
+    fake: FakeTelegram, tmp_path: Path, caplog: Any
+) -> None:
+    """getChatAdministrators answers an entry python-telegram-bot cannot read (a field missing):
+    nobody gets admin powers from it, and every command is still answered."""
+    fake.raw_admins[GROUP] = [{"status": "administrator", "user": PEOPLE["dirk"]}]  # no rights fields
+    async with running(fake, tmp_path) as bot:
+        group = bot.group()
+        await group.say("anna", "/probleem start jongeren")  # the webhook answers 200 (asserted by say)
+        assert await fake.sent("Vraag 1 van 6")
+        await group.say("dirk", "/probleem volgende")  # fail closed: Dirk is not taken for an admin
+        assert await fake.sent("Alleen de gespreksleider (Anna) of een beheerder")
+        await group.say("anna", "/probleem volgende")
+        assert await fake.sent("Vraag 2 van 6")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

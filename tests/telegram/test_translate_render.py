@@ -154,3 +154,19 @@ def test_names_in_a_check_in_become_real_mentions_that_notify_people() -> None:
     [html] = render(post).chunks
     assert html == ('Still thinking: <a href="tg://user?id=102">Anna</a>, '
                     '<a href="tg://user?id=101">Ann</a> &lt;3.')
+
+
+def test_names_that_look_like_markup_or_numbers_are_mentioned_as_written() -> None:
+    """Names "&", "amp", "0" and "1": each escaped once, none taken for markup or for another name."""
+    from bot.core.model import Mention
+
+    names = {"201": "&", "202": "amp", "203": "0", "204": "1", "205": "lt;"}
+    post = Post(text="Still to vote: &, amp, 0, 1 and lt; (10 days left).", kind=MessageKind.CHECKIN,
+                title="Check-in", mentions=tuple(Mention(user, name) for user, name in names.items()))
+    [html] = render.render(post).chunks
+    assert "\x00" not in html
+    shown, entities = parse_html(html)  # Telegram's parser: a bare "&" is refused with 400
+    assert shown == "Check-in\nStill to vote: &, amp, 0, 1 and lt; (10 days left)."
+    mentioned = {str(e["user"]["id"]): shown[e["offset"]: e["offset"] + e["length"]]
+                 for e in entities if e["type"] == "text_mention"}
+    assert mentioned == names

@@ -136,3 +136,17 @@ def test_webhook_mode_without_a_secret_refuses_to_start(fake: FakeTelegram, tmp_
     settings = settings_for(fake, tmp_path, webhook=True, telegram_webhook_secret=None)
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
         build_telegram(settings, cast(App, None))
+
+
+async def test_deeply_nested_json_is_refused_with_400_and_no_traceback(
+    fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    depth = 200_000  # deeper than any parser's recursion limit
+    nested = '{"update_id": 1, "message": ' + "[" * depth + "]" * depth + "}"
+    async with running(fake, tmp_path) as bot:
+        assert await bot.post_webhook(nested) == 400
+        group = bot.group()
+        await group.say("anna", "/probleem start jongeren")  # the webhook still works
+        assert await fake.sent("Vraag 1 van 6")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "Traceback" not in caplog.text

@@ -36,16 +36,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
-    """The CLI configures the root logger; later tests must not inherit its handlers."""
-    import logging
+    """The CLI configures logging; later tests must not inherit its handlers or SDK logger levels."""
+    from bot.shell import logs
 
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
+    with logs.restored():
+        yield
 
 
 def oauth_settings(fake: FakeSlack, tmp_path: Path, key: str) -> Settings:
