@@ -150,13 +150,14 @@ def _unknown(turn: Turn, command: Command) -> None:
 
 
 def _button(turn: Turn, event: ButtonPressed) -> None:
-    if turn.state.phase is Phase.IDLE:
-        turn.tell("no_session")
-        return
     if event.action == ButtonAction.CMD:
+        # Its command's route decides whether it needs a session (a purge does not).
         command = parse(event.value, turn.script.aliases())
         if command.name:
             _run(turn, command.name, command.args)
+        return
+    if turn.state.phase is Phase.IDLE:
+        turn.tell("no_session")
         return
     turn.join()
     match event.action:
