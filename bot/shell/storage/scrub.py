@@ -27,15 +27,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 
-_CHECKPOINT_TRIES = 20  # each waits up to the connection's busy_timeout for readers and writers
+_CHECKPOINT_WAIT = 30.0  # seconds of retrying a checkpoint that stays busy
 _OLDER_TRANSACTIONS_WAIT = 60.0  # seconds; then vacuum anyway (and say so)
 _POLL = 0.1
 
 
 def checkpoint_sqlite(dbapi_connection: Any) -> bool:
-    """Copy the WAL back into the database file and truncate it to zero bytes; False if readers
-    kept it busy throughout (the next checkpoint finishes the job)."""
-    for _ in range(_CHECKPOINT_TRIES):
+    """Copy the WAL back into the database file and truncate it to zero bytes; False if it stayed
+    busy throughout (the next checkpoint finishes the job). Blocking: run it off the event loop.
+
+    SQLite answers "busy" at once, without waiting, while another checkpoint runs (the
+    checkpointer thread's) or a reader holds an old snapshot past the busy timeout: try again.
+    """
+    deadline = time.monotonic() + _CHECKPOINT_WAIT
+    while True:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -44,8 +49,10 @@ def checkpoint_sqlite(dbapi_connection: Any) -> bool:
             cursor.close()
         if not busy:
             return True
-    log.warning("WAL checkpoint after a purge stayed busy; purged rows remain in the -wal file for now")
-    return False
+        if time.monotonic() > deadline:
+            log.warning("WAL checkpoint after a purge stayed busy; purged rows remain in the -wal file for now")
+            return False
+        time.sleep(_POLL)
 
 
 async def vacuum_postgres(engine: AsyncEngine, tables: Sequence[str]) -> None:
