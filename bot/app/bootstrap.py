@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
 from bot.core.engine import decide, new_state
-from bot.core.model import ChannelState, Decision, InboundEvent
+from bot.core.model import ChannelState, Decision, InboundEvent, Policy
 from bot.core.ports import Clock, Transport
 from bot.core.script import Script
 from bot.shell.flood import FloodGuard
@@ -71,9 +71,11 @@ async def bootstrap(
     if migrate:
         await upgrade(engine)
     language, timezone = settings.language, settings.timezone
+    policy = Policy(checkin_mention_cooldown=timedelta(minutes=settings.checkin_mention_cooldown),
+                    timezone=timezone)
 
     def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:
-        return decide(state, event, script, now)
+        return decide(state, event, script, now, policy)
 
     def fresh(channel: str) -> ChannelState:
         return new_state(channel, language, timezone)

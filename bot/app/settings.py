@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         3600, ge=0, validation_alias=_env("VOORDENKEN_CHECKIN_MAX_LATENESS"),
         description="Seconds a check-in may be late (bot was down) and still be posted; later ones are skipped",
     )
+    checkin_mention_cooldown: int = Field(
+        60, ge=0, validation_alias=_env("VOORDENKEN_CHECKIN_MENTION_COOLDOWN"),
+        description="Minutes after a check-in that mentioned people during which further check-ins in that "
+                    "channel give counts instead of names (0 = off)",
+    )
     prompts_dir: Path = Field(DEFAULT_PROMPTS_DIR, validation_alias=_env("VOORDENKEN_PROMPTS_DIR"),
                               description="Folder with the question scripts and texts")
     http_host: str = Field("0.0.0.0", validation_alias=_env("VOORDENKEN_HTTP_HOST"),

@@ -14,7 +14,7 @@ to the next one without posting), ``review``. ``vote_deadline`` belongs to
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core.context import Turn
@@ -123,7 +123,7 @@ def checkin(turn: Turn, args: str) -> None:
     if word == "status" and not rest:
         _status(turn)
     elif word == "now" and not rest:
-        post_checkin(turn)
+        _checkin_now(turn)
     elif word == "off" and not rest:
         if _may_change(turn):
             _set(turn, rule="", paused_until=None)
@@ -140,6 +140,17 @@ def checkin(turn: Turn, args: str) -> None:
             turn.post(turn.t("checkin_mentions_on" if on else "checkin_mentions_off"))
     else:
         _set_rule(turn, args)
+
+
+def _checkin_now(turn: Turn) -> None:
+    """A check-in on request: it can mention everyone, so it is the facilitator's (or an admin's)."""
+    if not turn.is_facilitator:
+        turn.tell("checkin_now_facilitator_only", facilitator=turn.name(turn.state.facilitator))
+        return
+    until = _mentions_resume_at(turn)
+    if post_checkin(turn) and until is not None:
+        minutes = int(turn.policy.checkin_mention_cooldown.total_seconds() // 60)
+        turn.tell("checkin_now_no_mentions", minutes=minutes, at=when(turn, until))
 
 
 def _set_rule(turn: Turn, args: str) -> None:
@@ -287,22 +298,40 @@ def _checkin_tick(turn: Turn, *, missed: bool) -> None:
     _set(turn, unanswered=unanswered)
 
 
-def post_checkin(turn: Turn) -> None:
-    """The check-in itself: what matters now, for the phase we are in."""
+def post_checkin(turn: Turn) -> bool:
+    """The check-in itself: what matters now, for the phase we are in. True if the cool-down
+    held back mentions it would have made.
+
+    Within the mention cool-down it still says where we are, with counts instead of names:
+    whoever asked gets the overview, and nobody is paged twice in a short while.
+    """
     state = turn.state
     composer = _COMPOSERS.get(state.phase)
     if composer is None:
-        return
-    text, mentioned = composer(turn)
+        return False
+    cooling = _mentions_resume_at(turn) is not None
+    text, mentioned = composer(turn, state.checkins.mentions and not cooling)
+    held = cooling and state.checkins.mentions and bool(composer(turn, True)[1])
     turn.post(text, kind=MessageKind.CHECKIN, title=turn.t("checkin_title"), mentions=tuple(mentioned))
     _set(turn, last_posted_at=turn.now, backed_off=False, unanswered=0)
+    if mentioned:
+        _set(turn, last_mentioned_at=turn.now)
+    return held
+
+
+def _mentions_resume_at(turn: Turn) -> datetime | None:
+    """When the channel may be mentioned again; None: now (no recent mention, or no cool-down)."""
+    last, cooldown = turn.state.checkins.last_mentioned_at, turn.policy.checkin_mention_cooldown
+    if last is None or cooldown <= timedelta(0) or turn.now >= last + cooldown:
+        return None
+    return last + cooldown
 
 
 def _people(turn: Turn, users: list[str]) -> str:
     return ", ".join(turn.name(u) for u in users)
 
 
-def _analysis(turn: Turn) -> tuple[str, list[str]]:
+def _analysis(turn: Turn, names: bool) -> tuple[str, list[str]]:
     state = turn.state
     answered = {a.user for a in state.answers if a.step == state.step}
     waiting = [u for u in state.participants if u not in answered]
@@ -312,20 +341,20 @@ def _analysis(turn: Turn) -> tuple[str, list[str]]:
     if not waiting:
         lines.append(turn.t("checkin_analysis_all", facilitator=turn.name(state.facilitator)))
         return "\n".join(lines), []
-    if not state.checkins.mentions:
+    if not names:
         return "\n".join(lines), []
     lines.append(turn.t("checkin_waiting_answer", names=_people(turn, waiting)))
     return "\n".join(lines), waiting
 
 
-def _drafting(turn: Turn) -> tuple[str, list[str]]:
+def _drafting(turn: Turn, names: bool = False) -> tuple[str, list[str]]:
     current = turn.state.current_draft
     if current is None:
         return turn.t("checkin_drafting_none"), []
     return turn.t("checkin_drafting", version=current.version, text=current.text), []
 
 
-def _voting(turn: Turn) -> tuple[str, list[str]]:
+def _voting(turn: Turn, names: bool) -> tuple[str, list[str]]:
     state = turn.state
     vote_round = state.open_round
     if vote_round is None:  # pragma: no cover - VOTING always has an open round
@@ -334,7 +363,7 @@ def _voting(turn: Turn) -> tuple[str, list[str]]:
     waiting = [u for u in state.participants if u not in voted]
     lines = [turn.t("checkin_voting", version=vote_round.version, voted=len(voted & set(state.participants)),
                     total=len(state.participants))]
-    mentioned = waiting if waiting and state.checkins.mentions else []
+    mentioned = waiting if waiting and names else []
     if mentioned:
         lines.append(turn.t("checkin_waiting_vote", names=_people(turn, mentioned)))
     if vote_round.deadline is not None:
@@ -344,7 +373,7 @@ def _voting(turn: Turn) -> tuple[str, list[str]]:
     return "\n".join(lines), mentioned
 
 
-def _agreed(turn: Turn) -> tuple[str, list[str]]:
+def _agreed(turn: Turn, names: bool) -> tuple[str, list[str]]:
     return turn.t("checkin_agreed", **_statement_params(turn)), []
 
 

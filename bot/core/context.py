@@ -22,6 +22,7 @@ from bot.core.model import (
     MessageKind,
     Notify,
     Phase,
+    Policy,
     Post,
     Reply,
     Sender,
@@ -40,6 +41,7 @@ class Turn:
     event: InboundEvent
     script: Script
     now: datetime
+    policy: Policy = field(default_factory=Policy)
     effects: list[Effect] = field(default_factory=list)
 
     # ------------------------------------------------------------------ reading

@@ -22,6 +22,7 @@ from bot.core.model import (
     Decision,
     InboundEvent,
     Phase,
+    Policy,
     TextMessage,
     Throttled,
     Tick,
@@ -75,7 +76,7 @@ COMMANDS: dict[str, Route] = {
     "close": Route(agreement.close, facilitator=True),
     "reopen": Route(agreement.reopen),
     "export": Route(session.export, session=False, joins=False),
-    "checkin": Route(checkins.checkin),
+    "checkin": Route(checkins.checkin),  # "now" (it mentions people) is the facilitator's
     "tz": Route(checkins.tz, session=False),
     "review": Route(checkins.review),
 }
@@ -85,11 +86,15 @@ def new_state(channel: str, language: str = "en", timezone: str = "UTC") -> Chan
     return ChannelState(channel=channel, language=language, timezone=timezone)
 
 
-def decide(state: ChannelState, event: InboundEvent, script: Script, now: datetime) -> Decision:
+DEFAULT_POLICY = Policy()
+
+
+def decide(state: ChannelState, event: InboundEvent, script: Script, now: datetime,
+           policy: Policy = DEFAULT_POLICY) -> Decision:
     """Apply one event to a channel's state; return the new state and the effects."""
     if event.event_id in state.recent_events:
         return Decision(state)
-    turn = Turn(state, event, script, now)
+    turn = Turn(state, event, script, now, policy)
     if isinstance(event, CommandIssued):
         _command(turn, event)
     elif isinstance(event, ButtonPressed):
@@ -145,13 +150,14 @@ def _unknown(turn: Turn, command: Command) -> None:
 
 
 def _button(turn: Turn, event: ButtonPressed) -> None:
-    if turn.state.phase is Phase.IDLE:
-        turn.tell("no_session")
-        return
     if event.action == ButtonAction.CMD:
+        # Its command's route decides whether it needs a session (a purge does not).
         command = parse(event.value, turn.script.aliases())
         if command.name:
             _run(turn, command.name, command.args)
+        return
+    if turn.state.phase is Phase.IDLE:
+        turn.tell("no_session")
         return
     turn.join()
     match event.action:

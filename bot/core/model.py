@@ -12,7 +12,7 @@ transport delivers that channel's messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -368,6 +368,17 @@ class CheckinState:
     backed_off: bool = False  # said "nothing new" once; quiet until something changes
     next_at: datetime | None = None  # the slot the shell was asked to wake us for
     unanswered: int = 0  # check-ins in a row that were followed by no activity
+    last_mentioned_at: datetime | None = None  # the last check-in that mentioned people
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A deployment's choices the engine applies; the app builds it from settings (the core reads none)."""
+
+    # A check-in mentions people at most once per this long in a channel (0: no limit), so
+    # that asking again and again cannot page a whole team again and again.
+    checkin_mention_cooldown: timedelta = timedelta(minutes=60)
+    timezone: str = "UTC"  # of a channel that starts afresh (new, or purged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,7 +202,8 @@ def reset(turn: Turn, args: str) -> None:
 
 
 def purge(turn: Turn, args: str) -> None:
-    """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages).
+    """Really delete this channel's content (answers, drafts, votes, parked, tasks, sent messages,
+    and its settings: language, time zone, check-ins).
 
     Anyone may purge a channel where no session runs (a team's right to be forgotten);
     while one runs, only its facilitator may.
@@ -212,10 +213,12 @@ def purge(turn: Turn, args: str) -> None:
     if not _confirmed(turn, args, "purge"):
         return
     state = turn.state
-    turn.begin(ChannelState(channel=state.channel, language=state.language, timezone=state.timezone,
-                            recent_events=state.recent_events))
+    done = turn.t("purge_done", user=turn.sender.name)  # in the language the team chose
+    # Its settings are the channel's too: it starts again as a new channel would.
+    turn.begin(ChannelState(channel=state.channel, language=turn.script.default_language,
+                            timezone=turn.policy.timezone, recent_events=state.recent_events))
     turn.emit(Purge())
-    turn.post(turn.t("purge_done", user=turn.sender.name))
+    turn.post(done)
 
 
 def hand_over(turn: Turn, args: str) -> None:

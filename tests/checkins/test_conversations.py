@@ -206,3 +206,29 @@ async def test_dutch_channels_schedule_in_dutch(channel: Channel) -> None:
                                    "De volgende: do 2026-11-26 14:00.")
     await channel.say("alice", "/problem tijdzone")
     assert channel.heard()[-1].startswith("De tijdzone van dit kanaal is Europe/Amsterdam")
+
+
+async def test_a_member_cannot_make_the_bot_page_the_channel_and_the_facilitator_is_not_paged_twice(
+    channel: Channel,
+) -> None:
+    """Issue 17: 50 "checkin now" by an ordinary member gave 30 public check-ins and 360 mentions."""
+    await channel.say("alice", "/problem start")
+    await channel.say("bob", "/problem ready")
+    mark = channel.mark()
+    for _ in range(50):
+        await channel.say("bob", "/problem checkin now")
+    assert channel.checkins() == []
+    assert set(channel.since(mark)) == {"Only the facilitator (Alice) or a channel admin can ask for a check-in "
+                                        "now. /problem checkin status shows when the next one is due."}
+    await channel.say("alice", "/problem checkin now")
+    await channel.say("alice", "/problem checkin now")
+    first, second = [d.message for d in channel.transport.delivered if getattr(d.message, "kind", "") == "checkin"]
+    assert [m.user for m in first.mentions] == ["alice", "bob"] and second.mentions == ()
+
+
+async def test_the_mention_cool_down_is_a_setting(make_channel: MakeChannel) -> None:
+    channel = await make_channel(checkin_mention_cooldown=0)
+    await channel.say("alice", "/problem start")
+    for _ in range(2):
+        await channel.say("alice", "/problem checkin now")
+    assert all(d.message.mentions for d in channel.transport.delivered if getattr(d.message, "kind", "") == "checkin")

@@ -18,6 +18,7 @@ from bot.core.model import (
     Effect,
     InboundEvent,
     Notify,
+    Policy,
     Post,
     Reply,
     Sender,
@@ -75,6 +76,7 @@ class Chat:
     language: str = "en"
     now: datetime = START
     admins: set[str] = field(default_factory=set)
+    policy: Policy = field(default_factory=Policy)
     state: ChannelState = field(init=False)
     counter: int = 0
 
@@ -95,7 +97,7 @@ class Chat:
                            message_id=event_id)
 
     def apply(self, event: InboundEvent) -> Said:
-        decision = decide(self.state, event, self.script, self.now)
+        decision = decide(self.state, event, self.script, self.now, self.policy)
         self.state = decision.state
         self.now += timedelta(seconds=30)
         return Said(decision.effects)

@@ -207,3 +207,26 @@ def test_the_facilitator_closes_the_round_and_others_are_told_who_can(chat: Chat
     said = chat.say("bob", "/problem close")
     assert said.private[0].startswith("Only the facilitator (Alice) or a channel admin can do that.")
     assert chat.state.phase is Phase.VOTING
+
+
+def test_after_a_reset_the_purge_confirmation_button_purges(chat: Chat) -> None:
+    """Issue 17: the button answered "No session is running" and nothing was deleted."""
+    start_with(chat, "bob")
+    chat.say("alice", "/problem reset")
+    chat.say("alice", "/problem reset confirm")
+    asked = chat.say("alice", "/problem purge")
+    action, value = chat.buttons(asked)["Yes, delete everything"]
+    said = chat.press("alice", action, value)
+    assert "No session is running" not in said
+    assert said.public == ["Alice purged this channel's session data. Nothing of it is stored any more."]
+    assert any(type(e).__name__ == "Purge" for e in said.effects)
+
+
+def test_a_purge_forgets_the_channels_language_and_time_zone_too(chat: Chat) -> None:
+    start_with(chat, "bob")
+    chat.say("alice", "/problem lang nl")
+    chat.say("alice", "/problem tz Europe/Amsterdam")
+    chat.say("alice", "/probleem wis")
+    said = chat.say("alice", "/probleem wis bevestig")
+    assert said.public == ["Alice heeft de sessiegegevens van dit kanaal gewist. Er is niets meer van bewaard."]
+    assert (chat.state.language, chat.state.timezone) == ("en", "UTC")

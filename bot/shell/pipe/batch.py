@@ -135,8 +135,9 @@ def commit_batch(
             if any(isinstance(effect, Purge) for effect in decision.effects):
                 verify()
                 # Content goes first; the purge itself stays visible in the event log only.
-                purge.purge_channel(connection, channel)
+                purge.purge_channel(connection, channel, in_batch=True)
                 records.clear()  # the purge deleted what they would have written
+                lines.clear()
                 base, dirty = None, changed and decision.state != state
             elif not dirty:
                 # An unchanged state costs no save; once one is due, a long session's states

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.core.model import ChannelState, Decision, Effect, InboundEvent, Schedule, Tick
+from bot.core.model import ChannelState, Decision, Effect, InboundEvent, Purge, Schedule, Tick
 from bot.core.ports import Clock
 from bot.shell.flood import FloodGuard
 from bot.shell.pipe.background import Background
@@ -196,6 +196,8 @@ class Handler:
                         parts.append([pending])
             finally:
                 self._alone.discard(channel)
+        if any(_purged(done) for done in committed):
+            self._background.spawn(self.scrub())  # the purged rows' bytes, off the reply's path
         delivery = None
         replying = any(not isinstance(pending.event, Tick) for pending in batch)
         for done in committed:
@@ -272,20 +274,34 @@ class Handler:
 
     # ----------------------------------------------------------------------- forgetting
 
-    async def delete_channel(self, channel: str, reason: str = "Purge") -> bool:
-        """Forget a channel's content (state, outbox, message refs, wakeups) in one transaction.
+    async def delete_channel(self, channel: str, reason: str = "Purge", *, scrub: bool = True) -> bool:
+        """Forget everything about a channel in one transaction (see :mod:`bot.shell.storage.purge`),
+        then (``scrub``) leave no copy of it in the database's files.
 
-        The event log keeps one content-free line saying that (and why) it happened.
+        The event log keeps one content-free line saying that (and why) a purge happened.
         """
         async with self._lock(channel):
             self._known.pop(channel)
-            return await self._db.write(purge.delete_channel, channel, reason, self._clock.now())
+            deleted = await self._db.write(purge.delete_channel, channel, reason, self._clock.now())
+        if deleted and scrub:
+            await self.scrub()
+        return deleted
+
+    async def scrub(self) -> None:
+        """After a purge: no copy of what it deleted left in the database's files. A failure is
+        logged, not raised: the purge itself is committed."""
+        try:
+            await self._db.scrub(purge.PURGED_TABLES)
+        except Exception:
+            log.warning("could not scrub the database files after a purge", exc_info=True)
 
     async def purge_expired(self, max_idle: timedelta) -> list[str]:
         """Retention: delete the content of every channel untouched for longer than ``max_idle``."""
         expired = await self._db.read(views.idle_channels, self._clock.now() - max_idle)
-        purged = [channel for channel in expired if await self.delete_channel(channel, "RetentionPurge")]
+        purged = [channel for channel in expired
+                  if await self.delete_channel(channel, "RetentionPurge", scrub=False)]
         if purged:
+            await self.scrub()  # once for them all
             log.info("retention purged %d channel(s)", len(purged))
         return purged
 
@@ -294,3 +310,9 @@ class Handler:
         if lock is None:
             lock = self._locks[channel] = asyncio.Lock()
         return lock
+
+
+def _purged(done: Committed) -> bool:
+    """Whether ``done`` applied a purge (of this replica's events or of ones another accepted)."""
+    effects = [effect for result in done.results if result is not None for effect in result.effects]
+    return any(isinstance(effect, Purge) for effect in (*effects, *done.others))

@@ -18,7 +18,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -31,6 +31,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.shell.storage import scrub
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # commits, which the platforms redeliver. FULL costs an fsync per event.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten with zeros, not left in free pages: a purge must leave
+        # no copy in the file, whatever this SQLite's build default (upstream's is off).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -318,6 +323,26 @@ class Transactor:
         if self._sqlite:
             return await self.write(fn, *args, **kwargs)
         return await _run_sync(self._autocommit.connect, fn, *args, **kwargs)
+
+    async def scrub(self, tables: Sequence[str]) -> None:
+        """After a purge, leave no copy of the deleted rows in the database's files (see
+        :mod:`bot.shell.storage.scrub`): SQLite's WAL checkpointed and truncated, on the writer
+        thread (it may wait for readers); PostgreSQL's ``tables`` vacuumed into new files."""
+        if not self._sqlite:
+            await scrub.vacuum_postgres(self.engine, tables)
+            return
+        if self._writer is None or self._sync is None:
+            return  # nothing was written through this Transactor: no purge either
+        sync = self._sync
+
+        def checkpoint() -> None:
+            connection = sync.raw_connection()
+            try:
+                scrub.checkpoint_sqlite(connection)
+            finally:
+                connection.close()
+
+        await asyncio.get_running_loop().run_in_executor(self._writer, checkpoint)
 
     async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(connection, *args)`` in a read-only transaction on the async engine."""

@@ -1,46 +1,71 @@
 """Forgetting: a channel's content (on request, or after its retention period) and the old
-rows of the queues. Event ids and the content-free event log outlive a channel's content,
-so a late redelivery is still recognised.
+rows of the queues.
+
+A purge deletes every row about the channel in every table: events waiting in the inbox,
+the state and its items, the outbox (sent, pending and failed), message references,
+wakeups and the event log. Only the ids of processed events stay, without the channel, so a
+platform's late redelivery is still recognised (ids that name the channel, the scheduler's
+``tick:<channel>:…``, go too: their wakeups are gone). One content-free log line without
+the channel records that a purge happened, and when.
+
+Lock order, the same as a batch's (see ``bot.shell.pipe.batch``): inbox rows, event ids,
+the channel row, then everything else.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, update
 
-from bot.shell.storage.queues import LogLine, append_log
+from bot.shell.storage.queues import LogLine, append_log, drop_inbox
 from bot.shell.storage.tables import (
     OUTBOX_SENT,
     channel_items,
     channels,
+    event_log,
     message_refs,
     outbox,
     processed_events,
     wakeups,
 )
 
+# The tables a purge deletes from; after a purge these hold freed space worth scrubbing
+# (see ``bot.shell.storage.scrub``).
+PURGED_TABLES = ("inbox", "processed_events", "channels", "channel_items", "outbox", "message_refs", "wakeups",
+                 "event_log")
 
-def purge_channel(connection: Connection, channel: str) -> bool:
-    """Delete a channel's content; the content-free event ids and log stay for de-duplication."""
-    deleted = 0
+
+def purge_channel(connection: Connection, channel: str, *, in_batch: bool = False) -> bool:
+    """Delete every row about ``channel``; True if there was any.
+
+    Events still waiting in the inbox go too: they were said before the purge took effect.
+    ``in_batch``: run inside a batch that already locks the channel row, which must not then
+    wait for inbox rows another replica's batch holds (that batch waits for the channel row:
+    a deadlock); those are being applied right now, after the purge, and are skipped.
+    """
+    deleted = drop_inbox(connection, channel, skip_locked=in_batch)
+    ours = processed_events.c.channel == channel
+    deleted += connection.execute(delete(processed_events).where(
+        ours, processed_events.c.event_id.contains(channel, autoescape=True))).rowcount
+    connection.execute(update(processed_events).where(ours).values(channel=""))
     for statement in (
         delete(channels).where(channels.c.key == channel),
         delete(channel_items).where(channel_items.c.channel == channel),
         delete(outbox).where(outbox.c.channel == channel),
         delete(message_refs).where(message_refs.c.channel == channel),
         delete(wakeups).where(wakeups.c.channel == channel),
+        delete(event_log).where(event_log.c.channel == channel),
     ):
         deleted += connection.execute(statement).rowcount
     return deleted > 0
 
 
 def delete_channel(connection: Connection, channel: str, reason: str, now: datetime) -> bool:
-    """:func:`purge_channel`, and one content-free log line saying that (and why) it happened."""
+    """:func:`purge_channel`, and one log line saying that (and why) a purge happened, not where."""
     deleted = purge_channel(connection, channel)
     if deleted:
-        line = LogLine(f"{reason.lower()}:{channel}:{now.isoformat()}", reason, ())
-        append_log(connection, channel, now, [line])
+        append_log(connection, "", now, [LogLine(f"{reason.lower()}:{now.isoformat()}", reason, ())])
     return deleted
 
 

@@ -158,14 +158,16 @@ def take_inbox(
     return [TakenRow(row.event_id, row.payload) for row in sorted(result, key=lambda row: row.id)]
 
 
-def drop_inbox(connection: Connection, channel: str) -> int:
+def drop_inbox(connection: Connection, channel: str, *, skip_locked: bool = False) -> int:
     """Delete every waiting event of ``channel`` (a purge); returns how many.
 
     Rows are locked in id order first, as :func:`take_inbox` locks them, and before the
     channel row (the lock order of ``bot.shell.pipe.batch.commit_batch``): a purge and a
-    replica handling the channel wait for each other instead of deadlocking.
+    replica handling the channel wait for each other instead of deadlocking. ``skip_locked``:
+    the caller already holds the channel row, so it must not wait for rows another batch holds.
     """
-    chosen = select(inbox.c.id).where(inbox.c.channel == channel).order_by(inbox.c.id).with_for_update()
+    chosen = select(inbox.c.id).where(inbox.c.channel == channel).order_by(inbox.c.id)
+    chosen = chosen.with_for_update(skip_locked=skip_locked)
     return int(connection.execute(delete(inbox).where(inbox.c.id.in_(chosen.scalar_subquery()))).rowcount)
 
 
