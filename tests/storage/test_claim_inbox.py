@@ -196,3 +196,16 @@ async def test_a_purge_drops_every_waiting_event_of_its_channel_only(engine: Asy
 
     assert await take(engine, limit=10) == ""
     assert await take(engine, limit=10, channel="console:other") == "z"
+
+
+async def test_a_purge_in_a_batch_keeps_what_was_said_after_it_and_drops_what_was_left_for_a_person(
+    engine: AsyncEngine,
+) -> None:
+    # The batch applying the purge took every event accepted before it; "a" waits because it
+    # was accepted after the purge, "b" was given up on long before.
+    await store(engine, "ab")
+    async with engine.begin() as connection:
+        await connection.execute(inbox.update().where(inbox.c.event_id == "console:b").values(attempts=queues.INBOX_ATTEMPTS))
+        assert await connection.run_sync(lambda sync: queues.drop_inbox(sync, "console:demo", in_batch=True)) == 1
+
+    assert await take(engine, limit=10) == "a"

@@ -39,12 +39,12 @@ PURGED_TABLES = ("inbox", "processed_events", "channels", "channel_items", "outb
 def purge_channel(connection: Connection, channel: str, *, in_batch: bool = False) -> bool:
     """Delete every row about ``channel``; True if there was any.
 
-    Events still waiting in the inbox go too: they were said before the purge took effect.
-    ``in_batch``: run inside a batch that already locks the channel row, which must not then
-    wait for inbox rows another replica's batch holds (that batch waits for the channel row:
-    a deadlock); those are being applied right now, after the purge, and are skipped.
+    From the CLI, events still waiting in the inbox go too: they were said before the purge.
+    ``in_batch``: the purge is one of a batch's events; the batch took every event accepted
+    before it, so the rows still waiting were said after it and stay (see
+    :func:`~bot.shell.storage.queues.drop_inbox`).
     """
-    deleted = drop_inbox(connection, channel, skip_locked=in_batch)
+    deleted = drop_inbox(connection, channel, in_batch=in_batch)
     ours = processed_events.c.channel == channel
     deleted += connection.execute(delete(processed_events).where(
         ours, processed_events.c.event_id.contains(channel, autoescape=True))).rowcount

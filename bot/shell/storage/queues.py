@@ -158,16 +158,23 @@ def take_inbox(
     return [TakenRow(row.event_id, row.payload) for row in sorted(result, key=lambda row: row.id)]
 
 
-def drop_inbox(connection: Connection, channel: str, *, skip_locked: bool = False) -> int:
-    """Delete every waiting event of ``channel`` (a purge); returns how many.
+def drop_inbox(connection: Connection, channel: str, *, in_batch: bool = False) -> int:
+    """Delete the waiting events of ``channel`` (a purge); returns how many.
 
     Rows are locked in id order first, as :func:`take_inbox` locks them, and before the
     channel row (the lock order of ``bot.shell.pipe.batch.commit_batch``): a purge and a
-    replica handling the channel wait for each other instead of deadlocking. ``skip_locked``:
-    the caller already holds the channel row, so it must not wait for rows another batch holds.
+    replica handling the channel wait for each other instead of deadlocking.
+
+    ``in_batch``: the purge is applied by a batch, which already took (in order) every event
+    accepted before it and holds the channel row. The rows still waiting were accepted after
+    the purge and are kept (nothing said after a purge is lost); only rows left for a person
+    (claimed ``INBOX_ATTEMPTS`` times) go, without waiting for rows another batch holds.
     """
     chosen = select(inbox.c.id).where(inbox.c.channel == channel).order_by(inbox.c.id)
-    chosen = chosen.with_for_update(skip_locked=skip_locked)
+    if in_batch:
+        chosen = chosen.where(inbox.c.attempts >= INBOX_ATTEMPTS).with_for_update(skip_locked=True)
+    else:
+        chosen = chosen.with_for_update()
     return int(connection.execute(delete(inbox).where(inbox.c.id.in_(chosen.scalar_subquery()))).rowcount)
 
 
