@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.model import AskReason, Button, Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.model import AskReason, Button, Change, ChangeKind, Changes, Edit, Notify, OutboundMessage, Post, Reply
 
 BOT_NAME = "voordenken"
 
@@ -14,6 +14,8 @@ def render(message: OutboundMessage) -> str:
     if isinstance(message, Post):
         head = f"{BOT_NAME}: "
         body = (f"** {message.title} **\n" if message.title else "") + message.text
+        if message.changes is not None:
+            body = body.rstrip("\n") + "\n\n" + changes_text(message.changes)
     elif isinstance(message, Reply):
         head, body = f"{BOT_NAME} (reply): ", message.text
     elif isinstance(message, AskReason):  # (a Notify too) the reason is typed: show the command to type
@@ -29,6 +31,24 @@ def render(message: OutboundMessage) -> str:
     if message.buttons:
         text += "\n" + _indent("   " + _buttons(message.buttons))
     return text
+
+
+def changes_text(changes: Changes) -> str:
+    """What changed in a new draft version, as ``git diff --word-diff`` shows it:
+    ``[-removed-]{+added+}``, ``…`` for unchanged words left out."""
+    marked = " ".join(_mark(part) for part in changes.parts)
+    return f"{changes.label}\n{marked}" if marked else changes.label
+
+
+def _mark(part: Change) -> str:
+    match part.kind:
+        case ChangeKind.ADDED:
+            return f"{{+{part.text}+}}"
+        case ChangeKind.REMOVED:
+            return f"[-{part.text}-]"
+        case ChangeKind.GAP:
+            return "…"
+    return part.text
 
 
 def _buttons(buttons: Iterable[Button]) -> str:

@@ -189,6 +189,7 @@ class SlackPlatform:
             bolt.command(f"/{word}")(listeners.on_command)
         bolt.action(re.compile("^" + re.escape(translate.ACTION_PREFIX)))(listeners.on_action)
         bolt.view(translate.REASON_CALLBACK)(listeners.on_reason)
+        bolt.view(translate.DRAFT_CALLBACK)(listeners.on_reason)  # the edited draft takes the same path
         bolt.event("app_home_opened")(listeners.on_home)
         bolt.event("member_joined_channel")(listeners.on_member_change)
         bolt.event("member_left_channel")(listeners.on_member_change)

@@ -28,7 +28,7 @@ from adapters.slack import translate
 from adapters.slack.access import Problem, SlackAccess
 from adapters.slack.home import home
 from adapters.slack.transport import error_code
-from bot.core.model import ButtonPressed, CommandIssued
+from bot.core.model import ButtonAction, ButtonPressed, CommandIssued
 from bot.core.ports import ChannelPort
 from bot.core.script import Script
 
@@ -99,7 +99,8 @@ class SlackListeners:
         return await self._store_then_ack(ack, admitted)
 
     async def on_reason(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> BoltResponse | None:
-        """A vote's reason from the modal: stored, then acknowledged (which closes the modal)."""
+        """A vote's reason, or an edited draft, from its modal: stored, then acknowledged (which
+        closes the modal)."""
         submitted = translate.reason_submission(body)
         if submitted is None:
             await ack()
@@ -114,7 +115,8 @@ class SlackListeners:
             return None
         if submitted.event is None:
             language = await self._port.language(submitted.channel)
-            text = self._texts.text(language, "slack_reason_required")
+            required = "slack_draft_required" if submitted.action is ButtonAction.DRAFT else "slack_reason_required"
+            text = self._texts.text(language, required)
             await ack(response_action="errors", errors={translate.REASON_BLOCK: text})
             return None
         team, _ = translate.split_key(submitted.event.channel)

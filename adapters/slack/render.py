@@ -11,8 +11,27 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from adapters.slack.translate import REASON_BLOCK, REASON_CALLBACK, REASON_INPUT, action_id, reason_metadata
-from bot.core.model import AskReason, Button, Edit, Notify, OutboundMessage, Post, Reply
+from adapters.slack.translate import (
+    DRAFT_CALLBACK,
+    REASON_BLOCK,
+    REASON_CALLBACK,
+    REASON_INPUT,
+    action_id,
+    reason_metadata,
+)
+from bot.core.model import (
+    AskDraft,
+    AskReason,
+    Button,
+    Change,
+    ChangeKind,
+    Changes,
+    Edit,
+    Notify,
+    OutboundMessage,
+    Post,
+    Reply,
+)
 from bot.core.script import Script
 
 SECTION_LIMIT = 3000
@@ -24,6 +43,7 @@ FALLBACK_LIMIT = 3000
 # Text in one message's blocks: Slack refuses ~13,200 characters with msg_blocks_too_long although each
 # block is within its limit (slackapi/bolt-js#2509); 12,000 leaves room for the header.
 MESSAGE_LIMIT = 12_000
+INPUT_LIMIT = 3000  # a plain_text_input's most characters
 _ENTITY = 5  # the longest entity escape() writes: &amp;
 _MENTION_MAX = 40  # <@U + up to 30 characters + >, with room to spare
 _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,30})(?:\|[^&<>]{0,80})?&gt;")
@@ -119,7 +139,7 @@ def split(message: OutboundMessage) -> list[OutboundMessage]:
     Edits and keyed posts (a vote board, edited later in place) are one message by nature;
     :func:`render` clips them. An export of a long session is the case this is for.
     """
-    if isinstance(message, Edit | AskReason) or (isinstance(message, Post) and message.key is not None):
+    if isinstance(message, Edit | AskReason | AskDraft) or (isinstance(message, Post) and message.key is not None):
         return [message]
     room = MAX_BLOCKS - 2  # a header and an actions block may come on top
     groups: list[list[str]] = [[]]
@@ -135,6 +155,8 @@ def split(message: OutboundMessage) -> list[OutboundMessage]:
         part: Post | Reply | Notify = replace(message, text=unescape("\n".join(group)))
         if index < len(groups) - 1:
             part = replace(part, buttons=())
+            if isinstance(part, Post):
+                part = replace(part, changes=None)  # what changed goes under the last part
         if index and isinstance(part, Post):
             part = replace(part, title=None)
         parts.append(part)
@@ -147,6 +169,8 @@ def render(message: OutboundMessage) -> Rendered:
     if title:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_LIMIT)}})
     blocks.extend(_sections(message.text))
+    if isinstance(message, Post) and message.changes is not None:
+        blocks.append(changes_block(message.changes))
     room = MAX_BLOCKS - (1 if message.buttons else 0)
     if len(blocks) > room:
         blocks = blocks[: room - 1]
@@ -156,6 +180,24 @@ def render(message: OutboundMessage) -> Rendered:
         blocks.append({"type": "actions", "elements": elements})
     fallback = f"{title}\n{message.text}" if title else message.text
     return Rendered(text=_clip_escaped(escape(fallback), FALLBACK_LIMIT), blocks=blocks)
+
+
+def changes_block(changes: Changes) -> Block:
+    """What changed in a new draft version, small under it: added words *bold*, removed ~struck~."""
+    marked = " ".join(_mark(part) for part in changes.parts)
+    text = escape(changes.label) + (f"\n{marked}" if marked else "")
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip_escaped(text, SECTION_LIMIT)}]}
+
+
+def _mark(part: Change) -> str:
+    match part.kind:
+        case ChangeKind.ADDED:
+            return f"*{escape(part.text)}*"
+        case ChangeKind.REMOVED:
+            return f"~{escape(part.text)}~"
+        case ChangeKind.GAP:
+            return "…"
+    return escape(part.text)
 
 
 # ----------------------------------------------------------------------------- views
@@ -186,6 +228,43 @@ def reason_modal(ask: AskReason, channel: str, texts: Script) -> Block:
                     "action_id": REASON_INPUT,
                     "multiline": True,
                     "max_length": 3000,
+                },
+            }
+        ],
+    }
+
+
+def fits_draft_modal(ask: AskDraft) -> bool:
+    """A draft longer than Slack's text field cannot be filled in: then the note says the command."""
+    return len(ask.draft) <= INPUT_LIMIT
+
+
+def draft_modal(ask: AskDraft, channel: str, texts: Script) -> Block:
+    """The "Edit draft" modal: the current version filled in; its submission is the next version."""
+    language = ask.language
+
+    def plain(key: str, limit: int, **params: object) -> dict[str, str]:
+        return {"type": "plain_text", "text": _clip(texts.text(language, key, **params), limit)}
+
+    return {
+        "type": "modal",
+        "callback_id": DRAFT_CALLBACK,
+        "private_metadata": reason_metadata(channel, str(ask.version), ask.message_id),
+        "title": plain("slack_draft_title", 24),
+        "submit": plain("slack_draft_submit", 24),
+        "close": plain("slack_reason_close", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "label": plain("slack_draft_label", 2000, version=ask.version),
+                "hint": plain("slack_draft_hint", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "initial_value": ask.draft,
+                    "max_length": INPUT_LIMIT,
                 },
             }
         ],

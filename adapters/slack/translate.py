@@ -22,8 +22,10 @@ from bot.core.text import clean
 PLATFORM = "slack"
 ACTION_PREFIX = "voordenken."
 REASON_CALLBACK = "voordenken_reason"
+DRAFT_CALLBACK = "voordenken_draft"  # the "Edit draft" modal: the same block and input as the reason's
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
+_SUBMITTED = {REASON_CALLBACK: ButtonAction.VOTE, DRAFT_CALLBACK: ButtonAction.DRAFT}
 # Plain user messages; every other subtype (edits, deletions, joins, bot posts...) is noise.
 USER_SUBTYPES = (None, "thread_broadcast", "file_share")
 _ID = re.compile(r"^[A-Z0-9]{2,32}$")
@@ -135,6 +137,7 @@ def command(body: Payload) -> SlashCommand | None:
         sender=sender(user),
         text=unescape(clean(text)) if isinstance(text, str) else "",
         command_word=word.removeprefix("/"),
+        trigger=trigger,  # "/problem draft" alone opens the draft in a modal
     )
     return SlashCommand(event, team, channel, _str(body.get("response_url")))
 
@@ -199,30 +202,34 @@ def block_action(body: Payload) -> ButtonPressed | None:
     )
 
 
-# ----------------------------------------------------------------------------- reason modal
+# ----------------------------------------------------------------------------- reason and draft modals
 
 
 def reason_metadata(channel: str, value: str, message_id: str | None) -> str:
-    """What the modal must remember of the vote button (we wrote it; Slack signs it back)."""
+    """What the modal must remember of the button (we wrote it; Slack signs it back): the vote
+    (``concern:3``) or the draft version being edited (``3``)."""
     return json.dumps({"channel": channel, "value": value, "message": message_id})
 
 
 @dataclass(frozen=True, slots=True)
 class ReasonSubmitted:
-    """A submitted reason modal; ``event`` is ``None`` when the reason is empty.
+    """A submitted reason (or draft) modal; ``event`` is ``None`` when the text is empty.
 
-    ``user`` is the submitter (from the payload), whose channel membership is checked.
+    ``user`` is the submitter (from the payload), whose channel membership is checked;
+    ``action`` says which modal it was (VOTE: a reason, DRAFT: an edited draft).
     """
 
     channel: str
     value: str
     event: ButtonPressed | None
     user: str
+    action: ButtonAction = ButtonAction.VOTE
 
 
 def reason_submission(body: Payload) -> ReasonSubmitted | None:
     view = body.get("view")
-    if not isinstance(view, Mapping) or view.get("callback_id") != REASON_CALLBACK:
+    action = _SUBMITTED.get(_str(view.get("callback_id")) or "") if isinstance(view, Mapping) else None
+    if not isinstance(view, Mapping) or action is None:
         return None
     try:
         meta = json.loads(view.get("private_metadata") or "")
@@ -243,18 +250,18 @@ def reason_submission(body: Payload) -> ReasonSubmitted | None:
         return None  # metadata from another workspace's view: not ours to honour
     reason = _reason_text(view)
     if not reason:
-        return ReasonSubmitted(channel, value, None, user)
+        return ReasonSubmitted(channel, value, None, user, action)
     version = _str(view.get("hash")) or _str(body.get("trigger_id")) or "0"
     event = ButtonPressed(
         event_id=f"{PLATFORM}:view:{view_id}:{version}",
         channel=channel,
         sender=sender(user),
-        action=ButtonAction.VOTE,
+        action=action,
         value=value,
         text=reason,
         message_id=_str(meta.get("message")),
     )
-    return ReasonSubmitted(channel, value, event, user)
+    return ReasonSubmitted(channel, value, event, user, action)
 
 
 def _reason_text(view: Payload) -> str:

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import reason_modal, render, split
+from adapters.slack.render import draft_modal, fits_draft_modal, reason_modal, render, split
 from adapters.slack.translate import split_key
-from bot.core.model import AskReason, Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Post, Reply
 from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.core.script import Script
 
@@ -81,7 +81,7 @@ class SlackTransport:
     def __init__(self, client: AsyncWebClient, tokens: TokenSource, texts: Script) -> None:
         self._client = client
         self._tokens = tokens
-        self._texts = texts  # the reason modal's own words
+        self._texts = texts  # the reason and draft modals' own words
 
     def split(self, message: OutboundMessage) -> list[OutboundMessage]:
         """Long messages (an export) go as several: Slack takes 50 blocks, ~12,000 characters."""
@@ -118,7 +118,15 @@ class SlackTransport:
                 except DeliveryError as error:  # the trigger lives ~3 s; the note says the command
                     log.info("slack: could not open the reason dialog (%s); telling the command instead", error)
                 return await self._notify(token, channel_id, message, content)
-            case Notify():  # an AskReason without a trigger (a typed vote) too
+            case AskDraft(trigger=trigger) if trigger is not None and fits_draft_modal(message):
+                try:
+                    await self._call("views_open", token=token, trigger_id=trigger,
+                                     view=draft_modal(message, channel, self._texts))
+                    return None
+                except DeliveryError as error:  # as above: the note shows the draft and the command
+                    log.info("slack: could not open the draft dialog (%s); showing the draft instead", error)
+                return await self._notify(token, channel_id, message, content)
+            case Notify():  # an AskReason or AskDraft without a trigger (a typed vote) too
                 return await self._notify(token, channel_id, message, content)
         raise TypeError(f"cannot deliver {type(message).__name__}")  # pragma: no cover
 

@@ -11,7 +11,9 @@ unprocessed and Telegram delivers it again: an answer is never dropped for that.
 
 Reason prompts are stateless: the prompt's own text says which choice and version it is
 about and mentions the user it asks (see :func:`translate.reason_event`), so a restart or
-another replica still understands the reply.
+another replica still understands the reply. So are draft messages: a reply to one (or to
+the prompt the Edit button sends) carries the version read from its title line
+(:func:`translate.draft_reply`), and is the next version if that one is still current.
 
 A handler that raises does not get the update confirmed: :func:`process` runs one update and
 returns the failure the error handler recorded, and the webhook or the poller has Telegram
@@ -34,7 +36,7 @@ from adapters.telegram.access import ChatAccess, MembershipUnknown
 from adapters.telegram.privacy import PrivacyNote
 from adapters.telegram.render import USER_MARK
 from adapters.telegram.transport import TelegramTransport
-from bot.core.model import AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent, Reply
+from bot.core.model import AskDraft, AskReason, ButtonPressed, CommandIssued, Effect, InboundEvent, Reply
 from bot.core.ports import ChannelPort
 from bot.core.script import Script
 
@@ -85,6 +87,10 @@ class Handlers:
             USER_MARK,
             _VERSION_MARK,
         )
+        self._draft_titles = translate.build_title_patterns(
+            {texts.text(language, "draft_title", version=_VERSION_MARK) for language in texts.languages},
+            _VERSION_MARK,
+        )
 
     async def on_command(self, update: Update, context: Context) -> None:
         message = update.message
@@ -104,10 +110,12 @@ class Handlers:
         if message is None or message.from_user is None:
             return
         event: InboundEvent | None = None
+        draft: int | None = None
         if message.reply_to_message is not None:
             event = translate.reason_event(update.update_id, message, self._bot.id, self._patterns)
-        if event is None:
-            event = translate.text_event(update.update_id, message)
+            draft = translate.draft_reply(message, self._bot.id, self._draft_titles)
+        if event is None:  # a reply to a draft message may be the next version: the engine decides
+            event = translate.text_event(update.update_id, message, draft_reply=draft)
         if event is None or not await self._admitted(message):
             return
         if isinstance(event, ButtonPressed):  # the reason for a vote
@@ -135,10 +143,10 @@ class Handlers:
         effects: tuple[Effect, ...] = ()
         try:
             effects = (await self._port.handle(event)).effects
-        finally:  # answered once the engine has spoken: a reason prompt gets a pointer to it
-            asked = next((e for e in effects if isinstance(e, AskReason)), None)
-            await _answer(query, None if asked is None else
-                          self._texts.text(asked.language, "telegram_reason_toast"))
+        finally:  # answered once the engine has spoken: a reason or draft prompt gets a pointer to it
+            asked = next((e for e in effects if isinstance(e, AskReason | AskDraft)), None)
+            toast = "telegram_draft_toast" if isinstance(asked, AskDraft) else "telegram_reason_toast"
+            await _answer(query, None if asked is None else self._texts.text(asked.language, toast))
 
     async def on_members_changed(self, update: Update, context: Context) -> None:
         """Someone joined or left: forget their cached membership here, so a newcomer can vote at

@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.model import Button, Edit, Mention, Notify, OutboundMessage, Post
+from bot.core.model import Button, Change, ChangeKind, Changes, Edit, Mention, Notify, OutboundMessage, Post
 
 # Telegram's limit is 4096 UTF-16 code units; keep a margin for the title line.
 MAX_TEXT = 4000
@@ -22,7 +22,7 @@ BUTTONS_PER_ROW = 2
 ELLIPSIS = "\n…\n"
 
 # action -> one-letter prefix in callback data (the inverse lives in translate.py)
-CALLBACK_PREFIX = {"vote": "v", "release": "r", "cmd": "c"}
+CALLBACK_PREFIX = {"vote": "v", "release": "r", "cmd": "c", "draft": "d"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +169,42 @@ def render(message: OutboundMessage) -> Rendered:
     mentions = message.mentions if isinstance(message, Post) else ()
     chunks = [_html(title if i == 0 else None, piece, mentions) for i, piece in enumerate(pieces)]
     chunks[0] = prefix + chunks[0]
+    if isinstance(message, Post) and message.changes is not None:
+        _add_changes(chunks, pieces[-1], message.changes)
     return Rendered(tuple(chunks), keyboard(message.buttons))
 
 
+def changes_html(changes: Changes) -> str:
+    """What changed in a new draft version: removed words struck through, added ones bold."""
+    marked = " ".join(_mark(part) for part in changes.parts)
+    label = escape(changes.label, quote=False)
+    return f"<i>{label}</i>\n{marked}" if marked else f"<i>{label}</i>"
+
+
+def _mark(part: Change) -> str:
+    match part.kind:
+        case ChangeKind.ADDED:
+            return f"<b>{escape(part.text, quote=False)}</b>"
+        case ChangeKind.REMOVED:
+            return f"<s>{escape(part.text, quote=False)}</s>"
+        case ChangeKind.GAP:
+            return "…"
+    return escape(part.text, quote=False)
+
+
+def _add_changes(chunks: list[str], last_plain: str, changes: Changes) -> None:
+    """Under the last piece when both fit in one message, else as a piece of its own (cut to fit)."""
+    plain = changes.label + "\n" + " ".join(part.text or "…" for part in changes.parts)
+    if utf16_len(last_plain) + 2 + utf16_len(plain) <= MAX_TEXT:
+        chunks[-1] += "\n\n" + changes_html(changes)
+    elif utf16_len(plain) <= MAX_TEXT:
+        chunks.append(changes_html(changes))
+    else:
+        chunks.append(f"<i>{escape(changes.label, quote=False)}</i>")
+
+
 USER_MARK = "VOORDENKENUSERMARK"
+DRAFT_PROMPT_ROOM = 600  # of a draft prompt's 4,000 characters: the title and the line asking for the reply
 
 
 def reason_prompt(text: str, user_id: str, name: str) -> str:
@@ -185,3 +217,14 @@ def reason_prompt(text: str, user_id: str, name: str) -> str:
     if not marked:
         return escape(text, quote=False)
     return escape(before, quote=False) + mention(user_id, name) + escape(after, quote=False)
+
+
+def draft_prompt(title: str, draft: str, ask: str, user_id: str, name: str) -> str:
+    """The ForceReply prompt that offers the current draft to edit.
+
+    Its first line is the draft's title, like the draft message itself, so a reply to either is
+    read back as the next version (``translate.draft_reply``); ``ask`` is rendered with
+    ``user=USER_MARK`` and says to reply.
+    """
+    body = shorten(draft, MAX_TEXT - DRAFT_PROMPT_ROOM)
+    return f"<b>{escape(title, quote=False)}</b>\n{escape(body, quote=False)}\n\n{reason_prompt(ask, user_id, name)}"

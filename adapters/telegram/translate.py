@@ -19,7 +19,8 @@ from bot.core.text import clean
 
 PLATFORM = "telegram"
 REASON_CHOICES = (Choice.CONCERN, Choice.OBJECT)
-_CALLBACK = re.compile(r"^(?:v:(agree|concern|object|abstain):(\d{1,9})|r:(\d{1,9})|c:([a-z][a-z ]{0,40}))$")
+_CALLBACK = re.compile(
+    r"^(?:v:(agree|concern|object|abstain):(\d{1,9})|r:(\d{1,9})|c:([a-z][a-z ]{0,40})|d:(\d{1,9}))$")
 _USER_LINK = re.compile(r"^tg://user\?id=(\d+)$")
 
 
@@ -99,7 +100,7 @@ def command_event(update_id: int, message: Message, is_admin: bool,
     )
 
 
-def text_event(update_id: int, message: Message) -> TextMessage | None:
+def text_event(update_id: int, message: Message, draft_reply: int | None = None) -> TextMessage | None:
     user = message.from_user
     if user is None or user.is_bot or not message.text:
         return None
@@ -110,17 +111,49 @@ def text_event(update_id: int, message: Message) -> TextMessage | None:
         text=clean(message.text),
         message_id=str(message.message_id),
         thread_id=thread_of(message),
+        draft_reply=draft_reply,
     )
 
 
+# --------------------------------------------------------------------------- draft replies
+
+
+def build_title_patterns(titles: Iterable[str], version_mark: str) -> tuple[re.Pattern[str], ...]:
+    """Each language's draft title, rendered with ``version_mark``, as a pattern for a first line."""
+    return tuple(re.compile(re.escape(title).replace(re.escape(version_mark), r"(\d{1,9})", 1))
+                 for title in titles)
+
+
+def draft_reply(message: Message, bot_id: int, titles: Iterable[re.Pattern[str]]) -> int | None:
+    """The version of the draft whose message (or edit prompt) from this bot ``message`` replies to.
+
+    Stateless, like the reason prompts: the version is read back from the replied-to message's
+    first line, the draft's title; the engine takes the reply as the next version only while
+    that version is the current one.
+    """
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id or not replied.text:
+        return None
+    if replied.chat.id != message.chat.id:
+        return None
+    first = replied.text.split("\n", 1)[0].strip()
+    for pattern in titles:
+        match = pattern.fullmatch(first)
+        if match is not None:
+            return int(match.group(1))
+    return None
+
+
 def parse_callback(data: str | None) -> tuple[ButtonAction, str] | None:
-    """``v:agree:3`` -> ``("vote", "agree:3")``; ``r:12`` -> release; ``c:ready`` -> cmd."""
+    """``v:agree:3`` -> ``("vote", "agree:3")``; ``r:12`` -> release; ``c:ready`` -> cmd; ``d:3`` -> draft."""
     if not data:
         return None
     match = _CALLBACK.match(data)
     if match is None:
         return None
-    choice, version, parked, command = match.groups()
+    choice, version, parked, command, draft = match.groups()
+    if draft is not None:
+        return ButtonAction.DRAFT, str(int(draft))
     if choice is not None:
         return ButtonAction.VOTE, f"{choice}:{int(version)}"
     if parked is not None:

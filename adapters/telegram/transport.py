@@ -17,9 +17,9 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
-from adapters.telegram.render import USER_MARK, reason_prompt, render
+from adapters.telegram.render import USER_MARK, draft_prompt, reason_prompt, render
 from adapters.telegram.translate import chat_id_of
-from bot.core.model import AskReason, Edit, Notify, OutboundMessage, Reply
+from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Reply
 from bot.core.ports import PermanentDeliveryError, RateLimited
 from bot.core.script import Script
 
@@ -40,7 +40,7 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot, texts: Script) -> None:
         self._bot = bot
-        self._texts = texts  # the reason prompt's own words
+        self._texts = texts  # the reason and draft prompts' own words
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
         chat_id = chat_id_of(channel)
@@ -62,6 +62,8 @@ class TelegramTransport:
     async def _deliver(self, channel: str, chat_id: int, message: OutboundMessage, target: str | None) -> str | None:
         if isinstance(message, AskReason):
             return await self._ask_reason(chat_id, message)
+        if isinstance(message, AskDraft):
+            return await self._ask_draft(chat_id, message)
         rendered = render(message)
         markup = rendered.keyboard
         if isinstance(message, Edit) and target is not None:
@@ -90,6 +92,12 @@ class TelegramTransport:
                                 version=ask.version)
         return await self._send(chat_id, reason_prompt(text, ask.user, ask.name), ForceReply(selective=True),
                                 ask.message_id)
+
+    async def _ask_draft(self, chat_id: int, ask: AskDraft) -> str:
+        """The current draft as a ForceReply prompt; the reply to it is the next version."""
+        line = self._texts.text(ask.language, "telegram_draft_prompt", user=USER_MARK)
+        return await self._send(chat_id, draft_prompt(ask.title, ask.draft, line, ask.user, ask.name),
+                                ForceReply(selective=True), ask.message_id)
 
     async def _send(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | ForceReply | None,
                     reply_to: str | None) -> str:

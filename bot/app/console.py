@@ -31,7 +31,7 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
                   f"'name: text' to speak as someone else, Ctrl-D to leave.")
         await run_console(ServicePort.of(app), read_lines(stdin, "> " if interactive else None), stdout,
                           channel=channel, user=user, echo=not interactive,
-                          command_words=app.script.command_words())
+                          command_words=app.script.command_words(), script=app.script)
     finally:
         await app.close()
     return 0
@@ -49,7 +49,7 @@ async def demo(language: str, stdout: TextIO) -> int:
         try:
             with path.open(encoding="utf-8") as lines:
                 await run_console(ServicePort.of(app), read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True,
-                                  command_words=app.script.command_words())
+                                  command_words=app.script.command_words(), script=app.script)
         finally:
             await app.close()
     stdout.write(f"\n(This conversation is {path}. Replay your own: voordenken console --channel mine < file)\n")

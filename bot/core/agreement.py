@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import checkins
-from bot.core.commands import split_flag
+from bot.core import checkins, redraft
+from bot.core.commands import MAX_MESSAGE_CHARS, clean, split_flag
 from bot.core.context import Turn
 from bot.core.model import (
     AskReason,
@@ -46,6 +46,8 @@ def draft(turn: Turn, args: str) -> None:
         current = state.current_draft
         if current is None:
             turn.tell("no_draft_yet")
+        elif state.phase in (Phase.DRAFTING, Phase.VOTING):
+            redraft.offer(turn, current)
         else:
             turn.tell("draft_show", version=current.version, text=current.text)
         return
@@ -54,6 +56,10 @@ def draft(turn: Turn, args: str) -> None:
         return
     if state.phase is Phase.AGREED:
         turn.tell("draft_when_agreed")
+        return
+    previous = state.current_draft
+    if previous is not None and previous.text == args:
+        turn.tell("draft_unchanged", version=previous.version)
         return
     if state.open_round is not None:
         _finish_round(turn, Outcome.SUPERSEDED)
@@ -64,8 +70,42 @@ def draft(turn: Turn, args: str) -> None:
         turn.t("draft_proposed", user=turn.sender.name, version=version, text=args),
         kind=MessageKind.DRAFT,
         title=turn.t("draft_title", version=version),
-        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),),
+        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),
+                 redraft.edit_button(turn, version)),
+        changes=redraft.changes(turn, previous, args, version),
     )
+
+
+def draft_button(turn: Turn, value: str, text: str | None) -> None:
+    """The Edit button (offer the current draft), or an edit of version ``value`` coming back
+    (Slack's dialog): the next version, unless the draft moved on meanwhile."""
+    current = turn.state.current_draft
+    if current is None or not value.isdigit() or turn.state.phase not in (Phase.DRAFTING, Phase.VOTING):
+        turn.tell("stale_button")
+        return
+    if text is None:
+        redraft.offer(turn, current)
+        return
+    text = clean(text)
+    if int(value) != current.version:
+        turn.tell("draft_edit_outdated", version=int(value), current=current.version, text=text)
+        return
+    if len(text) > MAX_MESSAGE_CHARS:
+        turn.tell("too_long", length=len(text), limit=MAX_MESSAGE_CHARS)
+        return
+    if text:
+        draft(turn, text)
+
+
+def draft_reply(turn: Turn, version: int, text: str) -> bool:
+    """A reply to the message of draft ``version`` (Telegram) is the next version, when that
+    draft is the current one; otherwise it is an ordinary message (False)."""
+    current = turn.state.current_draft
+    if current is None or current.version != version or turn.state.phase not in (Phase.DRAFTING, Phase.VOTING):
+        return False
+    turn.join()
+    draft(turn, text)
+    return True
 
 
 def vote(turn: Turn, args: str) -> None:

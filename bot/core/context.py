@@ -14,6 +14,7 @@ from bot.core.model import (
     Button,
     ButtonAction,
     ButtonPressed,
+    Changes,
     ChannelState,
     CommandIssued,
     Effect,
@@ -121,10 +122,12 @@ class Turn:
         self.effects.append(effect)
 
     def post(self, text: str, *, kind: MessageKind = MessageKind.INFO, title: str | None = None,
-             buttons: tuple[Button, ...] = (), key: str | None = None, mentions: tuple[str, ...] = ()) -> None:
+             buttons: tuple[Button, ...] = (), key: str | None = None, mentions: tuple[str, ...] = (),
+             changes: Changes | None = None) -> None:
         """Post publicly; ``mentions`` are user ids named in ``text`` whom the platform should notify."""
         named = tuple(Mention(uid, self.name(uid)) for uid in mentions)
-        self.emit(Post(text=text, kind=kind, title=title, buttons=buttons, key=key, mentions=named))
+        self.emit(Post(text=text, kind=kind, title=title, buttons=buttons, key=key, mentions=named,
+                       changes=changes))
 
     def tell(self, key: str, **params: object) -> None:
         """A private note to the sender (ephemeral where the platform allows)."""

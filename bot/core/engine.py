@@ -165,6 +165,8 @@ def _button(turn: Turn, event: ButtonPressed) -> None:
             agreement.vote_button(turn, event.value, event.text)
         case ButtonAction.RELEASE:
             parking.release_button(turn, event.value)
+        case ButtonAction.DRAFT:
+            agreement.draft_button(turn, event.value, event.text)
 
 
 def _message(turn: Turn, event: TextMessage) -> None:
@@ -175,6 +177,8 @@ def _message(turn: Turn, event: TextMessage) -> None:
         return
     if len(text) > MAX_MESSAGE_CHARS:
         turn.reply_text(turn.t("too_long", length=len(text), limit=MAX_MESSAGE_CHARS))
+        return
+    if event.draft_reply is not None and agreement.draft_reply(turn, event.draft_reply, text):
         return
     if parking.held_back(turn, text, event.message_id):
         return

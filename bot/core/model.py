@@ -51,6 +51,7 @@ class ButtonAction(StrEnum):
     CMD = "cmd"  # the value is a subcommand with its arguments
     VOTE = "vote"  # "<choice>:<version>"
     RELEASE = "release"  # the id of a parked message
+    DRAFT = "draft"  # "<version>": edit that draft; with ``text``, the edited text is the next version
 
 
 class MessageKind(StrEnum):
@@ -104,6 +105,9 @@ class TextMessage:
     text: str
     message_id: str | None = None
     thread_id: str | None = None
+    # The draft version whose message this replies to (Telegram): the reply is the next
+    # version when that draft is still the current one, else an ordinary message.
+    draft_reply: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +125,7 @@ class CommandIssued:
     command_word: str = ""
     message_id: str | None = None
     thread_id: str | None = None
+    trigger: str | None = None  # as in ButtonPressed: Slack's trigger_id, to answer with a dialog
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,6 +194,30 @@ class Mention:
     name: str
 
 
+class ChangeKind(StrEnum):
+    SAME = "same"
+    ADDED = "added"
+    REMOVED = "removed"
+    GAP = "gap"  # unchanged words left out between two changes
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A run of words of a word-level diff, marked up by each platform its own way."""
+
+    kind: ChangeKind
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed since the previous draft version: ``label`` (a sentence), then ``parts``
+    (none when the label says it all: rewritten, or nothing changed)."""
+
+    label: str
+    parts: tuple[Change, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Post:
     """A public message in the channel. ``key`` names it so it can be edited later."""
@@ -199,6 +228,7 @@ class Post:
     buttons: tuple[Button, ...] = ()
     key: str | None = None
     mentions: tuple[Mention, ...] = ()  # people named in ``text`` whom the platform should notify
+    changes: Changes | None = None  # a new draft version: shown after ``text``
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -245,6 +275,23 @@ class AskReason(Notify):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AskDraft(Notify):
+    """Offer ``user`` the current draft (``version``, ``draft``) to edit.
+
+    Like :class:`AskReason`: Slack opens a dialog with the draft filled in (with
+    ``trigger``), Telegram a reply prompt titled ``title``; elsewhere it is the note ``text``
+    (the draft and how to propose a new version). The edited text comes back as a
+    ``ButtonPressed(DRAFT, "<version>", text=…)``, so an edit of an old version is refused.
+    """
+
+    version: int
+    draft: str
+    title: str
+    language: str
+    trigger: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Edit:
     """Replace the text of an earlier keyed ``Post`` (e.g. the vote count)."""
 
@@ -281,7 +328,7 @@ class Purge:
     """Delete everything stored about this channel's content; only the fact stays in the log."""
 
 
-OutboundMessage = Post | Reply | Notify | Edit  # an AskReason is a Notify: stored and delivered as one
+OutboundMessage = Post | Reply | Notify | Edit  # an AskReason or AskDraft is a Notify: stored and delivered as one
 Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge
 
 

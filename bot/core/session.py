@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.core import checkins
+from bot.core import checkins, redraft
 from bot.core import export as exporting
 from bot.core.context import Turn, resolve_user
 from bot.core.drafting import compose_draft
@@ -98,7 +98,8 @@ def advance(turn: Turn) -> None:
         turn.t("draft_composed", text=text, version=version),
         kind=MessageKind.DRAFT,
         title=turn.t("draft_title", version=version),
-        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),),
+        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),
+                 redraft.edit_button(turn, version)),
     )
 
 

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.model import (
+    AskDraft,
     AskReason,
     ButtonAction,
     ButtonPressed,
@@ -87,7 +88,7 @@ def values_of(tp: Any) -> st.SearchStrategy[Any]:
 
 states = st.deferred(lambda: values_of(ChannelState))
 messages: st.SearchStrategy[OutboundMessage] = st.deferred(
-    lambda: st.one_of(*(values_of(cls) for cls in (Post, Reply, Notify, AskReason, Edit)))
+    lambda: st.one_of(*(values_of(cls) for cls in (Post, Reply, Notify, AskReason, AskDraft, Edit)))
 )
 
 

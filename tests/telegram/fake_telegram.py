@@ -323,6 +323,7 @@ def _administrator(user: dict[str, Any]) -> dict[str, Any]:
 class _Parser(HTMLParser):
     ALLOWED: ClassVar[dict[str, str]] = {
         "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "code": "code", "pre": "pre", "a": "",
+        "s": "strikethrough",
     }
 
     def __init__(self) -> None:

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.core.model import (
     Answer,
+    AskDraft,
     AskReason,
     ButtonPressed,
     ChannelState,
@@ -44,7 +45,7 @@ from bot.core.model import (
 )
 
 _MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] = {
-    cls.__name__: cls for cls in (Post, Reply, Notify, AskReason, Edit)
+    cls.__name__: cls for cls in (Post, Reply, Notify, AskReason, AskDraft, Edit)
 }
 
 
