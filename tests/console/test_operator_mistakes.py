@@ -120,14 +120,13 @@ async def test_postgresql_written_plainly_works_against_the_real_server(pg_url: 
 
 # --- the rest is explained in one line ----------------------------------------------------
 
-def test_a_database_in_a_missing_folder_says_which_folder_to_create(
-    operator: Callable[..., Run], tmp_path: Path,
-) -> None:
-    result = operator("console", "--database", str(tmp_path / "nowhere" / "team.db"), stdin="/problem start\n")
-    assert result.code == 2
-    assert result.complained_once() == (
-        f"voordenken: cannot open the database: the folder {tmp_path / 'nowhere'} does not exist; "
-        f"create it (mkdir -p {tmp_path / 'nowhere'}) or give another path")
+def test_a_database_in_a_missing_folder_says_which_folder_to_create(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = voordenken("console", "--database", str(missing / "team.db"), stdin="/problem start\n")
+    assert result.returncode == 2
+    assert result.stderr == (f"voordenken: cannot open the database: the folder {missing} does not exist; "
+                             f"create it (mkdir -p {missing}) or give another path\n")
+    assert not missing.exists()
 
 
 @pytest.mark.parametrize("url", ["mysql://bot@db/voordenken", "http://example.org/db"])

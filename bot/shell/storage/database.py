@@ -15,6 +15,7 @@ import asyncio
 import contextvars
 import functools
 import logging
+import os
 import socket
 import sqlite3
 import threading
@@ -93,6 +94,20 @@ def opening_problem(error: BaseException, url: URL) -> str | None:
         if isinstance(error, InterfaceError | OperationalError) or "connect" in reason:
             return f"cannot connect to PostgreSQL at {where}: {reason}"
     return None
+
+
+def _check_sqlite_file(url: URL) -> None:
+    """Refuse an SQLite file that cannot be opened before trying: when aiosqlite's connect fails,
+    its thread may report to an event loop already closed, a traceback after our one line."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    if not path.parent.is_dir():
+        raise DatabaseUnavailable(f"the folder {path.parent} does not exist; create it (mkdir -p {path.parent}) "
+                                  f"or give another path")
+    if not os.access(path if path.exists() else path.parent, os.R_OK | os.W_OK):
+        raise DatabaseUnavailable(f"cannot open the file {path}; check that the bot may read and write it "
+                                  f"and its folder")
 
 
 def sqlite_url_for(path: str | Path) -> str:
@@ -477,6 +492,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     The first thing every command does with the database: a database that cannot be reached
     or opened raises :class:`DatabaseUnavailable`, saying why in one line.
     """
+    _check_sqlite_file(engine.url)
     try:
         async with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
