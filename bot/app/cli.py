@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from importlib import metadata
 from typing import TextIO
 
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from bot.app.settings import Settings
 from bot.core.ports import ConfigurationError
@@ -18,19 +21,35 @@ from bot.core.script import ScriptError
 from bot.shell.prompts import demo_files
 from bot.shell.secrets import SecretKeyError
 
+DATABASE_HELP = "a file path or database URL (default: VOORDENKEN_DATABASE_URL, else ./voordenken.db)"
+
+
+def default_speaker() -> str:
+    """Who speaks on console lines without ``name:``: the person at the keyboard, by login name."""
+    try:
+        return getpass.getuser() or "you"
+    except (OSError, KeyError, ImportError):  # no login name (a container with an unnamed uid)
+        return "you"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voordenken", description="Think the problem through together first.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    speaker = default_speaker()
     run = sub.add_parser("run", help="run the bot (Slack/Telegram when tokens are set, else the console)")
     run.add_argument("--channel", default="general", help="console channel when no platform is configured")
-    run.add_argument("--user", default="you", help="console user for lines without 'name:'")
+    run.add_argument("--user", default=speaker, help="console user for lines without 'name:' (default: %(default)s)")
 
     console = sub.add_parser("console", help="chat with the bot in the terminal, or replay a file from stdin")
     console.add_argument("--channel", default="general", help="channel name (state is kept per channel)")
-    console.add_argument("--user", default="you", help="who speaks on lines without a 'name:' prefix")
-    console.add_argument("--database", help="database URL (default: VOORDENKEN_DATABASE_URL or ./voordenken.db)")
+    console.add_argument("--user", default=speaker,
+                         help="who speaks on lines without a 'name:' prefix (default: %(default)s)")
+    console.add_argument("--database", help=DATABASE_HELP)
+
+    channels = sub.add_parser("channels", help="list the channels with a session: phase, language, last activity")
+    channels.add_argument("--database", help=DATABASE_HELP)
 
     demo = sub.add_parser("demo", help="replay a bundled example conversation on a throw-away database")
     demo.add_argument("language", nargs="?", default="en", choices=sorted(demo_files()))
@@ -38,11 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export a channel's session")
     export.add_argument("--channel", required=True, help="console channel name, or a full key like slack:T1:C1")
     export.add_argument("--format", default="md", choices=["md", "json"])
-    export.add_argument("--database", help="database URL")
+    export.add_argument("--database", help=DATABASE_HELP)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_sub.add_parser("upgrade", help="apply migrations (also done automatically on start)")
+    db_sub.add_parser("upgrade", help="apply migrations (also done automatically on start)").add_argument(
+        "--database", help=DATABASE_HELP)
 
     purge = sub.add_parser("purge", help="delete a channel's content for good (or all expired channels)")
     target = purge.add_mutually_exclusive_group(required=True)
@@ -50,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--expired", action="store_true",
                         help="every channel idle for longer than VOORDENKEN_RETENTION_DAYS")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    purge.add_argument("--database", help="database URL")
+    purge.add_argument("--database", help=DATABASE_HELP)
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 
@@ -58,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     inbox_sub = inbox.add_subparsers(dest="inbox_command", metavar="ACTION", required=True)
     for action, text in (("list", "list waiting events: id, channel, when, attempts (never their text)"),
                          ("retry", "give waiting events their attempts back; a running bot takes them up")):
-        inbox_sub.add_parser(action, help=text).add_argument("--database", help="database URL")
+        inbox_sub.add_parser(action, help=text).add_argument("--database", help=DATABASE_HELP)
 
     outbox = sub.add_parser("outbox", help="outgoing messages not delivered (yet), and those given up on")
     outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
@@ -67,13 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
                          ("retry", "queue given-up messages again; a running bot sends them, in order")):
         outbox_action = outbox_sub.add_parser(action, help=text)
         outbox_action.add_argument("--channel", help="only this channel (console name, or a full key like slack:T1:C1)")
-        outbox_action.add_argument("--database", help="database URL")
+        outbox_action.add_argument("--database", help=DATABASE_HELP)
 
     secrets = sub.add_parser("secrets", help="encryption of stored secrets (VOORDENKEN_SECRET_KEY)")
     secrets_sub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
     secrets_sub.add_parser("rotate", help="re-encrypt every stored secret with the first key")
     secrets_sub.add_parser("new-key", help="print a new random key")
-    secrets.add_argument("--database", help="database URL")
+    secrets.add_argument("--database", help=DATABASE_HELP)
 
     feedback = sub.add_parser("feedback", help="guard feedback from users")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
@@ -95,16 +115,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help()
         return 0
     try:
-        settings = Settings()
-        if getattr(args, "database", None):
-            settings = settings.model_copy(update={"database_url": args.database})
+        # --database goes through the same validation as VOORDENKEN_DATABASE_URL (a path is SQLite).
+        settings = Settings(database_url=args.database) if getattr(args, "database", None) else Settings()
         _configure_logging(args, settings)
         return asyncio.run(_dispatch(args, settings))
-    except (ValidationError, ScriptError, SecretKeyError, ConfigurationError) as exc:
+    except ValidationError as exc:
+        print(f"voordenken: configuration error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except (ScriptError, SecretKeyError, ConfigurationError) as exc:
         print(f"voordenken: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from bot.shell.storage.database import DatabaseUnavailable  # here: SQLAlchemy is slow to import
+
+        if not isinstance(exc, DatabaseUnavailable):
+            raise
+        print(f"voordenken: cannot open the database: {exc}", file=sys.stderr)
+        return 2
+
+
+def _version() -> str:
+    try:
+        return metadata.version("voordenken")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _one_line(error: ValidationError) -> str:
+    """pydantic's report as one line per setting, by its environment variable, without its
+    boilerplate (error types, links to the pydantic docs)."""
+    parts = []
+    for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        field = Settings.model_fields.get(str(problem["loc"][0])) if problem["loc"] else None
+        alias = field.validation_alias if field is not None else None
+        if isinstance(alias, AliasChoices):
+            message = f"{alias.choices[0]}: {message}"
+        elif problem["loc"]:
+            message = f"{problem['loc'][0]}: {message}"
+        parts.append(message)
+    return "; ".join(parts)
 
 
 def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
@@ -118,6 +170,10 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     if chat_in_terminal and "log_level" not in settings.model_fields_set:
         settings = settings.model_copy(update={"log_level": "WARNING"})
     configure_logging(settings.log_level, settings.log_format, sdk_debug=settings.log_sdk_debug)
+    if settings.log_level != "DEBUG":
+        # Alembic's INFO lines ("Context impl SQLiteImpl.", each migration) are noise on every
+        # command; `voordenken db upgrade` says what it did itself.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -143,6 +199,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.app.runner import run
 
         return await run(settings, console_channel=args.channel, console_user=args.user)
+    if args.command == "channels":
+        return await list_channels(settings, sys.stdout)
     if args.command == "export":
         return await export(settings, args.channel, args.format, sys.stdout)
     if args.command == "purge":
@@ -161,6 +219,40 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def channel_arg(name: str) -> str:
     return name if ":" in name else f"console:{name}"
+
+
+async def list_channels(settings: Settings, stdout: TextIO) -> int:
+    """One line per channel with a session: key, phase, language, last activity (never text:
+    no topic, no answers), most recently active first."""
+    from sqlalchemy import Connection, select
+
+    from bot.shell.storage.channels import read_states
+    from bot.shell.storage.database import make_engine, read_only, upgrade
+    from bot.shell.storage.tables import channels
+
+    def read(connection: Connection) -> list[tuple[str, str, str, str]]:
+        active = {row.key: row.updated_at for row in connection.execute(select(channels.c.key, channels.c.updated_at))}
+        rows = [(state.channel, state.phase.value, state.language, active[state.channel])
+                for state in read_states(connection, items=False) if state.channel in active]
+        rows.sort(key=lambda row: row[3], reverse=True)
+        return [(key, phase, language, at.strftime("%Y-%m-%d %H:%M UTC")) for key, phase, language, at in rows]
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with read_only(engine).begin() as connection:
+            rows = await connection.run_sync(read)
+    finally:
+        await engine.dispose()
+    if not rows:
+        stdout.write("no channel has a session yet\n")
+        return 0
+    header = ("CHANNEL", "PHASE", "LANGUAGE", "LAST ACTIVITY")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+                     + f"  {row[3]}\n")
+    return 0
 
 
 async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> int:

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite+aiosqlite:///voordenken.db",
         validation_alias=_env("VOORDENKEN_DATABASE_URL"),
-        description="SQLAlchemy URL; sqlite+aiosqlite:///file.db (default) or postgresql+asyncpg://user@host/db",
+        description="A file path (SQLite), sqlite:///file.db, or postgresql://user:password@host:5432/db "
+                    "(the async drivers aiosqlite and asyncpg are added when left out)",
     )
     language: str = Field(
         "en", validation_alias=_env("VOORDENKEN_LANGUAGE"),
@@ -62,7 +63,8 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("VOORDENKEN_LOG_FORMAT"),
                                                 description="text or json")
-    log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"), description="Python log level")
+    log_level: str = Field("INFO", validation_alias=_env("VOORDENKEN_LOG_LEVEL"),
+                           description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
     log_sdk_debug: bool = Field(
         False, validation_alias=_env("VOORDENKEN_LOG_SDK_DEBUG"),
         description="Let the platform SDKs (python-telegram-bot, slack_sdk, slack_bolt) log at DEBUG too; "
@@ -107,6 +109,20 @@ class Settings(BaseSettings):
                                                       description="Checked on every webhook request")
     telegram_api_url: str | None = Field(None, validation_alias=_env("TELEGRAM_API_URL"),
                                          description="Bot API base URL (self-hosted Bot API server, tests)")
+
+    @field_validator("database_url")
+    @classmethod
+    def _understood_database(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        level = "WARNING" if level == "WARN" else level
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("timezone")
     @classmethod
@@ -162,6 +178,41 @@ class Settings(BaseSettings):
             else:
                 shown[str(env)] = str(value)
         return shown
+
+
+def normalise_database_url(value: str) -> str:
+    """The URL Voordenken opens for what an operator wrote: a file path is SQLite, ``sqlite://``
+    and ``postgresql://`` (the forms everyone writes) get the async drivers the bot ships with.
+
+    Anything else is refused with what to write instead; the message never repeats the URL
+    (it may carry a password).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    value = value.strip()
+    if not value:
+        raise ValueError("no database given; use a file path such as ./voordenken.db, or postgresql://user@host/db")
+    if "://" not in value:  # a path: the CLI's help and every newcomer write one
+        return f"sqlite+aiosqlite:///{Path(value).expanduser().resolve()}"
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"cannot read the database URL; {_URL_FORMS}") from None
+    backend, _, driver = url.drivername.lower().partition("+")
+    rest = value.split("://", 1)[1]  # as written: re-rendering would quote ':memory:' and passwords
+    if backend == "sqlite" and driver in ("", "pysqlite", "aiosqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    if backend in ("postgresql", "postgres") and driver in ("", "asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    if backend in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(f"the database driver {driver!r} is not installed; leave it out ({backend}://...) and "
+                         f"Voordenken uses its own ({'aiosqlite' if backend == 'sqlite' else 'asyncpg'})")
+    raise ValueError(f"unknown database scheme {url.drivername!r}; {_URL_FORMS}")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_URL_FORMS = "use a file path (./voordenken.db), sqlite:///file.db or postgresql://user:password@host:5432/db"
 
 
 def _mask_url_password(url: str) -> str:

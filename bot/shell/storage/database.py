@@ -15,6 +15,8 @@ import asyncio
 import contextvars
 import functools
 import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -27,7 +29,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -46,6 +48,66 @@ READ_ONLY = "voordenken_read_only"
 # Arbitrary but fixed: every Voordenken process upgrading the same PostgreSQL database
 # takes this transaction-scoped advisory lock first.
 _MIGRATION_LOCK_KEY = 0x766F6F7264  # "voord"
+
+
+# Seconds asyncpg waits for a server to answer a new connection (its own default is 60): a
+# wrong host behind a firewall says so in seconds instead of a minute.
+_CONNECT_TIMEOUT = 10
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be opened: one line saying why and what to do (for operators)."""
+
+
+def opening_problem(error: BaseException, url: URL) -> str | None:
+    """What an operator should read for ``error``, raised while first opening ``url``; ``None``
+    when it is not about reaching or opening the database (a bug: keep its traceback).
+
+    Never repeats the password; names the host, port, database or file it could not open.
+    """
+    if url.get_backend_name() == "sqlite":
+        if not isinstance(error, OperationalError | sqlite3.OperationalError):
+            return None
+        path = Path(url.database or "")
+        if "unable to open database file" not in str(error) or not url.database:
+            return None
+        if not path.parent.is_dir():
+            return (f"the folder {path.parent} does not exist; create it (mkdir -p {path.parent}) "
+                    f"or give another path")
+        return f"cannot open the file {path}; check that the bot may read and write it and its folder"
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if isinstance(error, socket.gaierror):
+        return f"the host {url.host!r} is unknown; check the host in the database URL"
+    if isinstance(error, ConnectionRefusedError):
+        return f"nothing answers at {where}; is PostgreSQL running there, on that port?"
+    if isinstance(error, TimeoutError):
+        return f"no answer from {where} within {_CONNECT_TIMEOUT} seconds; check the host, port and firewall"
+    if isinstance(error, OSError):
+        return f"cannot reach {where}: {error.strerror or error}"
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        reason = str(error.orig).strip()
+        if "does not exist" in reason and url.database and f'database "{url.database}"' in reason:
+            return (f"PostgreSQL at {where} has no database {url.database!r}; create it "
+                    f"(createdb {url.database}) or fix the name in the URL")
+        if "password" in reason or "role" in reason or "authentication" in reason or "pg_hba" in reason:
+            return f"PostgreSQL at {where} refused the user {url.username!r}: {reason}"
+        if isinstance(error, InterfaceError | OperationalError) or "connect" in reason:
+            return f"cannot connect to PostgreSQL at {where}: {reason}"
+    return None
+
+
+def _check_sqlite_file(url: URL) -> None:
+    """Refuse an SQLite file that cannot be opened before trying: when aiosqlite's connect fails,
+    its thread may report to an event loop already closed, a traceback after our one line."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    if not path.parent.is_dir():
+        raise DatabaseUnavailable(f"the folder {path.parent} does not exist; create it (mkdir -p {path.parent}) "
+                                  f"or give another path")
+    if not os.access(path if path.exists() else path.parent, os.R_OK | os.W_OK):
+        raise DatabaseUnavailable(f"cannot open the file {path}; check that the bot may read and write it "
+                                  f"and its folder")
 
 
 def sqlite_url_for(path: str | Path) -> str:
@@ -71,6 +133,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No pre-ping (a round trip before every transaction, doubling the latency of the inbox
     # write Slack's answer waits for): a connection found dead (the database restarted) is
     # reported once, SQLAlchemy then drops the whole pool, and Transactor tries again.
+    if make_url(url).get_driver_name() == "asyncpg":
+        kwargs["connect_args"] = {"timeout": _CONNECT_TIMEOUT, **kwargs.get("connect_args", {})}
     return create_async_engine(url, **kwargs)
 
 
@@ -423,11 +487,22 @@ def _upgrade_sync(connection: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations from inside a running event loop (app start-up, async tests)."""
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-        await connection.run_sync(_upgrade_sync, revision)
+    """Apply migrations from inside a running event loop (app start-up, async tests).
+
+    The first thing every command does with the database: a database that cannot be reached
+    or opened raises :class:`DatabaseUnavailable`, saying why in one line.
+    """
+    _check_sqlite_file(engine.url)
+    try:
+        async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            await connection.run_sync(_upgrade_sync, revision)
+    except (OSError, DBAPIError, sqlite3.OperationalError) as error:  # TimeoutError is an OSError
+        reason = opening_problem(error, engine.url)
+        if reason is None:
+            raise
+        raise DatabaseUnavailable(reason) from error
 
 
 async def upgrade_database(url: str) -> None:
