@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.core import checkins
 from bot.core import export as exporting
 from bot.core.context import Turn, resolve_user
-from bot.core.drafting import compose_draft
+from bot.core.draft_writer import write_draft
 from bot.core.model import (
     Answer,
     ButtonAction,
@@ -90,7 +90,7 @@ def advance(turn: Turn) -> None:
         turn.update(step=turn.state.step + 1, ready=frozenset())
         ask_question(turn)
         return
-    text = compose_draft(turn.state, turn.script)
+    text = write_draft(turn.state, turn.script)
     version = len(turn.state.drafts) + 1
     draft = Draft(version, text, "bot", turn.now)
     turn.enter(Phase.DRAFTING, ready=frozenset(), drafts=(*turn.state.drafts, draft))
