@@ -126,6 +126,60 @@ def _listed(script: Script, language: str, names: Sequence[str]) -> str:
     return script.text(language, "draft_names", names=", ".join(names[:-1]), last=names[-1])
 
 
+# --------------------------------------------------------------------------- a language model's draft
+
+
+MAX_MODEL_WORDS = 3 * WORD_BUDGET  # longer than this is not the short statement asked for
+MAX_MODEL_CHARS = 3000
+_THINKING = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)  # what some local models say first
+_FENCE = re.compile(r"^```[\w-]*\s*\n?(?P<body>.*?)\n?```$", re.DOTALL)
+
+
+def model_instructions(state: ChannelState, script: Script) -> str:
+    """What the model is asked to do, in the channel's language, with the template as the form."""
+    pack = script.pack(state.language)
+    form = pack.draft_template.format_map({"topic": "…", **{q.id: "…" for q in pack.questions}})
+    return script.text(state.language, "draft_model_instructions", form=form)
+
+
+def model_material(state: ChannelState, script: Script) -> str:
+    """Everything the model gets to read: the topic, each question and its answers, each by its
+    author's display name and discipline. Nothing else about the channel or the people."""
+    pack = script.pack(state.language)
+    disciplines = gather(state.answers, pack.draft_words).disciplines
+    lines = [script.text(state.language, "topic_line", topic=state.topic).strip()] if state.topic else []
+    for step, question in enumerate(pack.questions):
+        lines += ["", f"## {question.title}"]
+        lines += [f"- {_named(state.participants, disciplines, a.user)}: {' '.join(a.text.split())}"
+                  for a in state.answers if a.step == step]
+    return "\n".join(lines).strip()
+
+
+def usable(text: str) -> str | None:
+    """A model's answer as a draft, or None when it is not one (empty, a wall of text, code)."""
+    text = _THINKING.sub("", text).strip()
+    fenced = _FENCE.match(text)
+    if fenced is not None:
+        text = fenced["body"].strip()
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if not _TOKEN.search(text) or len(text) > MAX_MODEL_CHARS or len(text.split()) > MAX_MODEL_WORDS:
+        return None
+    if "```" in text or "<think>" in text:
+        return None
+    return text
+
+
+def with_credits(text: str, state: ChannelState, script: Script) -> str:
+    """The model's draft with the line naming everyone it was drawn from (never left to the model)."""
+    material = gather(state.answers, script.pack(state.language).draft_words)
+    names = [_named(state.participants, material.disciplines, user) for user in material.contributors]
+    if not names:
+        return text
+    return text + "\n\n" + script.text(state.language, "draft_drawn_from",
+                                         names=_listed(script, state.language, names))
+
+
 def choose(sentences: Sequence[Sentence], budget: int = WORD_BUDGET) -> list[Sentence]:
     """The most representative sentences within ``budget`` words, in conversation order.
 

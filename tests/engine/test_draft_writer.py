@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.model import Phase
+from bot.core.model import DraftWritten, Phase, Policy, WriteDraft
 from tests.engine.chat import Chat, Said
 
 Turns = Sequence[Sequence[tuple[str, str]]]  # per question: (who, what they said)
@@ -158,3 +158,90 @@ def test_the_same_answers_make_the_same_draft(script: object) -> None:
         run_session(chat, TEAM_EN)
         drafts.append(chat.state.current_draft.text)  # type: ignore[union-attr]
     assert drafts[0] == drafts[1]
+
+
+# --------------------------------------------------------------------------- a language model writes it
+
+
+def model_chat(script: object, language: str = "en") -> Chat:
+    return Chat(script, language=language, policy=Policy(draft_model=True))  # type: ignore[arg-type]
+
+
+def asked(said: Said) -> WriteDraft:
+    [ask] = [e for e in said.effects if isinstance(e, WriteDraft)]
+    return ask
+
+
+def written(chat: Chat, ask: WriteDraft, text: str) -> Said:
+    return chat.apply(DraftWritten(event_id=f"draft-model:{ask.cause}", channel=chat.channel,
+                                   version=ask.version, text=text))
+
+
+MODEL_DRAFT = ("Problem: young people in Noord run into phone debts nobody sees in time.\n"
+               "What each discipline sees: police sees the crime after it (police: Bob).")
+
+
+def test_without_a_model_nothing_is_asked(chat: Chat) -> None:
+    said = run_session(chat, TEAM_EN)
+    assert not [e for e in said.effects if isinstance(e, WriteDraft)]
+
+
+def test_the_model_is_asked_with_the_answers_names_and_disciplines_only(script: object) -> None:
+    chat = model_chat(script)
+    said = run_session(chat, TEAM_EN)
+    ask = asked(said)
+    assert ask.version == 1
+    # The offline draft is posted at once: the team never waits for the model.
+    assert "Drawn from the answers of" in said.public[0]
+    assert "Topic: young people and debts." in ask.material
+    assert "## What does your discipline see?" in ask.material
+    assert "- Bob (police): Police sees the crime that follows, not the debt that comes before it." in ask.material
+    assert "- Alice: +1" in ask.material
+    assert "in English, at most 150 words" in ask.instructions
+    assert "Problem: …" in ask.instructions  # the form is the language's draft template
+
+
+def test_the_models_draft_replaces_version_1_in_place(script: object) -> None:
+    chat = model_chat(script)
+    ask = asked(run_session(chat, TEAM_EN))
+    said = written(chat, ask, MODEL_DRAFT)
+    [edit] = said.edits
+    assert "A language model wrote this draft from your answers (version 1):" in edit
+    assert chat.state.current_draft.version == 1  # type: ignore[union-attr]
+    # Who it was drawn from is never left to the model.
+    assert chat.state.current_draft.text == (  # type: ignore[union-attr]
+        MODEL_DRAFT + "\n\nDrawn from the answers of Carol (housing corporation), Bob (police), Dave and Alice.")
+    said = chat.say("alice", "/problem vote")
+    assert "police sees the crime after it" in said
+
+
+def test_the_models_draft_in_dutch(script: object) -> None:
+    chat = model_chat(script, "nl")
+    ask = asked(run_session(chat, TEAM_NL, "/probleem"))
+    assert "de probleemstelling in het Nederlands" in ask.instructions
+    assert "- Bob (politie): Politie hier." in ask.material
+    said = written(chat, ask, "Probleem: jongeren in Noord raken ongezien in de schulden.")
+    assert "Een taalmodel schreef dit concept uit jullie antwoorden (versie 1):" in said.edits[0]
+    assert chat.state.current_draft.text.endswith(  # type: ignore[union-attr]
+        "Gemaakt uit de antwoorden van Carol (woningcorporatie), Bob (politie), Dave en Alice.")
+
+
+def test_a_model_draft_that_comes_too_late_or_is_junk_changes_nothing(script: object) -> None:
+    chat = model_chat(script)
+    ask = asked(run_session(chat, TEAM_EN))
+    offline = chat.state.current_draft.text  # type: ignore[union-attr]
+    for junk in ("", "   ", "```python\nprint('hi')\n```x", "word " * 400):
+        assert not written(chat, ask, junk).edits
+    assert chat.state.current_draft.text == offline  # type: ignore[union-attr]
+    # Once the team has moved on (a vote on version 1), the model's draft is dropped.
+    chat.say("alice", "/problem vote")
+    assert not written(chat, ask, MODEL_DRAFT).edits
+    assert chat.state.current_draft.text == offline  # type: ignore[union-attr]
+
+
+def test_a_model_draft_after_someone_proposed_a_version_is_dropped(script: object) -> None:
+    chat = model_chat(script)
+    ask = asked(run_session(chat, TEAM_EN))
+    chat.say("bob", "/problem draft Our own words for it.")
+    assert not written(chat, ask, MODEL_DRAFT).edits
+    assert chat.state.current_draft.text == "Our own words for it."  # type: ignore[union-attr]
