@@ -9,6 +9,7 @@ says so, without any of the answers' text and without the key.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from adapters.console import ConsoleTransport
 from bot.app.bootstrap import App, bootstrap
 from bot.app.settings import Settings
 from bot.core.model import CommandIssued, Edit, Sender, TextMessage
@@ -75,13 +77,16 @@ async def model() -> AsyncIterator[tuple[FakeModel, str]]:
         await runner.cleanup()
 
 
-async def team_app(tmp_path: Path, url: str, timeout: float = 20.0) -> tuple[App, RecordingTransport]:
-    settings: Settings = settings_for(tmp_path).model_copy(update={
+def model_settings(tmp_path: Path, url: str, timeout: float = 20.0) -> Settings:
+    return settings_for(tmp_path).model_copy(update={
         "draft_model_url": url, "draft_model": "team-model", "draft_model_timeout": timeout,
         "draft_model_key": Settings(_env_file=None, VOORDENKEN_DRAFT_MODEL_KEY=KEY).draft_model_key,
     })
+
+
+async def team_app(tmp_path: Path, url: str, timeout: float = 20.0) -> tuple[App, RecordingTransport]:
     transport = RecordingTransport()
-    return await bootstrap(settings, transports=[transport]), transport
+    return await bootstrap(model_settings(tmp_path, url, timeout), transports=[transport]), transport
 
 
 async def say(app: App, user: str, text: str) -> None:
@@ -125,6 +130,19 @@ async def test_the_models_draft_replaces_the_offline_one(tmp_path: Path, model: 
     assert f"- Bob (police): Police here. {ANSWER}" in request["messages"][1]["content"]
     assert fake.headers[0]["Authorization"] == f"Bearer {KEY}"
     assert KEY not in redact(f"posting with Bearer {KEY}")  # the key is a registered secret
+
+
+async def test_the_console_shows_the_rewritten_draft_whole(tmp_path: Path, model: tuple[FakeModel, str]) -> None:
+    _, url = model
+    screen = io.StringIO()
+    app = await bootstrap(model_settings(tmp_path, url), transports=[ConsoleTransport(screen)])
+    try:
+        await finish_the_questions(app)
+    finally:
+        await app.close()
+    updated = screen.getvalue().split("voordenken (updated): ")[-1]
+    assert "A language model wrote this draft from your answers (version 1)" in updated
+    assert MODEL_TEXT in updated
 
 
 @pytest.mark.parametrize(("mode", "why"), [
