@@ -10,8 +10,8 @@ word lists (``draft_words:`` in ``prompts/<lang>.yaml``), so a language is data,
 3. The most representative sentences (word overlap with everything else that was said) are
    chosen within a word budget, at least one per answered question, so the statement can be
    read in about 30 seconds.
-4. The sentences of the questions the language marks ``attributed`` name their authors'
-   discipline (or name); a "drawn from" line names everyone who answered and counts the
+4. The sentences of the questions the language marks ``attributed``, and those several people
+   said, name their authors' discipline (or name); a "drawn from" line names everyone who answered and counts the
    answers not quoted (the export has them all).
 """
 
@@ -100,7 +100,8 @@ def write_draft(state: ChannelState, script: Script, budget: int = WORD_BUDGET) 
     for step, question in enumerate(pack.questions):
         picked = [s for s in chosen if s.step == step]
         attributed = question.id in pack.draft_words.attributed
-        parts = [_credited(s.text, credit(s.users)) if attributed else s.text for s in picked]
+        # A perspective names its source; so does what several people said (they are merged).
+        parts = [_credited(s.text, credit(s.users)) if attributed or len(s.users) > 1 else s.text for s in picked]
         values[question.id] = " ".join(parts) if parts else gap
     body = pack.draft_template.format_map(values).strip()
     return body + "\n\n" + drawn_from(state, script, material, chosen)

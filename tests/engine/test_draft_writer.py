@@ -8,8 +8,14 @@ the last line names everyone who answered, so nobody's answer silently disappear
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from bot.core.model import DraftWritten, Phase, Policy, WriteDraft
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.draft_writer import write_draft
+from bot.core.model import Answer, ChannelState, DraftWritten, Phase, Policy, WriteDraft
+from bot.core.script import Script
 from tests.engine.chat import Chat, Said
 
 Turns = Sequence[Sequence[tuple[str, str]]]  # per question: (who, what they said)
@@ -75,8 +81,9 @@ def test_version_1_is_a_readable_statement_in_english(chat: Chat) -> None:
     for chatter in ("Hi all", "Housing corporation here", "Police here", "Do we know", "+1", "I agree",
                     "who is going to call"):
         assert chatter not in draft
-    # Bob and Carol said the same thing: it is there once.
+    # Bob and Carol said the same thing: it is there once, crediting both.
     assert draft.count("phone contracts") == 1
+    assert "nobody notices in time (police: Bob, housing corporation: Carol)." in draft
     # The perspectives say whose they are: the discipline people introduced themselves with.
     assert "(police: Bob)" in draft and "(housing corporation: Carol)" in draft and "(Dave)" in draft
     assert draft.splitlines()[0].startswith("Problem: Young people in Noord")
@@ -95,6 +102,7 @@ def test_version_1_is_a_readable_statement_in_dutch(script: object) -> None:
                     "wie belt"):
         assert chatter not in draft
     assert draft.count("telefoonabonnementen") == 1
+    assert "niemand ziet het echt op tijd (politie: Bob, woningcorporatie: Carol)." in draft
     assert "(politie: Bob)" in draft and "(woningcorporatie: Carol)" in draft
     assert draft.splitlines()[0].startswith("Probleem: Jongeren in Noord")
     assert statement_words(draft) <= 150
@@ -158,6 +166,23 @@ def test_the_same_answers_make_the_same_draft(script: object) -> None:
         run_session(chat, TEAM_EN)
         drafts.append(chat.state.current_draft.text)  # type: ignore[union-attr]
     assert drafts[0] == drafts[1]
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["ann", "bo", "cy"]), st.text(min_size=1)),
+                min_size=1, max_size=12),
+       st.sampled_from(["en", "nl"]))
+@settings(max_examples=150, deadline=None)
+def test_whatever_people_type_the_draft_names_everyone(script: Script,
+                                                       answers: list[tuple[int, str, str]], language: str) -> None:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    state = ChannelState(channel="console:any", language=language,
+                         participants={"ann": "Ann", "bo": "Bo", "cy": "Cy"},
+                         answers=tuple(Answer(step, user, text, at) for step, user, text in answers))
+    draft = write_draft(state, script)
+    last = draft.rsplit("\n\n", 1)[-1]
+    for user in {user for _, user, _ in answers}:
+        assert state.participants[user] in last
+    assert write_draft(state, script) == draft
 
 
 # --------------------------------------------------------------------------- a language model writes it
