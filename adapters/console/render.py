@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.model import AskReason, Button, Change, ChangeKind, Changes, Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.model import (
+    AskReason,
+    Button,
+    Change,
+    ChangeKind,
+    Changes,
+    Edit,
+    MessageKind,
+    Notify,
+    OutboundMessage,
+    Post,
+    Reply,
+)
 
 BOT_NAME = "voordenken"
 
@@ -22,6 +34,10 @@ def render(message: OutboundMessage) -> str:
         head, body = f"{BOT_NAME} (only to {message.user}): ", f"{message.text}\n> {message.command}"
     elif isinstance(message, Notify):
         head, body = f"{BOT_NAME} (only to {message.user}): ", message.text
+    elif isinstance(message, Edit) and message.kind is MessageKind.DRAFT:
+        # A draft rewritten in place (by a language model): all of it is new.
+        head = f"{BOT_NAME} (updated): "
+        body = (f"** {message.title} **\n" if message.title else "") + message.text
     elif isinstance(message, Edit):
         # The whole message was shown before; the change that matters is its last line.
         head, body = f"{BOT_NAME} (updated): ", message.text.strip().splitlines()[-1]

@@ -19,6 +19,7 @@ from bot.core.engine import decide, new_state
 from bot.core.model import ChannelState, Decision, InboundEvent, Policy
 from bot.core.ports import Clock, Transport
 from bot.core.script import Script
+from bot.shell.draft_model import DraftModel, DraftModelConfig
 from bot.shell.flood import FloodGuard
 from bot.shell.metrics import Metrics
 from bot.shell.pipe.service import ChannelService
@@ -48,12 +49,15 @@ class App:
     scheduler: CheckinScheduler
     metrics: Metrics = field(default_factory=Metrics)  # this app's own Prometheus registry
     limiter: RateLimiter | None = None  # the outbound pacing the outbox uses (None: VOORDENKEN_OUTBOUND_PACING off)
+    drafter: DraftModel | None = None  # the language model writing drafts (None: VOORDENKEN_DRAFT_MODEL_URL empty)
 
     async def close(self) -> None:
         # Accepted events and deliveries in flight finish first (what does not stays in the
         # inbox and outbox for the next start).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.service.drain(), _DRAIN_SECONDS)
+        if self.drafter is not None:  # a draft being written is not waited for: the offline one stands
+            await self.drafter.close()
         await self.scheduler.stop()
         await self.engine.dispose()
 
@@ -72,7 +76,7 @@ async def bootstrap(
         await upgrade(engine)
     language, timezone = settings.language, settings.timezone
     policy = Policy(checkin_mention_cooldown=timedelta(minutes=settings.checkin_mention_cooldown),
-                    timezone=timezone)
+                    timezone=timezone, draft_model=bool(settings.draft_model_url.strip()))
 
     def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:
         return decide(state, event, script, now, policy)
@@ -89,6 +93,12 @@ async def bootstrap(
                              process_accepted=settings.role != "web")
     for transport in transports:
         service.add_transport(transport)
+    drafter = None
+    if policy.draft_model:
+        key = settings.draft_model_key.get_secret_value() if settings.draft_model_key is not None else ""
+        drafter = DraftModel(DraftModelConfig(settings.draft_model_url.strip(), settings.draft_model, key,
+                                              settings.draft_model_timeout), service.handle)
+        service.add_draft_listener(drafter.request)
     scheduler = CheckinScheduler(service, engine, clock,
                                  max_lateness=timedelta(seconds=settings.checkin_max_lateness))
-    return App(settings, script, engine, service, clock, scheduler, metrics, limiter)
+    return App(settings, script, engine, service, clock, scheduler, metrics, limiter, drafter)

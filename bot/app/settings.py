@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     )
     prompts_dir: Path = Field(DEFAULT_PROMPTS_DIR, validation_alias=_env("VOORDENKEN_PROMPTS_DIR"),
                               description="Folder with the question scripts and texts")
+    draft_model_url: str = Field(
+        "", validation_alias=_env("VOORDENKEN_DRAFT_MODEL_URL"),
+        description="OpenAI-compatible chat-completions endpoint (or its /v1 base URL) that rewrites version 1 "
+                    "of the draft; the answers and their authors' names and disciplines are sent there "
+                    "(docs/drafting.md). Empty (default): off, the draft is written offline",
+    )
+    draft_model: str = Field("", validation_alias=_env("VOORDENKEN_DRAFT_MODEL"),
+                             description="Model name sent to that endpoint (empty: none sent)")
+    draft_model_key: SecretStr | None = Field(None, validation_alias=_env("VOORDENKEN_DRAFT_MODEL_KEY"),
+                                              description="Bearer token for that endpoint (never logged)")
+    draft_model_timeout: float = Field(
+        20.0, gt=0, validation_alias=_env("VOORDENKEN_DRAFT_MODEL_TIMEOUT"),
+        description="Seconds to wait for the model; later, the offline draft stands",
+    )
     http_host: str = Field("0.0.0.0", validation_alias=_env("VOORDENKEN_HTTP_HOST"),
                            description="Address the HTTP server (Slack events, Telegram webhook, health) binds")
     http_port: int = Field(3000, validation_alias=_env("VOORDENKEN_HTTP_PORT"), description="Port of that server")

@@ -20,6 +20,7 @@ from bot.core.model import (
     ChannelState,
     CommandIssued,
     Decision,
+    DraftWritten,
     InboundEvent,
     Phase,
     Policy,
@@ -106,7 +107,9 @@ def decide(state: ChannelState, event: InboundEvent, script: Script, now: dateti
         checkins.tick(turn, event.kind)
     elif isinstance(event, Throttled) and event.notify:
         turn.tell("slow_down")
-    if not isinstance(event, Tick):
+    elif isinstance(event, DraftWritten):
+        session.draft_written(turn, event)
+    if not isinstance(event, Tick | DraftWritten):
         checkins.note_activity(turn, state)
     recent = (*turn.state.recent_events, event.event_id)[-RECENT_EVENTS:]
     turn.update(recent_events=recent)

@@ -169,7 +169,21 @@ class Throttled:
     notify: bool = True
 
 
-InboundEvent = TextMessage | CommandIssued | ButtonPressed | Tick | Throttled
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftWritten:
+    """The draft a language model wrote for ``version`` (asked for by :class:`WriteDraft`).
+
+    The shell sends it only when the model answered with usable text; the engine takes it
+    only while that version is still the bot's own, unvoted draft.
+    """
+
+    event_id: str
+    channel: str
+    version: int
+    text: str
+
+
+InboundEvent = TextMessage | CommandIssued | ButtonPressed | Tick | Throttled | DraftWritten
 
 
 # --------------------------------------------------------------------------- effects
@@ -328,8 +342,24 @@ class Purge:
     """Delete everything stored about this channel's content; only the fact stays in the log."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WriteDraft:
+    """Ask the shell to have the deployment's language model write draft ``version``.
+
+    ``instructions`` and ``material`` (the topic, the questions, the answers with their
+    authors' names and disciplines) are all it may send; its answer comes back as a
+    :class:`DraftWritten` whose id is ``draft-model:<cause>`` (``cause``: the event that made
+    the draft). Nothing comes back when the model fails: the offline draft stands.
+    """
+
+    version: int
+    instructions: str
+    material: str
+    cause: str
+
+
 OutboundMessage = Post | Reply | Notify | Edit  # an AskReason or AskDraft is a Notify: stored and delivered as one
-Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge
+Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge | WriteDraft
 
 
 # --------------------------------------------------------------------------- state
@@ -426,6 +456,7 @@ class Policy:
     # that asking again and again cannot page a whole team again and again.
     checkin_mention_cooldown: timedelta = timedelta(minutes=60)
     timezone: str = "UTC"  # of a channel that starts afresh (new, or purged)
+    draft_model: bool = False  # a language model may rewrite version 1 of the draft (WriteDraft)
 
 
 @dataclass(frozen=True, slots=True)

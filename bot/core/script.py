@@ -43,6 +43,18 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftWords:
+    """A language's word lists for writing the first draft (``draft_words:``; see draft_writer)."""
+
+    greetings: frozenset[str] = frozenset()
+    meta: frozenset[str] = frozenset()  # talk about the talk: "i agree", "+1"
+    introductions: tuple[str, ...] = ()  # "{discipline} here"
+    question_starts: frozenset[str] = frozenset()
+    stopwords: frozenset[str] = frozenset()
+    attributed: tuple[str, ...] = ()  # question ids whose sentences name their author
+
+
+@dataclass(frozen=True, slots=True)
 class LanguagePack:
     language: str
     name: str  # the language's own name ("Nederlands")
@@ -51,6 +63,7 @@ class LanguagePack:
     draft_template: str
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     words: Mapping[str, Spellings] = field(default_factory=dict)  # group -> meaning -> spellings
+    draft_words: DraftWords = field(default_factory=DraftWords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +158,7 @@ def validate(script: Script, origin: Mapping[str, str] | None = None) -> Script:
                 f"expected question ids {ids} or 'topic'"
             )
         _validate_words(pack, where)
+        _validate_draft_words(pack, ids, where)
     _no_word_means_two_things(script, origin)
     validate_texts({lang: pack.texts for lang, pack in script.packs.items()}, script.default_language, origin)
     return script
@@ -194,6 +208,18 @@ def _validate_words(pack: LanguagePack, where: str) -> None:
     extra_groups = set(pack.words) - set(WORD_MEANINGS)
     if extra_groups:
         raise ScriptError(f"{where}: field 'words': unknown group(s) {sorted(extra_groups)}")
+
+
+def _validate_draft_words(pack: LanguagePack, ids: list[str], where: str) -> None:
+    """Attributed questions exist; an introduction names the discipline once."""
+    unknown = sorted(set(pack.draft_words.attributed) - set(ids))
+    if unknown:
+        raise ScriptError(f"{where}: field 'draft_words.attributed': unknown question id(s) {unknown}; "
+                          f"expected some of {ids}")
+    for pattern in pack.draft_words.introductions:
+        if pattern.count("{discipline}") != 1:
+            raise ScriptError(f"{where}: field 'draft_words.introductions': {pattern!r} must contain "
+                              "{discipline} once")
 
 
 def _no_word_means_two_things(script: Script, origin: Mapping[str, str]) -> None:

@@ -5,22 +5,26 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.core import checkins, redraft
+from bot.core import checkins, draft_writer, redraft
 from bot.core import export as exporting
 from bot.core.context import Turn, resolve_user
-from bot.core.drafting import compose_draft
 from bot.core.model import (
     Answer,
+    Button,
     ButtonAction,
     ChannelState,
     CommandIssued,
     Draft,
+    DraftWritten,
+    Edit,
     MessageKind,
+    Observed,
     PendingConfirm,
     Phase,
     Purge,
     TickKind,
     Unschedule,
+    WriteDraft,
 )
 
 
@@ -90,7 +94,7 @@ def advance(turn: Turn) -> None:
         turn.update(step=turn.state.step + 1, ready=frozenset())
         ask_question(turn)
         return
-    text = compose_draft(turn.state, turn.script)
+    text = draft_writer.write_draft(turn.state, turn.script)
     version = len(turn.state.drafts) + 1
     draft = Draft(version, text, "bot", turn.now)
     turn.enter(Phase.DRAFTING, ready=frozenset(), drafts=(*turn.state.drafts, draft))
@@ -98,9 +102,35 @@ def advance(turn: Turn) -> None:
         turn.t("draft_composed", text=text, version=version),
         kind=MessageKind.DRAFT,
         title=turn.t("draft_title", version=version),
-        buttons=(turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary"),
-                 redraft.edit_button(turn, version)),
+        buttons=(_open_vote(turn), redraft.edit_button(turn, version)),
+        key=f"draft:{version}",
     )
+    if turn.policy.draft_model:
+        turn.emit(WriteDraft(version=version, instructions=draft_writer.model_instructions(turn.state, turn.script),
+                             material=draft_writer.model_material(turn.state, turn.script),
+                             cause=turn.event.event_id))
+
+
+def draft_written(turn: Turn, event: DraftWritten) -> None:
+    """A language model's version of the bot's draft replaces it, in place, while nobody has
+    touched it yet (no other version, no vote); otherwise it comes too late and is dropped."""
+    state = turn.state
+    draft = state.current_draft
+    text = draft_writer.usable(event.text)
+    if (state.phase is not Phase.DRAFTING or draft is None or draft.version != event.version
+            or draft.author != "bot" or state.open_round is not None or text is None):
+        turn.emit(Observed(what="draft_model_dropped"))
+        return
+    text = draft_writer.with_credits(text, state, turn.script)
+    turn.update(drafts=(*state.drafts[:-1], replace(draft, text=text, at=turn.now)))
+    turn.emit(Edit(key=f"draft:{draft.version}", text=turn.t("draft_written", text=text, version=draft.version),
+                   kind=MessageKind.DRAFT, title=turn.t("draft_title", version=draft.version),
+                   buttons=(_open_vote(turn), redraft.edit_button(turn, draft.version))))
+    turn.emit(Observed(what="draft_model_used"))
+
+
+def _open_vote(turn: Turn) -> Button:
+    return turn.button("button_open_vote", ButtonAction.CMD, "vote", "/problem vote", "primary")
 
 
 def back(turn: Turn, args: str) -> None:

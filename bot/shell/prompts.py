@@ -19,7 +19,7 @@ from typing import Annotated, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.core.script import LanguagePack, Question, Script, ScriptError, validate, validate_texts
+from bot.core.script import DraftWords, LanguagePack, Question, Script, ScriptError, validate, validate_texts
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -56,12 +56,34 @@ class _WordsFile(BaseModel):
         return result
 
 
+class _DraftWordsFile(BaseModel):
+    """Word lists for the first draft; optional (a language without them filters less)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    greetings: list[str] = Field(default_factory=list)
+    meta: list[str] = Field(default_factory=list)
+    introductions: list[str] = Field(default_factory=list)
+    question_starts: list[str] = Field(default_factory=list)
+    stopwords: list[str] = Field(default_factory=list)
+    attributed: list[str] = Field(default_factory=list)
+
+    def value(self) -> DraftWords:
+        def words(items: list[str]) -> frozenset[str]:
+            return frozenset(item.lower().strip() for item in items)
+
+        return DraftWords(greetings=words(self.greetings), meta=words(self.meta),
+                          introductions=tuple(item.lower().strip() for item in self.introductions),
+                          question_starts=words(self.question_starts), stopwords=words(self.stopwords),
+                          attributed=tuple(self.attributed))
+
+
 class _PackFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     language: str = Field(pattern=r"^[a-z]{2}$")
     name: str
     questions: list[_QuestionFile] = Field(min_length=1)
     draft_template: str = Field(min_length=1)
+    draft_words: _DraftWordsFile = Field(default_factory=_DraftWordsFile)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     words: _WordsFile
     texts: dict[str, str]
@@ -102,6 +124,7 @@ def load_pack(path: Path) -> LanguagePack:
         questions=tuple(Question(q.id, q.title.strip(), q.prompt.strip()) for q in data.questions),
         texts=dict(data.texts),
         draft_template=data.draft_template,
+        draft_words=data.draft_words.value(),
         aliases={key: tuple(values) for key, values in data.aliases.items()},
         words=data.words.spellings(),
     )

@@ -66,7 +66,7 @@ async def test_in_drafting_the_check_in_shows_the_draft_and_invites_improvements
     await channel.say("alice", "/problem checkin now")
     checkin = channel.checkins()[-1]
     assert checkin.startswith("The current draft (version 1):")
-    assert "Alice sees young people in debt." in checkin
+    assert "Problem: Alice sees young people in debt (Alice, Bob)." in checkin  # the same words, merged
     assert "/problem draft <text>" in checkin
 
 

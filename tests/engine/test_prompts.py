@@ -51,6 +51,17 @@ def test_a_template_naming_an_unknown_answer_is_refused(prompts: Path) -> None:
         load_script(prompts)
 
 
+def test_draft_words_naming_an_unknown_question_or_no_discipline_are_refused(prompts: Path) -> None:
+    edit(prompts / "nl.yaml", lambda d: d["draft_words"].update(attributed=["perspectives", "budget"]))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'draft_words\.attributed': unknown question id\(s\) "
+                                          r"\['budget'\]"):
+        load_script(prompts)
+    edit(prompts / "nl.yaml", lambda d: d["draft_words"].update(attributed=[], introductions=["hier"]))
+    with pytest.raises(ScriptError, match=r"nl\.yaml: field 'draft_words\.introductions': 'hier' must contain "
+                                          r"\{discipline\} once"):
+        load_script(prompts)
+
+
 def test_a_text_missing_in_one_language_is_refused(prompts: Path) -> None:
     edit(prompts / "nl.yaml", lambda d: d["texts"].pop("redirect"))
     with pytest.raises(ScriptError, match=r"nl\.yaml: field 'texts': missing \['redirect'\]"):

@@ -35,7 +35,8 @@ async def test_a_reply_to_the_draft_message_is_version_2_with_what_changed(fake:
     async with running(fake, tmp_path) as bot:
         group = bot.group()
         draft = await to_draft(group, fake)
-        first = draft["text"].split("\n", 2)[2].split("\n\n")[0]  # the statement in the draft message
+        # The statement in the draft message: between the bot's intro line and its closing hint.
+        first = draft["text"].split("\n", 2)[2].rsplit("\n\n", 1)[0]
         assert "huurachterstand" in first
 
         edited = first.replace("huurachterstand.", "huurachterstand of een boete.")

@@ -21,6 +21,9 @@ class Background:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def tasks(self) -> tuple[asyncio.Task[Any], ...]:
+        return tuple(self._tasks)
+
     async def drain(self) -> None:
         """Wait until no task is left, including those started meanwhile."""
         while self._tasks:

@@ -33,6 +33,7 @@ from bot.core.model import (
     Reply,
     Schedule,
     Unschedule,
+    WriteDraft,
 )
 from bot.shell.pipe.outbox import CLAIM_LEASE
 from bot.shell.storage import channels, purge, queues
@@ -233,6 +234,8 @@ def _record(connection: Connection, channel: str, effect: Effect, now: datetime)
             log.debug("observed in %s: %s %s", channel, what, detail)
         case Purge():
             log.info("channel %s purged", channel)
+        case WriteDraft():
+            pass  # the handler hands it to the draft model after the commit
         case _:
             raise TypeError(f"unknown effect: {type(effect).__name__}")
     return False

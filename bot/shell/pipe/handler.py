@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.core.model import ChannelState, Decision, Effect, InboundEvent, Purge, Schedule, Tick
+from bot.core.model import (
+    ChannelState,
+    Decision,
+    DraftWritten,
+    Effect,
+    InboundEvent,
+    Purge,
+    Schedule,
+    Tick,
+    WriteDraft,
+)
 from bot.core.ports import Clock
 from bot.shell.flood import FloodGuard
 from bot.shell.pipe.background import Background
@@ -89,10 +99,16 @@ class Handler:
         self._known = KnownStates()
         self._alone: set[str] = set()  # channels whose events are being handled one by one
         self._wakeup_listeners: list[Callable[[datetime], None]] = []
+        self._draft_listeners: list[Callable[[str, WriteDraft], None]] = []
 
     def add_wakeup_listener(self, listener: Callable[[datetime], None]) -> None:
         """Called with the time of every wakeup a handled event scheduled (after the commit)."""
         self._wakeup_listeners.append(listener)
+
+    def add_draft_listener(self, listener: Callable[[str, WriteDraft], None]) -> None:
+        """Called with the channel and every :class:`WriteDraft` a handled event asked for (after
+        the commit, so a draft is never asked for by a decision that did not stick)."""
+        self._draft_listeners.append(listener)
 
     def idle(self) -> bool:
         """Whether no event waits or is being handled here."""
@@ -139,7 +155,7 @@ class Handler:
             },
         )
         if not result.duplicate:
-            self._notify_wakeups(result.effects)
+            self._notify(event.channel, result.effects)
         if deliver and delivery is not None:
             await asyncio.shield(delivery)  # the outbox logs its own failures; the loop retries
         return result
@@ -199,12 +215,12 @@ class Handler:
         if any(_purged(done) for done in committed):
             self._background.spawn(self.scrub())  # the purged rows' bytes, off the reply's path
         delivery = None
-        replying = any(not isinstance(pending.event, Tick) for pending in batch)
+        replying = any(not isinstance(pending.event, Tick | DraftWritten) for pending in batch)
         for done in committed:
             if done.enqueued:
                 delivery = self._outbox.deliver(channel, done.claim, replying=replying)
             if done.others:
-                self._notify_wakeups(done.others)
+                self._notify(channel, done.others)
         later = []
         for part, done in zip(parts, committed, strict=True):
             for pending, result in zip(part, done.results, strict=True):
@@ -223,7 +239,7 @@ class Handler:
         take = 0 if channel in self._alone else _BATCH_EVENTS
         accepted = [pending.event.event_id for pending in batch if pending.accepted]
         # A person's own event is answered at once: per-chat rate limits are waived for it.
-        replying = any(not isinstance(event, Tick) for event in events)
+        replying = any(not isinstance(event, Tick | DraftWritten) for event in events)
         for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
             known = self._known.pop(channel)  # back (most recent) only once committed
             now = self._clock.now()
@@ -263,7 +279,7 @@ class Handler:
             state = decision.state
         return decisions
 
-    def _notify_wakeups(self, effects: tuple[Effect, ...]) -> None:
+    def _notify(self, channel: str, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
             if isinstance(effect, Schedule):
                 for listener in self._wakeup_listeners:
@@ -271,6 +287,12 @@ class Handler:
                         listener(effect.at)
                     except Exception:
                         log.exception("wakeup listener failed")
+            elif isinstance(effect, WriteDraft):
+                for draft_listener in self._draft_listeners:
+                    try:
+                        draft_listener(channel, effect)
+                    except Exception:
+                        log.exception("draft listener failed")
 
     # ----------------------------------------------------------------------- forgetting
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.core.model import ChannelState, InboundEvent
+from bot.core.model import ChannelState, InboundEvent, WriteDraft
 from bot.core.ports import Clock, Transport
 from bot.shell.flood import FloodGuard
 from bot.shell.pipe.background import Background
@@ -68,6 +68,10 @@ class ChannelService:
     def add_wakeup_listener(self, listener: Callable[[datetime], None]) -> None:
         """Called with the time of every wakeup a handled event scheduled (after the commit)."""
         self._handler.add_wakeup_listener(listener)
+
+    def add_draft_listener(self, listener: Callable[[str, WriteDraft], None]) -> None:
+        """Called with the channel and each language-model draft an event asked for (after the commit)."""
+        self._handler.add_draft_listener(listener)
 
     def add_transport(self, transport: Transport) -> None:
         self._outbox.add_transport(transport)

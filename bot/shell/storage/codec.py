@@ -31,6 +31,7 @@ from bot.core.model import (
     ChannelState,
     CommandIssued,
     Draft,
+    DraftWritten,
     Edit,
     InboundEvent,
     Notify,
@@ -171,7 +172,7 @@ def decode_message(data: str | bytes) -> OutboundMessage:
 
 
 _EVENT_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (TextMessage, CommandIssued, ButtonPressed, Tick, Throttled)
+    cls.__name__: cls for cls in (TextMessage, CommandIssued, ButtonPressed, Tick, Throttled, DraftWritten)
 }
 
 
