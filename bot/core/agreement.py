@@ -45,7 +45,7 @@ def draft(turn: Turn, args: str) -> None:
     if not args:
         current = state.current_draft
         if current is None:
-            turn.tell("no_draft_yet")
+            turn.tell("nothing_to_draft" if state.phase is Phase.DRAFTING else "no_draft_yet")
         else:
             turn.tell("draft_show", version=current.version, text=current.text)
         return
@@ -73,8 +73,11 @@ def vote(turn: Turn, args: str) -> None:
     if state.phase is Phase.VOTING:
         turn.tell("vote_already_open")
         return
-    if state.phase is not Phase.DRAFTING or state.current_draft is None:
+    if state.phase is not Phase.DRAFTING:
         turn.tell("vote_needs_draft")
+        return
+    if state.current_draft is None or not state.current_draft.text.strip():
+        turn.tell("vote_empty_draft")
         return
     rest, until = args.strip(), None
     for flag in turn.script.lexicon("deadline"):
@@ -115,6 +118,7 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
     )
     if vote_round.deadline is not None:
         text += "\n" + turn.t("vote_deadline_line", at=checkins.when(turn, vote_round.deadline))
+    text += "\n" + _how_it_ends(turn, vote_round)
     v = vote_round.version
     buttons = (
         turn.button("button_agree", ButtonAction.VOTE, f"agree:{v}", "/problem agree", "primary"),
@@ -123,6 +127,14 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
         turn.button("button_abstain", ButtonAction.VOTE, f"abstain:{v}", "/problem abstain"),
     )
     return text, buttons
+
+
+def _how_it_ends(turn: Turn, vote_round: VoteRound) -> str:
+    """Who the round waits for and what closes it, so a round that sits there says why."""
+    voted = {v.user for v in vote_round.votes}
+    waiting = [turn.name(uid) for uid in turn.state.participants if uid not in voted]
+    key = "vote_waiting_deadline" if vote_round.deadline is not None else "vote_waiting"
+    return turn.t(key, names=turn.names(waiting), facilitator=turn.name(turn.state.facilitator))
 
 
 def agree(turn: Turn, args: str) -> None:

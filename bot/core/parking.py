@@ -154,9 +154,15 @@ def task(turn: Turn, args: str) -> None:
         turn.tell("task_usage")
         return
     owner = resolve_user(turn, owner_text) or owner_text.lstrip("<@").rstrip(">")
-    new = Task(turn.next_id(), owner, text.strip(), turn.sender.id, turn.now)
+    new = Task(next_task_number(turn), owner, text.strip(), turn.sender.id, turn.now)
     turn.update(tasks=(*turn.state.tasks, new))
     turn.post(turn.t("task_added", id=new.id, owner=turn.name(owner), text=new.text))
+
+
+def next_task_number(turn: Turn) -> int:
+    """Tasks have numbers of their own (the first is task 1); a state stored before they did
+    keeps its tasks' numbers, and the next one follows the highest."""
+    return max((t.id for t in turn.state.tasks), default=0) + 1
 
 
 def tasks(turn: Turn, args: str) -> None:

@@ -52,3 +52,95 @@ def test_dutch_dates_use_dutch_names(chat_nl: Chat) -> None:
     chat_nl.say("bob", "/probleem akkoord")
     export = chat_nl.say("bob", "/probleem export").private[0]
     assert "Vastgesteld: versie 1, ma 2 mrt 2026, 10:" in export
+
+
+# --------------------------------------------------------------------------- empty drafts
+
+
+def test_skipping_every_question_says_there_is_nothing_to_draft_and_no_vote_opens(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    for _ in range(5):
+        chat.say("alice", "/problem next")
+    said = chat.say("alice", "/problem next")
+    assert said.public == ["Nobody has answered a question yet, so there is nothing to draft. Write a first "
+                           "version with /problem draft <text>, or go back to the questions with /problem back."]
+    assert chat.state.drafts == ()
+    said = chat.say("alice", "/problem vote")
+    assert said.private == ["There is no draft to vote on yet. Write one with /problem draft <text>, "
+                            "then open the round."]
+    assert chat.state.open_round is None
+    assert "version 1" in chat.say("bob", "/problem draft Reports get lost between two teams.")
+    assert "Agreement round on version 1" in chat.say("alice", "/problem vote")
+
+
+def test_in_dutch_too(chat_nl: Chat) -> None:
+    chat_nl.say("alice", "/probleem start")
+    for _ in range(6):
+        said = chat_nl.say("alice", "/probleem volgende")
+    assert "er valt nog niets te schrijven" in said.public[0]
+    said = chat_nl.say("alice", "/probleem stem")
+    assert said.private == ["Er is nog geen concept om over te stemmen. Schrijf er een met /probleem concept "
+                            "<tekst> en open dan de ronde."]
+
+
+# --------------------------------------------------------------------------- how a round ends
+
+
+def test_the_vote_message_says_who_it_waits_for_and_how_the_round_ends(chat: Chat) -> None:
+    to_drafting(chat, "bob", "carol", "dave")
+    said = chat.say("alice", "/problem vote")
+    assert ("Waiting for Alice, Bob, Carol and Dave. The round closes when everyone has voted, "
+            "or when Alice closes it (/problem close).") in said.public[0]
+    chat.say("alice", "/problem agree")
+    chat.say("bob", "/problem agree")
+    said = chat.say("carol", "/problem agree")
+    assert said.edits[0].endswith("Waiting for Dave. The round closes when everyone has voted, "
+                                  "or when Alice closes it (/problem close).")
+
+
+def test_with_a_deadline_the_vote_message_names_it(chat: Chat) -> None:
+    to_drafting(chat, "bob")
+    said = chat.say("alice", "/problem vote --until fri 17:00")
+    assert ("Waiting for Alice and Bob. The round closes when everyone has voted, at the deadline, "
+            "or when Alice closes it (/problem close).") in said.public[0]
+
+
+def test_the_dutch_vote_message_says_it_in_dutch(chat_nl: Chat) -> None:
+    to_drafting(chat_nl, "bob", answer=ANTWOORD)
+    chat_nl.say("alice", "/probleem stem")
+    said = chat_nl.say("bob", "/probleem akkoord")
+    assert said.edits[0].endswith("We wachten nog op Alice. De ronde sluit als iedereen heeft gestemd, "
+                                  "of als Alice hem sluit (/probleem sluit).")
+
+
+# --------------------------------------------------------------------------- task numbers
+
+
+def test_the_first_task_is_task_1_and_done_1_closes_it(chat: Chat) -> None:
+    to_drafting(chat, "bob")
+    chat.say("carol", "I'll call the landlords tomorrow.")  # parked: it takes a number too
+    agree_on_it(chat, "bob", "carol")
+    said = chat.say("alice", "/problem task @bob call the youth team")
+    assert "Task 1 recorded: Bob: call the youth team" in said
+    assert "Task 2 recorded" in chat.say("alice", "/problem task @alice write the summary")
+    assert "Task 1 is done (Bob: call the youth team), marked by Bob." in chat.say("bob", "/problem done 1")
+
+
+# --------------------------------------------------------------------------- status while drafting
+
+
+def test_status_while_drafting_again_shows_the_new_draft_not_the_old_statement(chat: Chat) -> None:
+    to_drafting(chat, "bob")
+    agree_on_it(chat, "bob")
+    assert "Agreed statement (version 1)" in chat.say("bob", "/problem status").private[0]
+    chat.say("bob", "/problem reopen the schools are missing")
+    chat.say("bob", "/problem draft Reports get lost between police, youth team and schools.")
+    status = chat.say("carol", "/problem status").private[0]
+    assert "Current draft (version 2): Reports get lost between police, youth team and schools." in status
+    assert "Agreed statement" not in status
+
+
+def test_dutch_status_while_drafting(chat_nl: Chat) -> None:
+    to_drafting(chat_nl, "bob", answer=ANTWOORD)
+    status = chat_nl.say("bob", "/probleem status").private[0]
+    assert "Huidig concept (versie 1): " in status
