@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import checkins
+from bot.core import checkins, parking
 from bot.core.commands import split_flag
 from bot.core.context import Turn
 from bot.core.model import (
@@ -262,11 +262,15 @@ def _conclude(turn: Turn) -> None:
 
 
 def _return_parked(turn: Turn) -> None:
-    waiting = [p for p in turn.state.parked if not p.released]
+    """Parked proposals come back as candidate tasks, each with its "Make this a task" button;
+    after a reopen, only those not made into a task yet."""
+    waiting = [p for p in turn.state.parked if not p.released and p.task is None]
     if not waiting:
         return
     lines = "\n".join(turn.t("candidate_line", id=p.id, user=turn.name(p.user), text=p.text) for p in waiting)
-    turn.post(turn.t("candidates", lines=lines), title=turn.t("candidates_title"))
+    word = turn.script.word(turn.state.language, "from_parked")
+    turn.post(turn.t("candidates", lines=lines, word=word), title=turn.t("candidates_title"),
+              buttons=parking.candidate_buttons(turn, waiting))
 
 
 def _replace_round(turn: Turn, vote_round: VoteRound) -> None:

@@ -342,6 +342,7 @@ class ParkedItem:
     message_id: str | None = None
     released: bool = False
     released_by: str | None = None
+    task: int | None = None  # the task made from it after agreement; it does not come back again
 
 
 @dataclass(frozen=True, slots=True)

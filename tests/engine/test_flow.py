@@ -144,3 +144,98 @@ def test_dutch_status_while_drafting(chat_nl: Chat) -> None:
     to_drafting(chat_nl, "bob", answer=ANTWOORD)
     status = chat_nl.say("bob", "/probleem status").private[0]
     assert "Huidig concept (versie 1): " in status
+
+
+# --------------------------------------------------------------------------- parked proposals become tasks
+
+
+def agreed_with_parked(chat: Chat) -> list[str]:
+    """Bob answers, Carol's task talk is parked (#1), Dave proposes a task by command (#2); all agree.
+
+    Returns what the bot said when the round closed, public texts only.
+    """
+    chat.say("alice", "/problem start")
+    chat.say("bob", ANSWER)
+    chat.say("carol", "I'll call the landlords tomorrow.")
+    said = chat.say("dave", "/problem task @bob ask the schools for their numbers")
+    assert said.private == ["Tasks come after we agree on the problem statement. I have parked your "
+                            "proposal (#2); it comes back as a candidate task once we agree."]
+    for _ in range(6):
+        chat.say("alice", "/problem next")
+    chat.say("alice", "/problem vote")
+    for person in ("alice", "bob", "carol"):
+        chat.say(person, "/problem agree")
+    return chat.say("dave", "/problem agree").public
+
+
+def test_pressing_make_this_a_task_records_it_with_its_author_or_the_person_it_named(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    chat.say("bob", ANSWER)
+    chat.say("carol", "I'll call the landlords tomorrow.")
+    chat.say("dave", "/problem task @bob ask the schools for their numbers")
+    for _ in range(6):
+        chat.say("alice", "/problem next")
+    chat.say("alice", "/problem vote")
+    for person in ("alice", "bob", "carol"):
+        chat.say(person, "/problem agree")
+    said = chat.say("dave", "/problem agree")
+    candidates = next(text for text in said.public if text.startswith("Parked proposals, now candidate tasks"))
+    assert "1. Carol: I'll call the landlords tomorrow." in candidates
+    assert "2. Dave: @bob ask the schools for their numbers" in candidates
+    assert "/problem task from-parked 2" not in candidates  # the numbered command is the buttons' fallback
+    buttons = chat.buttons(said)
+    assert buttons["Make #1 a task"] == ("cmd", "task from-parked 1")
+    assert buttons["Make #2 a task"] == ("cmd", "task from-parked 2")
+
+    said = chat.press("alice", *buttons["Make #1 a task"])
+    assert said.public == ["Task 1 recorded: Carol: I'll call the landlords tomorrow."]
+    said = chat.press("alice", *buttons["Make #2 a task"])
+    assert said.public == ["Task 2 recorded: Bob: ask the schools for their numbers"]
+    assert chat.press("bob", *buttons["Make #1 a task"]).private == ["Parked proposal #1 is already task 1."]
+
+
+def test_typed_it_may_name_another_owner(chat: Chat) -> None:
+    agreed_with_parked(chat)
+    said = chat.say("bob", "/problem task from-parked 1 @dave")
+    assert said.public == ["Task 1 recorded: Dave: I'll call the landlords tomorrow."]
+    assert "There is no parked message #9" in chat.say("bob", "/problem task from-parked 9")
+
+
+def test_after_a_reopen_only_proposals_not_yet_tasks_come_back(chat: Chat) -> None:
+    agreed_with_parked(chat)
+    chat.say("alice", "/problem task from-parked 1")
+    chat.say("alice", "/problem reopen the schools are missing")
+    chat.say("alice", "/problem draft Reports get lost between police, youth team and schools.")
+    chat.say("alice", "/problem vote")
+    for person in ("alice", "bob", "carol"):
+        chat.say(person, "/problem agree")
+    said = chat.say("dave", "/problem agree")
+    candidates = next(text for text in said.public if text.startswith("Parked proposals"))
+    assert "landlords" not in candidates
+    assert "2. Dave: @bob ask the schools" in candidates
+    assert set(chat.buttons(said)) == {"Make #2 a task"}
+
+
+def test_from_parked_before_agreement_says_tasks_come_after(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    assert chat.say("bob", "/problem task from-parked 1").private == [
+        "Tasks come after we agree on the problem statement."]
+
+
+def test_in_dutch_the_button_and_its_command_are_dutch(chat_nl: Chat) -> None:
+    chat_nl.say("alice", "/probleem start")
+    chat_nl.say("bob", ANTWOORD)
+    said = chat_nl.say("carol", "/probleem taak @bob belt de corporatie")
+    assert said.private == ["Taken komen nadat we het eens zijn over de probleemstelling. Ik heb je voorstel "
+                            "geparkeerd (#1); het komt terug als kandidaat-taak zodra we het eens zijn."]
+    for _ in range(6):
+        chat_nl.say("alice", "/probleem volgende")
+    chat_nl.say("alice", "/probleem stem")
+    chat_nl.say("alice", "/probleem akkoord")
+    chat_nl.say("bob", "/probleem akkoord")
+    said = chat_nl.say("carol", "/probleem akkoord")
+    button = next(b for effect in said.effects for b in getattr(effect, "buttons", ())
+                  if b.label == "Maak van #1 een taak")
+    assert button.command.startswith("/probleem ") and button.command.endswith(" geparkeerd 1")
+    said = chat_nl.press("alice", button.action, button.value)
+    assert said.public == ["Taak 1 vastgelegd: Bob: belt de corporatie"]
