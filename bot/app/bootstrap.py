@@ -72,6 +72,8 @@ async def bootstrap(
         await upgrade(engine)
     language, timezone = settings.language, settings.timezone
     policy = Policy(checkin_mention_cooldown=timedelta(minutes=settings.checkin_mention_cooldown),
+                    redirect_light_touches=settings.redirect_light_touches,
+                    redirect_light_window=timedelta(minutes=settings.redirect_light_window),
                     timezone=timezone)
 
     def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:

@@ -19,9 +19,12 @@ from bot.core.model import (
     Observed,
     ParkedItem,
     Phase,
+    React,
+    Redirected,
     Strictness,
     Task,
     TaskStatus,
+    TextMessage,
 )
 
 OBSERVED_KEPT = 20
@@ -61,6 +64,8 @@ def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
         where = turn.t("redirect_question", title=turn.question.title)
     else:
         where = turn.t("redirect_statement")
+    if _light_touch(turn, item, message_id):
+        return item
     text_out = turn.t("redirect", user=turn.sender.name, cue=cue or "…", where=where, id=item.id)
     button = turn.button("button_not_task", ButtonAction.RELEASE, str(item.id), f"/problem notask {item.id}")
     if turn.state.private_redirects:
@@ -68,6 +73,30 @@ def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
     else:
         turn.reply_text(text_out, kind=MessageKind.REDIRECT, buttons=(button,))
     return item
+
+
+def _light_touch(turn: Turn, item: ParkedItem, message_id: str | None) -> bool:
+    """After someone's full redirect, their next few held messages (within the policy's window)
+    get a reaction or one short line: the explanation once, not a lecture each time.
+
+    Returns False when the full redirect is due (and records it as the person's last).
+    """
+    user, policy = turn.sender.id, turn.policy
+    last = next((r for r in turn.state.redirected if r.user == user), None)
+    others = tuple(r for r in turn.state.redirected if r.user != user)
+    if (last is None or last.light >= policy.redirect_light_touches
+            or turn.now - last.at >= policy.redirect_light_window):
+        turn.update(redirected=(*others, Redirected(user, turn.now)))
+        return False
+    turn.update(redirected=(*others, replace(last, light=last.light + 1)))
+    line = turn.t("redirect_light", id=item.id)
+    event = turn.event
+    if turn.state.private_redirects or message_id is None or not isinstance(event, TextMessage):
+        turn.tell_text(line)
+    else:
+        turn.emit(React(text=line, message_id=message_id, thread_id=event.thread_id, kind=MessageKind.REDIRECT,
+                        name="parked"))
+    return True
 
 
 def redirect(turn: Turn, args: str) -> None:

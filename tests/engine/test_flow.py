@@ -3,6 +3,9 @@ proposals as tasks, status while drafting, a light touch for repeated task talk,
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.core.model import Policy, React
 from tests.engine.chat import Chat
 
 ANSWER = "Reports about young people get lost between the police and the youth team."
@@ -239,3 +242,51 @@ def test_in_dutch_the_button_and_its_command_are_dutch(chat_nl: Chat) -> None:
     assert button.command.startswith("/probleem ") and button.command.endswith(" geparkeerd 1")
     said = chat_nl.press("alice", button.action, button.value)
     assert said.public == ["Taak 1 vastgelegd: Bob: belt de corporatie"]
+
+
+# --------------------------------------------------------------------------- a light touch after the redirect
+
+
+def test_repeated_task_talk_gets_the_full_redirect_once_then_a_light_touch(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    said = chat.say("carol", "I'll call the landlords tomorrow.")
+    assert "let's hold that thought" in said.replies[0]
+    for number in (2, 3, 4):
+        said = chat.say("carol", "I'll take the schools as well.")
+        (touch,) = said.effects[-1:]
+        assert isinstance(touch, React) and touch.name == "parked" and touch.message_id == f"e{chat.counter}"
+        assert said.replies == [f"Parked this one too (#{number}). Not task talk? /problem notask {number}"]
+    said = chat.say("carol", "And I'll do the parents.")  # three light touches: the full redirect again
+    assert "let's hold that thought" in said.replies[0]
+    assert "let's hold that thought" in chat.say("bob", "I will phone the police.").replies[0]  # per person
+    assert len(chat.state.parked) == 6  # every one is parked all the same
+
+
+def test_the_light_touch_lasts_a_while_only(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    chat.say("carol", "I'll call the landlords tomorrow.")
+    chat.now += timedelta(minutes=31)
+    assert "let's hold that thought" in chat.say("carol", "I'll take the schools as well.").replies[0]
+
+
+def test_with_private_redirects_the_short_line_is_private_too(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    chat.say("alice", "/problem redirect private")
+    chat.say("carol", "I'll call the landlords tomorrow.")
+    said = chat.say("carol", "I'll take the schools as well.")
+    assert said.private == ["Parked this one too (#2). Not task talk? /problem notask 2"]
+    assert not said.replies
+
+
+def test_the_dutch_light_touch(chat_nl: Chat) -> None:
+    chat_nl.say("alice", "/probleem start")
+    chat_nl.say("carol", "Ik pak de schuldhulpverlening op.")
+    said = chat_nl.say("carol", "Ik bel morgen de corporatie wel.")
+    assert said.replies == ["Deze heb ik ook geparkeerd (#2). Niet als taak bedoeld? /probleem geentaak 2"]
+
+
+def test_light_touches_can_be_switched_off(chat: Chat) -> None:
+    chat.policy = Policy(redirect_light_touches=0)
+    chat.say("alice", "/problem start")
+    chat.say("carol", "I'll call the landlords tomorrow.")
+    assert "let's hold that thought" in chat.say("carol", "I'll take the schools as well.").replies[0]

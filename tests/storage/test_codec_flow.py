@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from bot.core.model import ParkedItem, Phase
-from bot.shell.storage.codec import assemble_state, decode_items, encode_head, encode_item
+from bot.core.model import ParkedItem, Phase, React
+from bot.shell.storage.codec import (
+    assemble_state,
+    decode_items,
+    decode_message,
+    encode_head,
+    encode_item,
+    encode_message,
+)
 from tests.engine.chat import Chat
 
 
@@ -29,3 +36,8 @@ def test_tasks_stored_with_shared_numbers_keep_them_and_the_next_follows_the_hig
     chat.state = assemble_state(encode_head(chat.state), {"tasks": [row]})
     assert "Task 6 recorded" in chat.say("alice", "/problem task @alice write it up")
     assert "Task 5 is done" in chat.say("bob", "/problem done 5")
+
+
+def test_a_reaction_waits_in_the_outbox_as_itself() -> None:
+    react = React(text="Parked this one too (#2).", message_id="1700000000.000100", name="parked")
+    assert decode_message(encode_message(react)) == react

@@ -36,6 +36,7 @@ from bot.core.model import (
     OutboundMessage,
     ParkedItem,
     Post,
+    React,
     Reply,
     Task,
     TextMessage,
@@ -44,7 +45,7 @@ from bot.core.model import (
 )
 
 _MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] = {
-    cls.__name__: cls for cls in (Post, Reply, Notify, AskReason, Edit)
+    cls.__name__: cls for cls in (Post, Reply, React, Notify, AskReason, Edit)
 }
 
 
