@@ -60,12 +60,12 @@ def _store(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedIte
 
 def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
     item = _store(turn, text, cue, message_id)
+    if _light_touch(turn, item, message_id):
+        return item
     if turn.state.phase is Phase.ANALYSIS:
         where = turn.t("redirect_question", title=turn.question.title)
     else:
         where = turn.t("redirect_statement")
-    if _light_touch(turn, item, message_id):
-        return item
     text_out = turn.t("redirect", user=turn.sender.name, cue=cue or "…", where=where, id=item.id)
     button = turn.button("button_not_task", ButtonAction.RELEASE, str(item.id), f"/problem notask {item.id}")
     if turn.state.private_redirects:
@@ -219,8 +219,9 @@ def task_from_parked(turn: Turn, args: str) -> None:
         return
     named, _, rest = item.text.partition(" ")
     owner, text = item.user, item.text
-    if named.startswith(("@", "<@")) and rest.strip() and resolve_user(turn, named):
-        owner, text = resolve_user(turn, named) or owner, rest.strip()
+    mentioned = resolve_user(turn, named) if named.startswith(("@", "<@")) and rest.strip() else None
+    if mentioned is not None:
+        owner, text = mentioned, rest.strip()
     if owner_text.strip():
         owner = resolve_user(turn, owner_text) or owner_text.strip().lstrip("<@").rstrip(">")
     new = Task(next_task_number(turn), owner, text, turn.sender.id, turn.now)
