@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
-          "users:read")
+          "users:read", "reactions:write")
 _DRAIN_SECONDS = 10.0
 
 

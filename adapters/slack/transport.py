@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import draft_modal, fits_draft_modal, reason_modal, render, split
 from adapters.slack.translate import split_key
-from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Post, Reply
+from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Post, React, Reply
 from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.core.script import Script
 
@@ -39,6 +39,11 @@ PERMANENT = {
     "msg_too_long": "the message is too long",
     "no_text": "the message was empty",
 }
+# Errors worth a retry (Slack's side), not a reason to say a reaction in words instead.
+TRANSIENT = ("ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout")
+# What a React means -> the Slack emoji name.
+REACTIONS = {"parked": "parking"}
+DEFAULT_REACTION = "eyes"
 # chat.update cannot find or change the message: post it anew instead.
 GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 
@@ -100,6 +105,10 @@ class SlackTransport:
         match message:
             case Post():
                 return await self._post(token, channel_id, content)
+            case React(message_id=message_id, thread_id=thread_id) if message_id:
+                if await self._react(token, channel_id, message_id, message.name):
+                    return None
+                return await self._post(token, channel_id, content, thread_ts=thread_id or message_id)
             case Reply(message_id=message_id, thread_id=thread_id):
                 return await self._post(token, channel_id, content, thread_ts=thread_id or message_id)
             case Edit():
@@ -129,6 +138,22 @@ class SlackTransport:
             case Notify():  # an AskReason or AskDraft without a trigger (a typed vote) too
                 return await self._notify(token, channel_id, message, content)
         raise TypeError(f"cannot deliver {type(message).__name__}")  # pragma: no cover
+
+    async def _react(self, token: str, channel_id: str, ts: str, meaning: str) -> bool:
+        """reactions.add on the message; False (say the line instead) when Slack will not have it
+        (an install without ``reactions:write``, the message gone, …). Outages and 429s are retried."""
+        try:
+            await self._client.reactions_add(token=token, channel=channel_id, timestamp=ts,
+                                             name=REACTIONS.get(meaning, DEFAULT_REACTION))
+        except SlackApiError as exc:
+            error = error_code(exc)
+            if error == "already_reacted":
+                return True
+            if not error or error in TRANSIENT or getattr(exc.response, "status_code", None) == 429:
+                raise _classify("reactions_add", exc) from None
+            log.info("slack: could not react (%s); saying it in a line instead", error)
+            return False
+        return True
 
     async def _notify(self, token: str, channel_id: str, note: Notify, content: dict[str, Any]) -> str | None:
         try:

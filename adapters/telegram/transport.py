@@ -19,7 +19,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from adapters.telegram.render import USER_MARK, draft_prompt, reason_prompt, render
 from adapters.telegram.translate import chat_id_of
-from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Reply
+from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, React, Reply
 from bot.core.ports import PermanentDeliveryError, RateLimited
 from bot.core.script import Script
 
@@ -31,6 +31,11 @@ def retry_seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore")
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# What a React means -> the emoji (one of those Telegram allows as a reaction).
+REACTIONS = {"parked": "✍"}
+DEFAULT_REACTION = "👀"
 
 
 class TelegramTransport:
@@ -64,6 +69,8 @@ class TelegramTransport:
             return await self._ask_reason(chat_id, message)
         if isinstance(message, AskDraft):
             return await self._ask_draft(chat_id, message)
+        if isinstance(message, React) and await self._react(chat_id, message):
+            return None
         rendered = render(message)
         markup = rendered.keyboard
         if isinstance(message, Edit) and target is not None:
@@ -85,6 +92,18 @@ class TelegramTransport:
             is_last = index == len(rendered.chunks) - 1
             last = await self._send(chat_id, chunk, markup if is_last else None, reply_to if index == 0 else None)
         return last
+
+    async def _react(self, chat_id: int, react: React) -> bool:
+        """The reaction on the message; False (say the line instead) where the chat does not allow it."""
+        if react.message_id is None or not react.message_id.isdigit():
+            return False
+        try:
+            await self._bot.set_message_reaction(chat_id, int(react.message_id),
+                                                 reaction=REACTIONS.get(react.name, DEFAULT_REACTION))
+        except BadRequest as error:  # reactions limited in this chat, the message gone, …
+            log.info("telegram: could not react (%s); saying it in a line instead", error.message)
+            return False
+        return True
 
     async def _ask_reason(self, chat_id: int, ask: AskReason) -> str:
         """The ForceReply prompt; the reply to it is the vote (``translate.reason_event`` reads it back)."""

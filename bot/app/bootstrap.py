@@ -76,6 +76,8 @@ async def bootstrap(
         await upgrade(engine)
     language, timezone = settings.language, settings.timezone
     policy = Policy(checkin_mention_cooldown=timedelta(minutes=settings.checkin_mention_cooldown),
+                    redirect_light_touches=settings.redirect_light_touches,
+                    redirect_light_window=timedelta(minutes=settings.redirect_light_window),
                     timezone=timezone, draft_model=bool(settings.draft_model_url.strip()))
 
     def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         description="Minutes after a check-in that mentioned people during which further check-ins in that "
                     "channel give counts instead of names (0 = off)",
     )
+    redirect_light_touches: int = Field(
+        3, ge=0, validation_alias=_env("VOORDENKEN_REDIRECT_LIGHT_TOUCHES"),
+        description="After someone's task talk got the full redirect, how many of their next held messages get "
+                    "a light touch (a reaction, or one short line) instead (0 = always the full redirect)",
+    )
+    redirect_light_window: int = Field(
+        30, ge=0, validation_alias=_env("VOORDENKEN_REDIRECT_LIGHT_WINDOW"),
+        description="Minutes after a full redirect during which that person's held messages get the light touch",
+    )
     prompts_dir: Path = Field(DEFAULT_PROMPTS_DIR, validation_alias=_env("VOORDENKEN_PROMPTS_DIR"),
                               description="Folder with the question scripts and texts")
     draft_model_url: str = Field(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import checkins, redraft
+from bot.core import checkins, parking, redraft
 from bot.core.commands import MAX_MESSAGE_CHARS, clean, split_flag
 from bot.core.context import Turn
 from bot.core.model import (
@@ -45,7 +45,7 @@ def draft(turn: Turn, args: str) -> None:
     if not args:
         current = state.current_draft
         if current is None:
-            turn.tell("no_draft_yet")
+            turn.tell("nothing_to_draft" if state.phase is Phase.DRAFTING else "no_draft_yet")
         elif state.phase in (Phase.DRAFTING, Phase.VOTING):
             redraft.offer(turn, current)
         else:
@@ -113,8 +113,11 @@ def vote(turn: Turn, args: str) -> None:
     if state.phase is Phase.VOTING:
         turn.tell("vote_already_open")
         return
-    if state.phase is not Phase.DRAFTING or state.current_draft is None:
+    if state.phase is not Phase.DRAFTING:
         turn.tell("vote_needs_draft")
+        return
+    if state.current_draft is None or not state.current_draft.text.strip():
+        turn.tell("vote_empty_draft")
         return
     rest, until = args.strip(), None
     for flag in turn.script.lexicon("deadline"):
@@ -155,6 +158,7 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
     )
     if vote_round.deadline is not None:
         text += "\n" + turn.t("vote_deadline_line", at=checkins.when(turn, vote_round.deadline))
+    text += "\n" + _how_it_ends(turn, vote_round)
     v = vote_round.version
     buttons = (
         turn.button("button_agree", ButtonAction.VOTE, f"agree:{v}", "/problem agree", "primary"),
@@ -163,6 +167,14 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
         turn.button("button_abstain", ButtonAction.VOTE, f"abstain:{v}", "/problem abstain"),
     )
     return text, buttons
+
+
+def _how_it_ends(turn: Turn, vote_round: VoteRound) -> str:
+    """Who the round waits for and what closes it, so a round that sits there says why."""
+    voted = {v.user for v in vote_round.votes}
+    waiting = [turn.name(uid) for uid in turn.state.participants if uid not in voted]
+    key = "vote_waiting_deadline" if vote_round.deadline is not None else "vote_waiting"
+    return turn.t(key, names=turn.names(waiting), facilitator=turn.name(turn.state.facilitator))
 
 
 def agree(turn: Turn, args: str) -> None:
@@ -290,11 +302,15 @@ def _conclude(turn: Turn) -> None:
 
 
 def _return_parked(turn: Turn) -> None:
-    waiting = [p for p in turn.state.parked if not p.released]
+    """Parked proposals come back as candidate tasks, each with its "Make this a task" button;
+    after a reopen, only those not made into a task yet."""
+    waiting = [p for p in turn.state.parked if not p.released and p.task is None]
     if not waiting:
         return
     lines = "\n".join(turn.t("candidate_line", id=p.id, user=turn.name(p.user), text=p.text) for p in waiting)
-    turn.post(turn.t("candidates", lines=lines), title=turn.t("candidates_title"))
+    word = turn.script.word(turn.state.language, "from_parked")
+    turn.post(turn.t("candidates", lines=lines, word=word), title=turn.t("candidates_title"),
+              buttons=parking.candidate_buttons(turn, waiting))
 
 
 def _replace_round(turn: Turn, vote_round: VoteRound) -> None:

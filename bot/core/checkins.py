@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core.context import Turn
+from bot.core.dates import calendar
 from bot.core.model import CheckinState, MessageKind, Observed, Phase, Schedule, TaskStatus, TickKind, Unschedule
 from bot.core.schedule import (
     Rule,
@@ -50,10 +51,13 @@ def today(turn: Turn) -> date:
 
 
 def when(turn: Turn, instant: datetime) -> str:
-    """``Mon 2026-11-30 09:00`` in the channel's time zone and language."""
-    local = instant.astimezone(zone(turn.state.timezone))
-    day = turn.t("day_names").split()[local.weekday()]
-    return f"{day} {local.date().isoformat()} {local.strftime('%H:%M')}"
+    """``Mon 30 Nov 2026, 09:00`` in the channel's time zone and language."""
+    return calendar(turn.script, turn.state.language).moment(instant, turn.state.timezone)
+
+
+def on_day(turn: Turn, value: date) -> str:
+    """``Mon 4 Jan 2027``: a calendar date in the channel's language."""
+    return calendar(turn.script, turn.state.language).day(value)
 
 
 def describe(turn: Turn, rule: Rule) -> str:
@@ -181,7 +185,7 @@ def _pause(turn: Turn, rest: str, args: str) -> None:
     _set(turn, paused_until=resume.isoformat())
     at = reschedule(turn)
     assert at is not None
-    turn.post(turn.t("checkin_paused", date=resume.isoformat(), next=when(turn, at)))
+    turn.post(turn.t("checkin_paused", date=on_day(turn, resume), next=when(turn, at)))
 
 
 def _resume(turn: Turn) -> None:
@@ -207,7 +211,7 @@ def _status(turn: Turn) -> None:
         lines = [turn.t("checkin_status", rule=describe(turn, rule), zone=turn.state.timezone,
                         next=when(turn, state.next_at) if state.next_at else "-")]
         if state.paused_until:
-            lines.append(turn.t("checkin_status_paused", date=state.paused_until))
+            lines.append(turn.t("checkin_status_paused", date=on_day(turn, date.fromisoformat(state.paused_until))))
         lines.append(turn.t("checkin_status_mentions_on" if state.mentions else "checkin_status_mentions_off"))
     vote_round = turn.state.open_round
     if vote_round is not None and vote_round.deadline is not None:

@@ -70,6 +70,12 @@ class Turn:
             return "-"
         return self.state.participants.get(user, user)
 
+    def names(self, names: list[str]) -> str:
+        """``Bob``, ``Bob and Dave``, ``Bob, Carol and Dave`` in the channel's language."""
+        if len(names) <= 1:
+            return "".join(names) or "-"
+        return self.t("list_and", first=", ".join(names[:-1]), last=names[-1])
+
     def t(self, key: str, **params: object) -> str:
         return self.script.text(self.state.language, key, **params)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.dates import calendar
 from bot.core.model import ChannelState
 from bot.core.script import Script
 
@@ -58,9 +59,10 @@ def to_markdown(state: ChannelState, script: Script) -> str:
     out.append(t("md_phase", phase=t(f"phase_{state.phase.value}")))
     out.append("")
     out.append(f"## {t('md_statement')}")
-    if data["statement"]:
+    if state.statement is not None:
         out += ["", "> " + data["statement"]["text"].replace("\n", "\n> "), "",
-                t("md_agreed_at", version=data["statement"]["version"], at=data["statement"]["agreed_at"])]
+                t("md_agreed_at", version=data["statement"]["version"],
+                  at=calendar(script, lang).moment(state.statement.agreed_at, state.timezone))]
     elif state.current_draft is not None:
         out += ["", t("md_not_agreed", version=state.current_draft.version), "",
                 "> " + state.current_draft.text.replace("\n", "\n> ")]

@@ -257,6 +257,18 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class React(Reply):
+    """A light touch on one user message: a reaction where the platform has them.
+
+    ``name`` says what the reaction means (``parked``); each platform picks its emoji. It is
+    a :class:`Reply` whose ``text`` is one short line, so a platform without reactions (or
+    one that refuses this reaction) says that line instead.
+    """
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Notify:
     """A note meant for one user only (ephemeral where possible, else a reply).
 
@@ -358,7 +370,7 @@ class WriteDraft:
     cause: str
 
 
-OutboundMessage = Post | Reply | Notify | Edit  # an AskReason or AskDraft is a Notify: stored and delivered as one
+OutboundMessage = Post | Reply | Notify | Edit  # an AskReason or AskDraft is a Notify, a React a Reply: stored as one
 Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge | WriteDraft
 
 
@@ -419,6 +431,7 @@ class ParkedItem:
     message_id: str | None = None
     released: bool = False
     released_by: str | None = None
+    task: int | None = None  # the task made from it after agreement; it does not come back again
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,8 +468,21 @@ class Policy:
     # A check-in mentions people at most once per this long in a channel (0: no limit), so
     # that asking again and again cannot page a whole team again and again.
     checkin_mention_cooldown: timedelta = timedelta(minutes=60)
+    # Someone whose task talk was held back gets the full redirect once; their next held
+    # messages within the window (at most this many) get a light touch instead of a lecture.
+    redirect_light_touches: int = 3
+    redirect_light_window: timedelta = timedelta(minutes=30)
     timezone: str = "UTC"  # of a channel that starts afresh (new, or purged)
     draft_model: bool = False  # a language model may rewrite version 1 of the draft (WriteDraft)
+
+
+@dataclass(frozen=True, slots=True)
+class Redirected:
+    """When ``user`` last got the full redirect, and how many light touches followed it."""
+
+    user: str
+    at: datetime
+    light: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,6 +516,7 @@ class ChannelState:
     timezone: str = "UTC"
     checkins: CheckinState = field(default_factory=CheckinState)
     observed: tuple[ParkedItem, ...] = ()  # what observe mode would have held (last few)
+    redirected: tuple[Redirected, ...] = ()  # per person: the last full redirect (light touches follow)
     pending_confirm: PendingConfirm | None = None  # a two-step command awaiting its confirmation
     next_id: int = 1
     recent_events: tuple[str, ...] = ()  # last event ids, so decide() is idempotent too

@@ -13,17 +13,22 @@ from bot.core.context import Turn, resolve_user
 from bot.core.guard import detect
 from bot.core.model import (
     Answer,
+    Button,
     ButtonAction,
     MessageKind,
     Observed,
     ParkedItem,
     Phase,
+    React,
+    Redirected,
     Strictness,
     Task,
     TaskStatus,
+    TextMessage,
 )
 
 OBSERVED_KEPT = 20
+MAX_CANDIDATE_BUTTONS = 20  # Slack shows at most 25 elements in a row of buttons
 BEFORE_AGREEMENT = (Phase.ANALYSIS, Phase.DRAFTING, Phase.VOTING)
 
 
@@ -45,11 +50,18 @@ def held_back(turn: Turn, text: str, message_id: str | None) -> bool:
     return True
 
 
-def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
+def _store(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
     turn.join()
     item = ParkedItem(turn.next_id(), turn.sender.id, text, turn.now, cue, message_id)
     turn.update(parked=(*turn.state.parked, item))
     turn.emit(Observed(what="guard_held", detail=cue))
+    return item
+
+
+def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
+    item = _store(turn, text, cue, message_id)
+    if _light_touch(turn, item, message_id):
+        return item
     if turn.state.phase is Phase.ANALYSIS:
         where = turn.t("redirect_question", title=turn.question.title)
     else:
@@ -61,6 +73,30 @@ def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
     else:
         turn.reply_text(text_out, kind=MessageKind.REDIRECT, buttons=(button,))
     return item
+
+
+def _light_touch(turn: Turn, item: ParkedItem, message_id: str | None) -> bool:
+    """After someone's full redirect, their next few held messages (within the policy's window)
+    get a reaction or one short line: the explanation once, not a lecture each time.
+
+    Returns False when the full redirect is due (and records it as the person's last).
+    """
+    user, policy = turn.sender.id, turn.policy
+    last = next((r for r in turn.state.redirected if r.user == user), None)
+    others = tuple(r for r in turn.state.redirected if r.user != user)
+    if (last is None or last.light >= policy.redirect_light_touches
+            or turn.now - last.at >= policy.redirect_light_window):
+        turn.update(redirected=(*others, Redirected(user, turn.now)))
+        return False
+    turn.update(redirected=(*others, replace(last, light=last.light + 1)))
+    line = turn.t("redirect_light", id=item.id)
+    event = turn.event
+    if turn.state.private_redirects or message_id is None or not isinstance(event, TextMessage):
+        turn.tell_text(line)
+    else:
+        turn.emit(React(text=line, message_id=message_id, thread_id=event.thread_id, kind=MessageKind.REDIRECT,
+                        name="parked"))
+    return True
 
 
 def redirect(turn: Turn, args: str) -> None:
@@ -143,20 +179,71 @@ def _release(turn: Turn, item: ParkedItem) -> None:
 
 
 def task(turn: Turn, args: str) -> None:
+    first, _, rest = args.partition(" ")
+    from_parked = turn.script.means("from_parked", first) is not None
     if turn.state.phase is not Phase.AGREED:
-        if not args:
+        if from_parked:
+            turn.tell("tasks_before_agreement")
+        elif not args:
             turn.tell("task_usage")
-            return
-        park(turn, f"/problem task {args}", "task", getattr(turn.event, "message_id", None))
+        else:  # the proposal itself waits, not the command that carried it
+            item = _store(turn, args, "task", getattr(turn.event, "message_id", None))
+            turn.tell("task_parked", id=item.id)
+        return
+    if from_parked:
+        task_from_parked(turn, rest)
         return
     owner_text, _, text = args.partition(" ")
     if not owner_text.startswith(("@", "<@")) or not text.strip():
         turn.tell("task_usage")
         return
     owner = resolve_user(turn, owner_text) or owner_text.lstrip("<@").rstrip(">")
-    new = Task(turn.next_id(), owner, text.strip(), turn.sender.id, turn.now)
+    new = Task(next_task_number(turn), owner, text.strip(), turn.sender.id, turn.now)
     turn.update(tasks=(*turn.state.tasks, new))
     turn.post(turn.t("task_added", id=new.id, owner=turn.name(owner), text=new.text))
+
+
+def task_from_parked(turn: Turn, args: str) -> None:
+    """``<n> [@owner]``: a parked proposal becomes a task without retyping it.
+
+    Its owner is whoever it named first (``/problem task @bob …`` parked before agreement),
+    else its author, unless the command names someone.
+    """
+    number, _, owner_text = args.strip().partition(" ")
+    item = next((p for p in turn.state.parked if str(p.id) == number.lstrip("#")), None)
+    if item is None:
+        turn.tell("task_from_parked_usage" if not number else "parked_unknown", id=number)
+        return
+    if item.task is not None:
+        turn.tell("parked_already_task", id=item.id, task=item.task)
+        return
+    named, _, rest = item.text.partition(" ")
+    owner, text = item.user, item.text
+    mentioned = resolve_user(turn, named) if named.startswith(("@", "<@")) and rest.strip() else None
+    if mentioned is not None:
+        owner, text = mentioned, rest.strip()
+    if owner_text.strip():
+        owner = resolve_user(turn, owner_text) or owner_text.strip().lstrip("<@").rstrip(">")
+    new = Task(next_task_number(turn), owner, text, turn.sender.id, turn.now)
+    turn.update(tasks=(*turn.state.tasks, new),
+                parked=tuple(replace(p, task=new.id) if p.id == item.id else p for p in turn.state.parked))
+    turn.post(turn.t("task_added", id=new.id, owner=turn.name(owner), text=new.text))
+
+
+def candidate_buttons(turn: Turn, items: list[ParkedItem]) -> tuple[Button, ...]:
+    """One "Make this a task" per parked proposal (where buttons do not exist: the command)."""
+    word = turn.script.word(turn.state.language, "from_parked")
+    return tuple(
+        Button(turn.t("button_make_task", id=p.id), ButtonAction.CMD, f"task {word} {p.id}",
+               turn.typed(f"/problem task {word} {p.id}"))
+        for p in items[:MAX_CANDIDATE_BUTTONS]
+    )
+
+
+def next_task_number(turn: Turn) -> int:
+    """Tasks have numbers of their own (the first is task 1); a state stored before they did
+    keeps its tasks' numbers, and the next one follows the highest."""
+    return max((t.id for t in turn.state.tasks), default=0) + 1
 
 
 def tasks(turn: Turn, args: str) -> None:

@@ -24,6 +24,7 @@ WORD_MEANINGS: Mapping[str, tuple[str, ...]] = {
     "redirect": ("thread", "private"),
     "guard": tuple(Strictness),
     "export": ("md", "json"),
+    "from_parked": ("from_parked",),  # "/problem task from-parked 3 [@owner]" (the button's command)
     "schedule": schedule.MEANINGS,
 }
 

@@ -94,7 +94,11 @@ def advance(turn: Turn) -> None:
         turn.update(step=turn.state.step + 1, ready=frozenset())
         ask_question(turn)
         return
-    text = draft_writer.write_draft(turn.state, turn.script)
+    text = draft_writer.write_draft(turn.state, turn.script) if turn.state.answers else ""
+    if not text.strip():  # every question skipped: no empty version 1 to vote on
+        turn.enter(Phase.DRAFTING, ready=frozenset())
+        turn.post(turn.t("nothing_to_draft"), kind=MessageKind.DRAFT)
+        return
     version = len(turn.state.drafts) + 1
     draft = Draft(version, text, "bot", turn.now)
     turn.enter(Phase.DRAFTING, ready=frozenset(), drafts=(*turn.state.drafts, draft))
@@ -174,13 +178,14 @@ def status(turn: Turn, args: str) -> None:
         lines.append(turn.t("status_contributed", count=len(contributed), total=len(state.participants),
                             names=", ".join(turn.name(u) for u in contributed) or "-"))
     if state.current_draft is not None and state.phase in (Phase.DRAFTING, Phase.VOTING):
-        lines.append(turn.t("status_draft", version=state.current_draft.version))
+        # What is being worked on now, not the statement agreed before a reopen.
+        lines.append(turn.t("status_draft", version=state.current_draft.version, text=state.current_draft.text))
     vote_round = state.open_round
     if vote_round is not None:
         voted = {v.user for v in vote_round.votes}
         lines.append(turn.t("status_votes", voted=len(voted), total=len(state.participants),
                             waiting=", ".join(turn.name(u) for u in state.participants if u not in voted) or "-"))
-    if state.statement is not None:
+    if state.statement is not None and state.phase is Phase.AGREED:
         lines.append(turn.t("status_statement", version=state.statement.version, text=state.statement.text))
     lines.append(turn.t("status_guard", strictness=state.strictness.value,
                         parked=sum(1 for p in state.parked if not p.released)))

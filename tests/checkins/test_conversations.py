@@ -14,7 +14,7 @@ async def test_a_weekly_check_in_asks_the_open_question_and_mentions_only_who_ha
     await channel.say("alice", "Mostly 17 to 23 year olds.")
     await channel.say("alice", "/problem checkin weekly mon 09:00")
     assert channel.heard()[-1] == ("Check-ins are set: every week on Mon at 09:00 (Europe/Amsterdam). "
-                                   "The next one: Mon 2026-11-30 09:00.")
+                                   "The next one: Mon 30 Nov 2026, 09:00.")
 
     channel.set_time("2026-11-30 08:59")
     assert await channel.tick() == 0
@@ -78,7 +78,7 @@ async def test_in_voting_the_check_in_names_who_has_not_voted_and_the_deadline(c
     checkin = channel.checkins()[-1]
     assert "The agreement round on version 1 is open: 1 of 3 have voted." in checkin
     assert "Not voted yet: Alice, Carol." in checkin
-    assert "The round closes by itself on Fri 2026-11-27 17:00." in checkin
+    assert "The round closes by itself on Fri 27 Nov 2026, 17:00." in checkin
 
 
 async def agreed(channel: Channel) -> None:
@@ -131,8 +131,8 @@ async def test_paused_check_ins_skip_the_holidays_and_resume_on_the_day_given(ch
     await channel.say("alice", "/problem start")
     await channel.say("alice", "/problem checkin weekly mon 09:00")
     await channel.say("alice", "/problem checkin pause until 2027-01-04")
-    assert channel.heard()[-1] == ("Check-ins are paused; they resume on 2027-01-04. "
-                                   "The next one: Mon 2027-01-04 09:00.")
+    assert channel.heard()[-1] == ("Check-ins are paused; they resume on Mon 4 Jan 2027. "
+                                   "The next one: Mon 4 Jan 2027, 09:00.")
     for monday in ("2026-11-30", "2026-12-07", "2026-12-14", "2026-12-21", "2026-12-28"):
         channel.set_time(f"{monday} 09:00")
         assert await channel.tick() == 0
@@ -148,7 +148,7 @@ async def test_resume_ends_a_pause_early(channel: Channel) -> None:
     await channel.say("alice", "/problem checkin daily 09:00")
     await channel.say("alice", "/problem checkin pause until 2027-01-04")
     await channel.say("alice", "/problem checkin resume")
-    assert channel.heard()[-1] == "Check-ins resume. The next one: Thu 2026-11-26 09:00."
+    assert channel.heard()[-1] == "Check-ins resume. The next one: Thu 26 Nov 2026, 09:00."
     channel.set_time("2026-11-26 09:00")
     assert await channel.tick() == 1
     assert len(channel.checkins()) == 1
@@ -160,7 +160,7 @@ async def test_status_shows_the_next_check_in_in_the_channels_time_zone(channel:
     await channel.say("alice", "/problem checkin status")
     status = channel.heard()[-1]
     assert status.startswith("Check-ins: every weekday at 09:30 (Europe/Amsterdam). "
-                             "The next one: Thu 2026-11-26 09:30.")
+                             "The next one: Thu 26 Nov 2026, 09:30.")
 
 
 async def test_a_new_time_zone_keeps_the_wall_clock_time(channel: Channel) -> None:
@@ -203,7 +203,7 @@ async def test_dutch_channels_schedule_in_dutch(channel: Channel) -> None:
     await channel.say("alice", "/problem taal nl")
     await channel.say("alice", "/problem inchecken elke 2 weken do 14:00")
     assert channel.heard()[-1] == ("Check-ins staan ingesteld: elke 2 weken op do om 14:00 (Europe/Amsterdam). "
-                                   "De volgende: do 2026-11-26 14:00.")
+                                   "De volgende: do 26 nov 2026, 14:00.")
     await channel.say("alice", "/problem tijdzone")
     assert channel.heard()[-1].startswith("De tijdzone van dit kanaal is Europe/Amsterdam")
 

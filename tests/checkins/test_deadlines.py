@@ -8,7 +8,7 @@ from tests.checkins.conftest import Channel, drafting
 async def vote_until_friday(channel: Channel) -> None:
     await drafting(channel, "bob", "carol")
     await channel.say("alice", "/problem vote --until fri 17:00")
-    assert "Deadline: Fri 2026-11-27 17:00. Then the round closes by itself." in channel.heard()[-1]
+    assert "Deadline: Fri 27 Nov 2026, 17:00. Then the round closes by itself." in channel.heard()[-1]
     assert (await channel.wakeups())["vote_deadline"].isoformat() == "2026-11-27T16:00:00+00:00"
 
 
@@ -22,7 +22,7 @@ async def test_at_the_deadline_the_round_closes_and_agreement_is_posted(channel:
     mark = channel.mark()
     assert await channel.tick() == 1
     said = channel.since(mark)
-    assert "The deadline (Fri 2026-11-27 17:00) has passed" in said[0]
+    assert "The deadline (Fri 27 Nov 2026, 17:00) has passed" in said[0]
     assert any(text.startswith("We have a shared problem statement (version 1, 2 agreeing") for text in said)
     state = await channel.state()
     assert state.phase == "agreed"
@@ -80,10 +80,10 @@ async def test_a_review_brings_the_agreed_statement_back_after_four_weeks(channe
     await channel.say("alice", "/problem agree")
     await channel.say("bob", "/problem agree")
     await channel.say("alice", "/problem review in 4 weeks")
-    assert channel.heard()[-1] == "I will bring the agreed statement back for review on Wed 2026-12-23 10:00."
+    assert channel.heard()[-1] == "I will bring the agreed statement back for review on Wed 23 Dec 2026, 10:00."
     channel.set_time("2026-12-23 10:00")
     assert await channel.tick() == 1
     review = channel.heard()[-1]
-    assert review.startswith("Time to look again at the statement we agreed on Wed 2026-11-25 10:00 (version 1)")
+    assert review.startswith("Time to look again at the statement we agreed on Wed 25 Nov 2026, 10:00 (version 1)")
     assert "Is this still the problem we are working on?" in review
     assert "review" not in await channel.wakeups()

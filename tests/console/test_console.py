@@ -56,7 +56,7 @@ def test_the_demo_shows_the_whole_journey_in_english() -> None:
     out = result.stdout
     for milestone in ("Question 1 of 6", "parked it (#", "Draft problem statement, version 1",
                       "objects to version 1", "We have a shared problem statement (version 2",
-                      "Parked proposals, now candidate tasks", "Task 3 recorded", "prompts/demo/en.txt"):
+                      "Parked proposals, now candidate tasks", "Task 1 recorded", "prompts/demo/en.txt"):
         assert milestone in out, milestone
 
 

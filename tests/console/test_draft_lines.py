@@ -49,7 +49,7 @@ def test_a_draft_typed_over_several_lines_is_one_version_with_what_changed(datab
     assert "bob proposes version 3:" in out
     assert ("What changed since version 2:\n    … the youth team. [-Nobody:-] {+Nobody+} sees the whole "
             "[-picture.-] {+picture, so nobody acts early.+}") in out
-    assert "Current draft: version 3." in out
+    assert "Current draft (version 3): Reports about young people" in out
 
 
 def test_draft_alone_then_a_dot_shows_the_draft_and_how_to_change_it(database: str) -> None:

@@ -42,7 +42,10 @@ def toy_words(words: dict[str, Any]) -> dict[str, Any]:
 
 def toy_language(english: dict[str, Any]) -> dict[str, Any]:
     texts = {key: toy_text(text) for key, text in english["texts"].items()}
-    texts["day_names"] = " ".join(toy_word(day) for day in english["texts"]["day_names"].split())
+    for names in ("day_names", "month_names"):
+        texts[names] = " ".join(toy_word(name) for name in english["texts"][names].split())
+    for template in ("moment_format", "date_format"):  # filled into lines that are marked already
+        texts[template] = english["texts"][template]
     return {
         "language": "xx",
         "name": "Xxish",
@@ -113,7 +116,7 @@ async def test_a_third_language_from_a_yaml_file_alone_carries_a_whole_session(p
         "[xx] Question 1 of 6: [xx] What is the problem?",
         "[xx] Thank you all. From your answers I made this draft (version 1):",
         "[xx] Problem: Reports get lost between the police and the youth team.",
-        "[xx] Deadline: xxFri 2026-",  # the toy day names
+        "[xx] Deadline: xxFri ",  # the toy day names
         "[xx] We have a shared problem statement (version 1, 2 agreeing, no objections):",
         "[xx] Check-ins are set: [xx] every week on xxMon at 09:00 (Europe/Amsterdam). The next one: xxMon",
         "[xx] Task 1 recorded: bob: call the landlord",

@@ -60,7 +60,7 @@ def test_within_the_cool_down_a_check_in_is_posted_without_mentioning_anyone(cha
     assert checkin.mentions == () and "0 of 3 have answered this question." in checkin.text
     assert "Bob" not in checkin.text
     assert said.private == ["I did not mention anyone this time: people were mentioned less than 60 minutes "
-                            "ago. From Mon 2026-03-02 10:01 a check-in mentions them again."]
+                            "ago. From Mon 2 Mar 2026, 10:01 a check-in mentions them again."]
     chat.now += timedelta(minutes=61)
     assert mentioned(chat.say("alice", "/problem checkin now")) == ["alice", "bob", "carol"]
 

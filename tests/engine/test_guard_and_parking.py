@@ -43,9 +43,10 @@ def test_the_not_task_talk_button_works_for_the_author_and_the_facilitator_only(
 def test_a_task_command_before_agreement_is_parked(chat: Chat) -> None:
     chat.say("alice", "/problem start")
     said = chat.say("bob", "/problem task @carol call the landlord")
-    assert "parked it" in said.text
+    assert said.private == ["Tasks come after we agree on the problem statement. I have parked your proposal "
+                            "(#1); it comes back as a candidate task once we agree."]
     assert chat.state.tasks == ()
-    assert "call the landlord" in chat.state.parked[0].text
+    assert chat.state.parked[0].text == "@carol call the landlord"  # the proposal, not the command
 
 
 def test_parked_lists_the_parking_lot(chat: Chat) -> None:

@@ -69,10 +69,10 @@ def test_the_whole_journey_in_english(chat: Chat) -> None:
     assert "I'll take care of the housing part" in said  # the parked proposal comes back
 
     said = chat.say("alice", "/problem task @carol share the rent-arrears signal monthly")
-    assert "Task 2 recorded: Carol: share the rent-arrears signal monthly" in said
+    assert "Task 1 recorded: Carol: share the rent-arrears signal monthly" in said
     assert "share the rent-arrears signal monthly" in chat.say("bob", "/problem tasks").private[0]
-    said = chat.say("carol", "/problem done 2")
-    assert "Task 2 is done" in said
+    said = chat.say("carol", "/problem done 1")
+    assert "Task 1 is done" in said
     assert "(done)" in chat.say("bob", "/problem tasks").private[0]
 
 
@@ -109,7 +109,7 @@ def test_the_whole_journey_in_dutch(chat: Chat) -> None:
     assert "Ik pak de schuldhulpverlening op" in said
 
     said = chat.say("anna", "/probleem taak @cees belt de corporatie")
-    assert "Taak 2 vastgelegd: Cees: belt de corporatie" in said
+    assert "Taak 1 vastgelegd: Cees: belt de corporatie" in said
 
 
 def test_a_session_started_in_english_can_switch_to_dutch(chat: Chat) -> None:

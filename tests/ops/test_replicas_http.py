@@ -449,8 +449,10 @@ async def open_sessions(app: App, cluster: Cluster, side: Side, answer_channel: 
 
     await step("/problem start answers", answer_channel, lambda s: s.phase is Phase.ANALYSIS, "session")
     await step("/problem start votes", vote_channel, lambda s: s.phase is Phase.ANALYSIS, "session")
-    for number in range(1, 7):  # the sixth "next" composes the draft
+    for number in range(1, 7):  # the sixth "next" ends the questions (nobody answered: no draft)
         await step("/problem next", vote_channel, past_question(number), f"past question {number}")
+    await step("/problem draft Reports get lost between the teams.", vote_channel,
+               lambda s: s.current_draft is not None, "draft")
     await step("/problem vote", vote_channel, lambda s: s.open_round is not None, "round open")
     async with app.engine.connect() as connection:
         ref = await connection.run_sync(queues.message_ref, side.key(vote_channel), "vote:1")

@@ -51,6 +51,7 @@ async def test_a_voter_who_changes_their_mind_keeps_the_vote_sent_last(pg_url: s
         await first.service.handle(said("fac", "start waiting lists"))
         for _ in range(6):
             await first.service.handle(said("fac", "next"))
+        await first.service.handle(said("fac", "draft Waiting lists keep families waiting for months."))
         await first.service.handle(said("fac", "vote"))
         state = await first.service.get_state(CHANNEL)
         assert state is not None and state.open_round is not None and state.phase is Phase.VOTING

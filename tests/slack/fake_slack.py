@@ -198,6 +198,10 @@ class FakeSlack(FakeServer):
             return [c for c in self._calls if (method is None or c.method == method)
                     and (channel is None or c.channel == channel)]
 
+    def reactions(self) -> list[tuple[str, str, str]]:
+        """(channel, message ts, emoji name) of every ``reactions.add``, in order."""
+        return [(c.params["channel"], c.params["timestamp"], c.params["name"]) for c in self.calls("reactions.add")]
+
     def messages(self, containing: str = "") -> list[Call]:
         """Channel messages (posts and thread replies) whose content contains ``containing``."""
         return [c for c in self.calls("chat.postMessage") if containing in c.content]
@@ -227,7 +231,7 @@ class FakeSlack(FakeServer):
             data = await request.json()
             return dict(data) if isinstance(data, dict) else {}
         form = await request.post()
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(request.query)  # some SDK methods (reactions.add) send the query string
         for key, value in form.items():
             params[key] = value if isinstance(value, str) else str(value)
         for key in ("blocks", "view"):
@@ -278,6 +282,8 @@ class FakeSlack(FakeServer):
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "chat.update":
             return {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
+        if method == "reactions.add":  # recorded like every call: see ``reactions``
+            return {"ok": True}
         if method == "conversations.info":
             if channel in self.hidden:
                 return {"ok": False, "error": "channel_not_found"}

@@ -284,3 +284,26 @@ async def test_a_long_export_arrives_whole_over_several_messages_even_when_one_f
     assert all(export.count(answer[:20]) == 1 for answer in answers)  # each once …
     assert found == sorted(found)  # … in order
     assert "…" not in export
+
+
+async def test_repeated_task_talk_gets_a_parking_reaction_instead_of_the_redirect_again(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    await slack.command("alice", "/problem start")
+    await slack.say("carol", TASK_TALK)
+    await fake.posted("let's hold that thought")
+    said = await slack.say("carol", "I'll take the schools as well.")
+    await slack.settle()
+    assert fake.reactions() == [(CHANNEL, said["event"]["ts"], "parking")]
+    assert len(fake.messages("let's hold that thought")) == 1 and not fake.messages("Parked this one too")
+
+
+async def test_without_the_reactions_scope_the_light_touch_is_one_short_line_in_the_thread(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    fake.fail("reactions.add", "missing_scope")  # installed before the app asked for reactions:write
+    await slack.command("alice", "/problem start")
+    await slack.say("carol", TASK_TALK)
+    said = await slack.say("carol", "I'll take the schools as well.")
+    line = await fake.posted("Parked this one too (#2).")
+    assert line.params["thread_ts"] == said["event"]["ts"]

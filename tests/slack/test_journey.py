@@ -53,7 +53,9 @@ async def test_from_start_to_agreement(slack: SlackHarness, fake: FakeSlack) -> 
     assert "We have no numbers on the weekend yet" in agreed.content
     state = await slack.state()
     assert state.phase is Phase.AGREED
-    # The vote message never says who voted what (the draft it quotes names who it was drawn from).
-    for edit in fake.calls("chat.update"):
-        counted = "\n".join(line for line in edit.content.splitlines() if "Drawn from the answers of" not in line)
-        assert "UBOB" not in counted and "UCAROL" not in counted
+    # The vote message never says who voted what: it names only those it still waits for (the
+    # draft it quotes names whom it was drawn from).
+    updates = ["\n".join(line for line in edit.content.splitlines() if "Drawn from the answers of" not in line)
+               for edit in fake.calls("chat.update") if "have voted" in edit.content]
+    assert ["UCAROL" in content for content in updates] == [True, False]  # after Bob's vote, after Carol's
+    assert not any("UBOB" in content for content in updates)

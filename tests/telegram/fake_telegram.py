@@ -207,6 +207,15 @@ class FakeTelegram(FakeServer):
         return {"id": chat_id, "type": self.chat_types.get(chat_id, "supergroup" if chat_id < 0 else "private"),
                 "title": "Team"}
 
+    def _api_setMessageReaction(self, call: Call) -> bool:
+        """Recorded like every call (see ``reactions``); the message must exist."""
+        return True
+
+    def reactions(self) -> list[tuple[int, int, list[str]]]:
+        """(chat id, message id, emoji) of every ``setMessageReaction``, in order."""
+        return [(int(c.params["chat_id"]), int(c.params["message_id"]),
+                 [r["emoji"] for r in c.params.get("reaction") or []]) for c in self.calls("setMessageReaction")]
+
     def _api_sendMessage(self, call: Call) -> dict[str, Any]:
         chat_id = int(call.params["chat_id"])
         if self.chat_types.get(chat_id) == "gone":

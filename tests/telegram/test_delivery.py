@@ -81,3 +81,30 @@ async def test_no_privacy_note_where_the_bot_is_admin(fake: FakeTelegram, tmp_pa
         await fake.sent("Fase:")
         assert not any("Group Privacy" in t for t in fake.texts())
         assert fake.admins[GROUP][0]["id"] == BOT_ID
+
+
+async def test_repeated_task_talk_gets_a_reaction_instead_of_the_redirect_again(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with running(fake, tmp_path) as bot:
+        group = bot.group(GROUP)
+        await group.say("anna", "/probleem start jongeren")
+        await group.say("carla", "Ik pak de schuldhulpverlening op.")
+        await fake.sent("Ik heb het geparkeerd", chat_id=GROUP)
+        again = await group.say("carla", "Ik bel morgen de corporatie wel.")
+        reactions = await fake.wait_for(fake.reactions, what="setMessageReaction")
+        assert reactions == [(GROUP, again["message"]["message_id"], ["✍"])]
+        assert sum("Ik heb het geparkeerd" in text for text in fake.texts(GROUP)) == 1
+
+
+async def test_where_the_group_does_not_allow_the_reaction_one_short_line_answers(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    fake.fail("setMessageReaction", error_code=400, description="Bad Request: REACTION_INVALID")
+    async with running(fake, tmp_path) as bot:
+        group = bot.group(GROUP)
+        await group.say("anna", "/probleem start jongeren")
+        await group.say("carla", "Ik pak de schuldhulpverlening op.")
+        again = await group.say("carla", "Ik bel morgen de corporatie wel.")
+        line = await fake.sent("Deze heb ik ook geparkeerd (#2).", chat_id=GROUP)
+        assert line["_reply_to"] == again["message"]["message_id"]

@@ -38,6 +38,7 @@ from bot.core.model import (
     OutboundMessage,
     ParkedItem,
     Post,
+    React,
     Reply,
     Task,
     TextMessage,
@@ -46,7 +47,7 @@ from bot.core.model import (
 )
 
 _MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] = {
-    cls.__name__: cls for cls in (Post, Reply, Notify, AskReason, AskDraft, Edit)
+    cls.__name__: cls for cls in (Post, Reply, React, Notify, AskReason, AskDraft, Edit)
 }
 
 
