@@ -205,7 +205,8 @@ async def test_a_purge_in_a_batch_keeps_what_was_said_after_it_and_drops_what_wa
     # was accepted after the purge, "b" was given up on long before.
     await store(engine, "ab")
     async with engine.begin() as connection:
-        await connection.execute(inbox.update().where(inbox.c.event_id == "console:b").values(attempts=queues.INBOX_ATTEMPTS))
+        await connection.execute(
+            inbox.update().where(inbox.c.event_id == "console:b").values(attempts=queues.INBOX_ATTEMPTS))
         assert await connection.run_sync(lambda sync: queues.drop_inbox(sync, "console:demo", in_batch=True)) == 1
 
     assert await take(engine, limit=10) == "a"
