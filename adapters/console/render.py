@@ -1,5 +1,9 @@
 """Outbound messages -> console text. Pure: buttons and dialogs, which a terminal lacks,
-become the commands that do the same."""
+become the commands that do the same.
+
+Which kind of message it is shows by a sign, not a word (``→ dana`` a note only dana sees,
+``↩`` a reply, ``✎`` an edit): the console does not know the channel's language, and a
+Dutch session should not read "(only to dana)"."""
 
 from __future__ import annotations
 
@@ -29,18 +33,18 @@ def render(message: OutboundMessage) -> str:
         if message.changes is not None:
             body = body.rstrip("\n") + "\n\n" + changes_text(message.changes)
     elif isinstance(message, Reply):
-        head, body = f"{BOT_NAME} (reply): ", message.text
+        head, body = f"{BOT_NAME} ↩ ", message.text
     elif isinstance(message, AskReason):  # (a Notify too) the reason is typed: show the command to type
-        head, body = f"{BOT_NAME} (only to {message.user}): ", f"{message.text}\n> {message.command}"
+        head, body = f"{BOT_NAME} → {message.user}: ", f"{message.text}\n> {message.command}"
     elif isinstance(message, Notify):
-        head, body = f"{BOT_NAME} (only to {message.user}): ", message.text
+        head, body = f"{BOT_NAME} → {message.user}: ", message.text
     elif isinstance(message, Edit) and message.kind is MessageKind.DRAFT:
         # A draft rewritten in place (by a language model): all of it is new.
-        head = f"{BOT_NAME} (updated): "
+        head = f"{BOT_NAME} ✎ "
         body = (f"** {message.title} **\n" if message.title else "") + message.text
     elif isinstance(message, Edit):
         # The whole message was shown before; the change that matters is its last line.
-        head, body = f"{BOT_NAME} (updated): ", message.text.strip().splitlines()[-1]
+        head, body = f"{BOT_NAME} ✎ ", message.text.strip().splitlines()[-1]
     else:  # pragma: no cover - exhaustive over OutboundMessage
         raise TypeError(f"cannot render {type(message).__name__}")
     text = head + _indent(body)

@@ -26,9 +26,9 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
         await app.service.deliver_pending()
         await app.scheduler.start()  # check-ins keep coming while the console is open
         interactive = stdin.isatty()
-        if interactive:
-            print(f"Voordenken console, channel '{channel}'. Type '/problem start' to begin, "
-                  f"'name: text' to speak as someone else, Ctrl-D to leave.")
+        banner = app.script.pack(settings.language).texts.get("console_banner")
+        if interactive and banner:  # in the deployment's language (prompts/console/<lang>.yaml)
+            print(banner.format(channel=channel, command=app.script.command_word(settings.language)))
         await run_console(ServicePort.of(app), read_lines(stdin, "> " if interactive else None), stdout,
                           channel=channel, user=user, echo=not interactive,
                           command_words=app.script.command_words(), script=app.script)
@@ -52,5 +52,7 @@ async def demo(language: str, stdout: TextIO) -> int:
                                   command_words=app.script.command_words(), script=app.script)
         finally:
             await app.close()
-    stdout.write(f"\n(This conversation is {path}. Replay your own: voordenken console --channel mine < file)\n")
+    end = app.script.pack(language).texts.get("console_demo_end")
+    if end:
+        stdout.write("\n" + end.format(path=path) + "\n")
     return 0

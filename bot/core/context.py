@@ -80,8 +80,8 @@ class Turn:
         return self.script.text(self.state.language, key, **params)
 
     def typed(self, command: str) -> str:
-        """A typed command in the channel's language (``/problem`` -> ``/probleem``)."""
-        return command.replace("/problem", self.script.command_word(self.state.language), 1)
+        """A typed command in the channel's language (``/problem ready`` -> ``/probleem klaar``)."""
+        return self.script.typed(self.state.language, command)
 
     def button(self, label_key: str, action: ButtonAction, value: str, command: str,
                style: str | None = None) -> Button:

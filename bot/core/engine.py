@@ -147,7 +147,8 @@ def _unknown(turn: Turn, command: Command) -> None:
         aliases[match] for match in difflib.get_close_matches(word, list(aliases), n=1)
     ]
     if close:
-        turn.tell("unknown_command_suggest", word=command.word, suggestion=close[0])
+        turn.tell("unknown_command_suggest", word=command.word,
+                  suggestion=turn.script.subcommand(turn.state.language, close[0]))
     else:
         turn.tell("unknown_command", word=command.word)
 

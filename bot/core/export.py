@@ -75,7 +75,8 @@ def to_markdown(state: ChannelState, script: Script) -> str:
         out += [f"- **{a['user']}**: {a['text']}" for a in answers] or [f"- {t('md_none')}"]
     if data["votes"]:
         out += ["", f"## {t('md_votes')}", ""]
-        out += [f"- v{v['version']} **{v['user']}**: {v['choice']}" + (f" — {v['reason']}" if v["reason"] else "")
+        out += [f"- v{v['version']} **{v['user']}**: {t('button_' + v['choice'])}"  # the label people voted with
+                + (f" — {v['reason']}" if v["reason"] else "")
                 for v in data["votes"]]
     out += ["", f"## {t('md_parked')}", ""]
     out += [f"- **{p['user']}**: {p['text']}" + (f" ({t('md_released')})" if p["released"] else "")

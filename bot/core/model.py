@@ -31,6 +31,14 @@ class Strictness(StrEnum):
     STRICT = "strict"
 
 
+class LanguageSource(StrEnum):
+    """Why a channel speaks its language: only a language nobody chose follows how people write."""
+
+    DEFAULT = "default"  # the deployment's language, or a purged channel's
+    CHOSEN = "chosen"  # /problem lang, or a session started with another language's command (/probleem)
+    DETECTED = "detected"  # the topic or the first answers were clearly in this language
+
+
 class Choice(StrEnum):
     AGREE = "agree"
     CONCERN = "concern"
@@ -499,6 +507,7 @@ class ChannelState:
 
     channel: str
     language: str = "en"
+    language_source: LanguageSource = LanguageSource.DEFAULT
     phase: Phase = Phase.IDLE
     topic: str = ""
     facilitator: str | None = None

@@ -26,6 +26,7 @@ from bot.core.model import (
     TaskStatus,
     TextMessage,
 )
+from bot.core.text import excerpt
 
 OBSERVED_KEPT = 20
 MAX_CANDIDATE_BUTTONS = 20  # Slack shows at most 25 elements in a row of buttons
@@ -66,7 +67,8 @@ def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
         where = turn.t("redirect_question", title=turn.question.title)
     else:
         where = turn.t("redirect_statement")
-    text_out = turn.t("redirect", user=turn.sender.name, cue=cue or "…", where=where, id=item.id)
+    text_out = turn.t("redirect", user=turn.sender.name, quote=excerpt(text), cue=cue or "…", where=where,
+                      id=item.id)
     button = turn.button("button_not_task", ButtonAction.RELEASE, str(item.id), f"/problem notask {item.id}")
     if turn.state.private_redirects:
         turn.tell_text(text_out, (button,))
@@ -114,7 +116,7 @@ def redirect(turn: Turn, args: str) -> None:
 def guard(turn: Turn, args: str) -> None:
     choice = args.strip()
     if not choice:
-        turn.tell("guard_current", strictness=turn.state.strictness.value)
+        turn.tell("guard_current", strictness=strictness_word(turn, turn.state.strictness))
         return
     level = turn.script.means("guard", choice)
     if level is None:
@@ -125,6 +127,11 @@ def guard(turn: Turn, args: str) -> None:
     strictness = Strictness(level)
     turn.update(strictness=strictness)
     turn.post(turn.t(f"guard_set_{strictness.value}"))
+
+
+def strictness_word(turn: Turn, strictness: Strictness) -> str:
+    """The guard's level as the channel's language writes it (``streng``)."""
+    return turn.script.word(turn.state.language, "guard", strictness.value)
 
 
 def parked(turn: Turn, args: str) -> None:

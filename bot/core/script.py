@@ -121,6 +121,38 @@ class Script:
         """The command as people of ``language`` type it: ``/probleem``."""
         return "/" + self.word(language, "command")
 
+    def subcommand(self, language: str, name: str) -> str:
+        """How people of ``language`` type the subcommand ``name``: its first spelling in the
+        language's ``aliases`` (``ready`` -> ``klaar``), or ``name`` when it has none."""
+        spellings = self.pack(language).aliases.get(name)
+        return spellings[0] if spellings else name
+
+    def typed(self, language: str, command: str) -> str:
+        """``command``, written with the canonical words (``/problem reset confirm``), as people of
+        ``language`` type it (``/probleem reset bevestig``): the command word, the subcommand and
+        each word people type (confirm, guard, redirect, check-in words) in that language."""
+        head, _, rest = command.partition(" ")
+        if not head.startswith("/"):
+            return command
+        name, _, args = rest.partition(" ")
+        words = [self.command_word(language)]
+        if name:
+            words.append(self.subcommand(language, name))
+        words += [self._word_in(language, word) for word in args.split(" ") if word]
+        return " ".join(words)
+
+    def _word_in(self, language: str, word: str) -> str:
+        """A typed word (``confirm``, ``strict``) or a placeholder (``<reason>``, from the text
+        ``arg_reason``) in ``language``; other words as they are."""
+        if word.startswith("<") and word.endswith(">"):
+            return f"<{self.pack(language).texts.get('arg_' + word[1:-1], word[1:-1])}>"
+        for group in ("confirm", "guard", "redirect", "checkin", "export"):
+            meaning = self.means(group, word)
+            if meaning is not None:
+                spellings = self.pack(language).words.get(group, {})
+                return (spellings.get(meaning) or (word,))[0]
+        return word
+
     def aliases(self) -> dict[str, str]:
         """Every spelling of a subcommand (all languages) -> its canonical name."""
         table: dict[str, str] = {}

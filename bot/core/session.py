@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.core import checkins, draft_writer, redraft
+from bot.core import channel_language, checkins, draft_writer, parking, redraft
 from bot.core import export as exporting
 from bot.core.context import Turn, resolve_user
 from bot.core.model import (
@@ -17,6 +17,7 @@ from bot.core.model import (
     Draft,
     DraftWritten,
     Edit,
+    LanguageSource,
     MessageKind,
     Observed,
     PendingConfirm,
@@ -34,11 +35,16 @@ def start(turn: Turn, args: str) -> None:
         turn.tell("already_running", phase=turn.t(f"phase_{state.phase.value}"))
         return
     word = turn.event.command_word if isinstance(turn.event, CommandIssued) else ""
-    language = turn.script.command_language(word) or state.language
+    chosen = turn.script.command_language(word)
+    if chosen is not None:
+        language, source = chosen, LanguageSource.CHOSEN
+    else:
+        language, source = channel_language.at_start(turn, state.language, state.language_source, args)
     sender = turn.sender
     turn.begin(ChannelState(
         channel=state.channel,
         language=language,
+        language_source=source,
         phase=Phase.ANALYSIS,
         topic=args,
         facilitator=sender.id,
@@ -56,6 +62,8 @@ def start(turn: Turn, args: str) -> None:
         turn.t("started", facilitator=sender.name, topic_line=topic, count=len(turn.questions)),
         title=turn.t("started_title"),
     )
+    if language != state.language and source is LanguageSource.DETECTED:
+        channel_language.announce(turn, state.language)
     ask_question(turn)
 
 
@@ -79,6 +87,7 @@ def record_answer(turn: Turn, text: str) -> None:
     turn.join()
     answer = Answer(turn.state.step, turn.sender.id, text, turn.now)
     turn.update(answers=(*turn.state.answers, answer))
+    channel_language.after_answer(turn)
 
 
 def next_step(turn: Turn, args: str) -> None:
@@ -187,7 +196,7 @@ def status(turn: Turn, args: str) -> None:
                             waiting=", ".join(turn.name(u) for u in state.participants if u not in voted) or "-"))
     if state.statement is not None and state.phase is Phase.AGREED:
         lines.append(turn.t("status_statement", version=state.statement.version, text=state.statement.text))
-    lines.append(turn.t("status_guard", strictness=state.strictness.value,
+    lines.append(turn.t("status_guard", strictness=parking.strictness_word(turn, state.strictness),
                         parked=sum(1 for p in state.parked if not p.released)))
     if state.checkins.next_at is not None:
         lines.append(turn.t("status_checkin", next=checkins.when(turn, state.checkins.next_at)))
@@ -201,7 +210,7 @@ def lang(turn: Turn, args: str) -> None:
     if choice not in turn.script.packs:
         turn.tell("lang_usage", languages=" | ".join(turn.script.languages))
         return
-    turn.update(language=choice)
+    turn.update(language=choice, language_source=LanguageSource.CHOSEN)
     turn.post(turn.t("lang_set", name=turn.script.pack(choice).name))
 
 
@@ -229,7 +238,8 @@ def reset(turn: Turn, args: str) -> None:
         return
     state = turn.state
     checkins = replace(state.checkins, vote_deadline=None, review_at=None)
-    turn.begin(ChannelState(channel=state.channel, language=state.language, strictness=state.strictness,
+    turn.begin(ChannelState(channel=state.channel, language=state.language,
+                            language_source=state.language_source, strictness=state.strictness,
                             private_redirects=state.private_redirects, timezone=state.timezone,
                             checkins=checkins, next_id=state.next_id, recent_events=state.recent_events))
     turn.emit(Unschedule(kind=TickKind.VOTE_DEADLINE))

@@ -15,6 +15,16 @@ REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def excerpt(text: str, limit: int = 100) -> str:
+    """``text`` on one line, cut at a word before ``limit`` characters (with "…") when longer:
+    enough of someone's message to recognise it when the bot quotes it back."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
+    return cut.rstrip(" ,;:.-—") + " …"
+
+
 def clean(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD (the usual "unreadable" mark)."""
     if text.isascii():

@@ -28,7 +28,7 @@ def database(tmp_path: Path) -> str:
 
 def test_a_second_process_on_the_same_database_continues_the_session(database: str) -> None:
     first = voordenken("console", "--channel", "wijk", "--database", database, stdin=(
-        "alice: /problem start overlast in de wijk\n"
+        "alice: /problem start nuisance in the neighbourhood\n"
         "bob: Reports get lost between the police and the youth team.\n"
     ))
     assert first.returncode == 0, first.stderr
@@ -47,7 +47,7 @@ def test_lines_without_a_name_speak_as_the_given_user(database: str) -> None:
     result = voordenken("console", "--channel", "c", "--user", "dana", "--database", database,
                         stdin="/problem start\n/problem status\n")
     assert "Session started. Facilitator: dana." in result.stdout
-    assert "voordenken (only to dana): Phase: analysing the problem." in result.stdout
+    assert "voordenken → dana: Phase: analysing the problem." in result.stdout
 
 
 def test_the_demo_shows_the_whole_journey_in_english() -> None:
@@ -66,7 +66,7 @@ def test_the_demo_shows_the_whole_journey_in_dutch() -> None:
     out = result.stdout
     for milestone in ("Vraag 1 van 6", "geparkeerd (#", "Concept-probleemstelling, versie 1",
                       "maakt bezwaar tegen versie 1", "We hebben een gezamenlijke probleemstelling (versie 2",
-                      "Geparkeerde voorstellen, nu kandidaat-taken", "vastgelegd"):
+                      "Geparkeerde voorstellen: mogelijke taken", "vastgelegd", "prompts/demo/nl.txt"):
         assert milestone in out, milestone
 
 
@@ -216,7 +216,7 @@ def test_an_objection_without_a_reason_is_answered_with_the_command_to_type(data
         "bob: /problem object\n"
     ))
     assert result.returncode == 0, result.stderr
-    assert "voordenken (only to bob): An objection needs a reason" in result.stdout
+    assert "voordenken → bob: An objection needs a reason" in result.stdout
     assert "\n    > /problem object <reason>\n" in result.stdout
 
 

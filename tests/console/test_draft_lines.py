@@ -57,7 +57,7 @@ def test_draft_alone_then_a_dot_shows_the_draft_and_how_to_change_it(database: s
         TO_DRAFT + "carol: /problem draft\n.\n"
     ))
     assert result.returncode == 0, result.stderr
-    assert "voordenken (only to carol): Current draft (version 1):" in result.stdout
+    assert "voordenken → carol: Current draft (version 1):" in result.stdout
     assert "To change it, send the whole new text: /problem draft <text>." in result.stdout
 
 

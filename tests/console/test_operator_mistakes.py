@@ -76,7 +76,7 @@ def test_a_plain_path_given_as_database_is_an_sqlite_file(
     operator: Callable[..., Run], tmp_path: Path,
 ) -> None:
     started = operator("console", "--channel", "wijk", "--user", "alice", "--database", str(tmp_path / "team.db"),
-                       stdin="/problem start overlast in de wijk\n")
+                       stdin="/problem start nuisance in the neighbourhood\n")
     assert started.code == 0, started.err
     assert "Question 1 of 6" in started.out
     assert (tmp_path / "team.db").exists()
@@ -197,7 +197,7 @@ def test_version() -> None:
 
 def test_channels_lists_each_session_without_its_text(operator: Callable[..., Run]) -> None:
     operator("console", "--channel", "wijk", "--database", "chat.db",
-             stdin="alice: /problem start overlast in de wijk\nbob: Reports get lost between the teams.\n")
+             stdin="alice: /problem start nuisance in the neighbourhood\nbob: Reports get lost between the teams.\n")
     operator("console", "--channel", "buurt", "--database", "chat.db",
              stdin="alice: /problem language nl\nalice: /problem start geluidsoverlast\n")
     result = operator("channels", "--database", "chat.db")
@@ -207,7 +207,7 @@ def test_channels_lists_each_session_without_its_text(operator: Callable[..., Ru
     assert [row.split()[:3] for row in rows] == [["console:buurt", "analysis", "nl"],
                                                  ["console:wijk", "analysis", "en"]]
     assert all(row.endswith(" UTC") for row in rows)
-    for text in ("overlast", "Reports", "geluidsoverlast", "alice", "bob"):
+    for text in ("nuisance", "Reports", "geluidsoverlast", "alice", "bob"):
         assert text not in result.out
 
 

@@ -29,4 +29,4 @@ def test_a_light_touch_is_one_short_line(script: Script) -> None:
     chat.say("carol", "I'll call the landlords tomorrow.")
     said = chat.say("carol", "I'll take the schools as well.")
     assert [render(effect) for effect in said.effects if isinstance(effect, React)] == [
-        "voordenken (reply): Parked this one too (#2). Not task talk? /problem notask 2"]
+        "voordenken ↩ Parked this one too (#2). Not task talk? /problem notask 2"]

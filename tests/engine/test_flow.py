@@ -230,7 +230,7 @@ def test_in_dutch_the_button_and_its_command_are_dutch(chat_nl: Chat) -> None:
     chat_nl.say("bob", ANTWOORD)
     said = chat_nl.say("carol", "/probleem taak @bob belt de corporatie")
     assert said.private == ["Taken komen nadat we het eens zijn over de probleemstelling. Ik heb je voorstel "
-                            "geparkeerd (#1); het komt terug als kandidaat-taak zodra we het eens zijn."]
+                            "geparkeerd (#1); het komt terug als mogelijke taak zodra we het eens zijn."]
     for _ in range(6):
         chat_nl.say("alice", "/probleem volgende")
     chat_nl.say("alice", "/probleem stem")
@@ -250,15 +250,15 @@ def test_in_dutch_the_button_and_its_command_are_dutch(chat_nl: Chat) -> None:
 def test_repeated_task_talk_gets_the_full_redirect_once_then_a_light_touch(chat: Chat) -> None:
     chat.say("alice", "/problem start")
     said = chat.say("carol", "I'll call the landlords tomorrow.")
-    assert "let's hold that thought" in said.replies[0]
+    assert "that sounds like dividing the work" in said.replies[0]
     for number in (2, 3, 4):
         said = chat.say("carol", "I'll take the schools as well.")
         (touch,) = said.effects[-1:]
         assert isinstance(touch, React) and touch.name == "parked" and touch.message_id == f"e{chat.counter}"
         assert said.replies == [f"Parked this one too (#{number}). Not task talk? /problem notask {number}"]
     said = chat.say("carol", "And I'll do the parents.")  # three light touches: the full redirect again
-    assert "let's hold that thought" in said.replies[0]
-    assert "let's hold that thought" in chat.say("bob", "I will phone the police.").replies[0]  # per person
+    assert "that sounds like dividing the work" in said.replies[0]
+    assert "that sounds like dividing the work" in chat.say("bob", "I will phone the police.").replies[0]  # per person
     assert len(chat.state.parked) == 6  # every one is parked all the same
 
 
@@ -266,7 +266,7 @@ def test_the_light_touch_lasts_a_while_only(chat: Chat) -> None:
     chat.say("alice", "/problem start")
     chat.say("carol", "I'll call the landlords tomorrow.")
     chat.now += timedelta(minutes=31)
-    assert "let's hold that thought" in chat.say("carol", "I'll take the schools as well.").replies[0]
+    assert "that sounds like dividing the work" in chat.say("carol", "I'll take the schools as well.").replies[0]
 
 
 def test_with_private_redirects_the_short_line_is_private_too(chat: Chat) -> None:
@@ -289,4 +289,4 @@ def test_light_touches_can_be_switched_off(chat: Chat) -> None:
     chat.policy = Policy(redirect_light_touches=0)
     chat.say("alice", "/problem start")
     chat.say("carol", "I'll call the landlords tomorrow.")
-    assert "let's hold that thought" in chat.say("carol", "I'll take the schools as well.").replies[0]
+    assert "that sounds like dividing the work" in chat.say("carol", "I'll take the schools as well.").replies[0]

@@ -12,9 +12,8 @@ def test_task_talk_is_parked_with_its_author_and_never_counted_as_an_answer(chat
     chat.say("alice", "/problem start")
     said = chat.say("bob", CLAIM)
     assert said.replies == [
-        'Thanks Bob, let\'s hold that thought: this looks like dividing the work ("'
-        + chat.state.parked[0].cue
-        + '"). I have parked it (#1) and it comes back once we agree on the problem. For now: What is the problem?'
+        "Thanks, Bob. You wrote: “I'll take care of the housing part” — that sounds like dividing the work. "
+        "I have parked it (#1) and it comes back once we agree on the problem. For now: What is the problem?"
     ]
     assert chat.state.answers == ()
     [item] = chat.state.parked

@@ -140,7 +140,7 @@ async def test_the_console_shows_the_rewritten_draft_whole(tmp_path: Path, model
         await finish_the_questions(app)
     finally:
         await app.close()
-    updated = screen.getvalue().split("voordenken (updated): ")[-1]
+    updated = screen.getvalue().split("voordenken ✎ ")[-1]
     assert "A language model wrote this draft from your answers (version 1)" in updated
     assert MODEL_TEXT in updated
 

@@ -210,7 +210,7 @@ async def test_a_worker_killed_mid_burst_loses_nothing_the_web_acknowledged(
             # ---- every reply reached Slack, in its message's thread; only an orphaned claim twice
             rows = await app.service.repository.outbox(KEY)
             assert rows and all(row.status == OUTBOX_SENT for row in rows)
-            replies = Counter(call.params.get("thread_ts") for call in slack_fake.messages("hold that thought")
+            replies = Counter(call.params.get("thread_ts") for call in slack_fake.messages("dividing the work")
                               if call.channel == CHANNEL)
             assert set(replies) == set(talk_ts.values())
             assert sum(replies.values()) - len(talk_ts) <= len(orphaned)

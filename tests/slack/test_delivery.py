@@ -18,7 +18,7 @@ async def test_a_retried_event_never_produces_a_second_reply(slack: SlackHarness
         status, _ = await slack.send_json(body, headers=headers)
         assert status == 200
         await slack.settle()
-    assert len(fake.messages("let's hold that thought")) == 1
+    assert len(fake.messages("that sounds like dividing the work")) == 1
     state = await slack.state()
     assert len(state.parked) == 1
 
@@ -36,7 +36,7 @@ async def test_task_talk_is_answered_in_its_thread_and_can_be_released(
 ) -> None:
     await slack.command("alice", "/problem start")
     said = await slack.say("carol", TASK_TALK)
-    reply = await fake.posted("let's hold that thought")
+    reply = await fake.posted("that sounds like dividing the work")
     assert reply.params["thread_ts"] == said["event"]["ts"]  # in the message's own thread
     assert not fake.calls("chat.delete")  # users' messages are never deleted
 
@@ -49,7 +49,7 @@ async def test_task_talk_in_a_thread_stays_in_that_thread(slack: SlackHarness, f
     await slack.command("alice", "/problem start")
     question = await fake.posted("Question 1 of 6")
     await slack.say("carol", TASK_TALK, thread_ts=question.ts)
-    reply = await fake.posted("let's hold that thought")
+    reply = await fake.posted("that sounds like dividing the work")
     assert reply.params["thread_ts"] == question.ts
 
 
@@ -57,9 +57,9 @@ async def test_private_redirects_go_only_to_the_author(slack: SlackHarness, fake
     await slack.command("alice", "/problem start")
     await slack.command("alice", "/problem redirect private")
     await slack.say("carol", TASK_TALK)
-    note = await fake.posted("let's hold that thought", method="chat.postEphemeral")
+    note = await fake.posted("that sounds like dividing the work", method="chat.postEphemeral")
     assert note.params["user"] == uid("carol")
-    assert not fake.messages("let's hold that thought")
+    assert not fake.messages("that sounds like dividing the work")
 
 
 async def test_noise_is_ignored(slack: SlackHarness, fake: FakeSlack) -> None:
@@ -225,7 +225,7 @@ async def test_a_message_that_cannot_be_stored_is_refused_so_slack_delivers_it_a
     assert status == 200
     await slack.settle()
     state = await slack.state()
-    assert len(state.parked) == 1 and len(fake.messages("let's hold that thought")) == 1
+    assert len(state.parked) == 1 and len(fake.messages("that sounds like dividing the work")) == 1
 
 
 async def test_a_command_that_cannot_be_stored_gets_an_error_so_the_person_tries_again(
@@ -291,11 +291,11 @@ async def test_repeated_task_talk_gets_a_parking_reaction_instead_of_the_redirec
 ) -> None:
     await slack.command("alice", "/problem start")
     await slack.say("carol", TASK_TALK)
-    await fake.posted("let's hold that thought")
+    await fake.posted("that sounds like dividing the work")
     said = await slack.say("carol", "I'll take the schools as well.")
     await slack.settle()
     assert fake.reactions() == [(CHANNEL, said["event"]["ts"], "parking")]
-    assert len(fake.messages("let's hold that thought")) == 1 and not fake.messages("Parked this one too")
+    assert len(fake.messages("that sounds like dividing the work")) == 1 and not fake.messages("Parked this one too")
 
 
 async def test_without_the_reactions_scope_the_light_touch_is_one_short_line_in_the_thread(

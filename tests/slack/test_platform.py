@@ -45,7 +45,7 @@ async def test_socket_mode_journey_start(socket_slack: SlackHarness, fake: FakeS
                                 "retry_reason": "timeout" if attempt else ""})
         await fake.wait_for(functools.partial(fake.acked, envelope_id), what=f"ack of {envelope_id}")
         await socket_slack.settle()
-    assert len(fake.messages("let's hold that thought")) == 1
+    assert len(fake.messages("that sounds like dividing the work")) == 1
 
     health_url = f"http://127.0.0.1:{socket_slack.port}/healthz"
     async with aiohttp.ClientSession() as session, session.get(health_url) as response:

@@ -58,7 +58,7 @@ async def test_the_web_process_acknowledges_and_the_worker_replies(
     assert (await web.send_json(answer))[0] == 200
     talk = web.message_body("carol", TASK_TALK)
     assert (await web.send_json(talk))[0] == 200
-    redirect = await fake.posted("let's hold that thought")
+    redirect = await fake.posted("that sounds like dividing the work")
     assert redirect.params["thread_ts"] == talk["event"]["ts"] and redirect.token == WORKER_TOKEN
 
     state = await worker.state()
@@ -79,7 +79,7 @@ async def test_a_slack_retry_to_the_web_is_answered_once_by_the_worker(
     for retry in (None, "1", "2"):  # Slack thought our 200 was late
         headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         assert (await web.send_json(talk, headers=headers))[0] == 200
-    await fake.posted("let's hold that thought")
+    await fake.posted("that sounds like dividing the work")
     marker = web.message_body("alice", "Nobody talks to them")  # stored after the retries
     assert (await web.send_json(marker))[0] == 200
 
@@ -88,7 +88,7 @@ async def test_a_slack_retry_to_the_web_is_answered_once_by_the_worker(
         return [a.text for a in state.answers] == ["Nobody talks to them"]
 
     await until(answered, "the worker to record the message sent after the retries")
-    assert len(fake.messages("let's hold that thought")) == 1
+    assert len(fake.messages("that sounds like dividing the work")) == 1
     assert len((await worker.state()).parked) == 1
 
 

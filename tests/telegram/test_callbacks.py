@@ -36,7 +36,7 @@ async def test_concern_button_asks_for_the_reason_and_the_reply_counts(fake: Fak
         answered = fake.calls("answerCallbackQuery")[-1]
         assert "Beantwoord mijn bericht" in answered.params["text"]
         await group.reply("bram", prompt, "de cijfers zijn van vorig jaar")
-        assert await fake.sent("je zorg vastgelegd")
+        assert await fake.sent("je zorg staat genoteerd")
         assert await fake.sent("1 van 3 hebben gestemd", method="editMessageText")
 
 

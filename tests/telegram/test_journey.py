@@ -79,7 +79,7 @@ async def test_dutch_journey_to_agreement_in_a_group(fake: FakeTelegram, tmp_pat
         agreed = await fake.sent("Vastgestelde probleemstelling", chat_id=GROUP)
         assert "Jongeren (17-23) in Noord" in agreed["text"]
         assert await fake.sent("gesloten: vastgesteld", method="editMessageText")
-        candidates = await fake.sent("Geparkeerde voorstellen, nu kandidaat-taken", chat_id=GROUP)
+        candidates = await fake.sent("Geparkeerde voorstellen: mogelijke taken", chat_id=GROUP)
         assert "Ik pak de schuldhulpverlening op." in candidates["text"]
 
         # Every callback query was answered; no user message was ever deleted.

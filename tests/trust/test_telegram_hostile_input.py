@@ -156,7 +156,7 @@ async def test_a_whole_telegram_journey_logs_no_text_no_token_no_secret(
         await group.say("bram", f"{SENSITIVE} en niemand belde de politie")
         await group.say("carla", "I'll call the police about him myself.")
         await group.say("anna", "/problem status")
-        await telegram_api.sent("Phase:")
+        await telegram_api.sent("Fase:")  # the Dutch topic made the session Dutch
         await bot.post_webhook(json.dumps({"update_id": 1}), secret="wrong")
     debug = caplog.text
     assert TOKEN not in debug and SECRET not in debug

@@ -297,3 +297,31 @@ def guess_language(lowered: str) -> str:
     nl_hints = len(_NL_HINT.findall(lowered))
     en_hints = len(_EN_HINT.findall(lowered))
     return "nl" if nl_hints > en_hints else "en"
+
+
+# Words both languages write the same way ("in", "is", "was", "ok"): no evidence either way.
+_BOTH = frozenset(["in", "is", "was", "we", "me", "had", "over", "ok", "die", "hem", "ben", "van"])
+# More Dutch spellings, for topics that are a few nouns ("Dakloosheid in Zuid", "huiselijk geweld").
+_NL_SUFFIX = re.compile(r"heid\b|lijk|isch|uw")
+CONFIDENT = 2  # a function word counts 2, a spelling hint 1; below this margin, nobody can tell
+
+
+def confident_language(text: str) -> str | None:
+    """``"nl"`` or ``"en"`` when ``text`` clearly is that language, else None.
+
+    Stricter than :func:`guess_language` (which must always answer): a channel changes its
+    language on this, so "ok", "domestic violence" or a lone name decide nothing.
+    """
+    lowered = text.lower()
+    score = 0
+    for word in _WORD.findall(lowered):
+        if word in _BOTH:
+            continue
+        score += 2 * ((word in _NL) - (word in _EN))
+    score += len(_NL_HINT.findall(lowered)) + len(_NL_SUFFIX.findall(lowered))
+    score -= len(_EN_HINT.findall(lowered))
+    if score >= CONFIDENT:
+        return "nl"
+    if score <= -CONFIDENT:
+        return "en"
+    return None
