@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import checkins, parking, redraft
+from bot.core import checkins, draft_writer, parking, redraft
 from bot.core.commands import MAX_MESSAGE_CHARS, clean, split_flag
 from bot.core.context import Turn
 from bot.core.model import (
@@ -151,7 +151,7 @@ def _vote_message(turn: Turn, vote_round: VoteRound) -> tuple[str, tuple]:
     text = turn.t(
         "vote_message",
         version=vote_round.version,
-        text=current.text,
+        text=draft_writer.quoted(current.text, turn.script, turn.state.language),
         quorum=quorum(turn),
         voted=len(vote_round.votes),
         total=len(turn.state.participants),

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.core import draft_writer
 from bot.core.context import Turn
 from bot.core.dates import calendar
 from bot.core.model import CheckinState, MessageKind, Observed, Phase, Schedule, TaskStatus, TickKind, Unschedule
@@ -355,7 +356,8 @@ def _drafting(turn: Turn, names: bool = False) -> tuple[str, list[str]]:
     current = turn.state.current_draft
     if current is None:
         return turn.t("checkin_drafting_none"), []
-    return turn.t("checkin_drafting", version=current.version, text=current.text), []
+    text = draft_writer.quoted(current.text, turn.script, turn.state.language)
+    return turn.t("checkin_drafting", version=current.version, text=text), []
 
 
 def _voting(turn: Turn, names: bool) -> tuple[str, list[str]]:

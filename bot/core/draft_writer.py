@@ -120,6 +120,18 @@ def drawn_from(state: ChannelState, script: Script, material: Material, chosen: 
     return " ".join(lines)
 
 
+def quoted(text: str, script: Script, language: str) -> str:
+    """``text`` without the bot's "drawn from" line, for messages that quote a draft again.
+
+    The line names everyone who answered; on Slack a name is a mention, so repeating it in
+    every vote message and check-in would page the whole team each time. Version 1's own post,
+    the status and the export keep it.
+    """
+    head, _, last = text.rpartition("\n\n")
+    prefix = script.text(language, "draft_drawn_from", names="\0").split("\0")[0]
+    return head if head and prefix and last.startswith(prefix) else text
+
+
 def _listed(script: Script, language: str, names: Sequence[str]) -> str:
     """"Alice, Bob and Carol", with the language's word for "and"."""
     if len(names) < 2:

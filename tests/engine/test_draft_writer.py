@@ -93,6 +93,20 @@ def test_version_1_is_a_readable_statement_in_english(chat: Chat) -> None:
                           "4 answers are not quoted here; /problem export shows every answer.")
 
 
+def test_the_vote_message_and_check_ins_quote_the_draft_without_naming_everyone_again(chat: Chat) -> None:
+    # On Slack a name is a mention: naming every contributor in each vote message and check-in
+    # would page the whole team each time. Version 1's own post names them once.
+    said = run_session(chat, TEAM_EN)
+    assert "Drawn from the answers of" in said.public[0]
+
+    checkin = chat.say("alice", "/problem checkin now")
+    opened = chat.say("alice", "/problem vote")
+
+    for text in (checkin.public[0], opened.public[0]):
+        assert "Problem: Young people in Noord" in text
+        assert "Drawn from the answers of" not in text
+
+
 def test_version_1_is_a_readable_statement_in_dutch(script: object) -> None:
     chat = Chat(script, language="nl")  # type: ignore[arg-type]
     said = run_session(chat, TEAM_NL, "/probleem")
