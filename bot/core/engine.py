@@ -65,6 +65,7 @@ COMMANDS: dict[str, Route] = {
     "redirect": Route(parking.redirect),
     "parked": Route(parking.parked, session=False, joins=False),
     "notask": Route(parking.notask),
+    "park": Route(parking.park_by_hand),
     "task": Route(parking.task),
     "tasks": Route(parking.tasks, session=False, joins=False),
     "done": Route(parking.done),

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.core.guard import Lesson, TaskTalkModel
+
 
 class Phase(StrEnum):
     IDLE = "idle"
@@ -430,6 +432,15 @@ class Statement:
 
 
 @dataclass(frozen=True, slots=True)
+class Said:
+    """A chat message kept as the context of the next one ("who takes the schools?" → "I can")."""
+
+    user: str
+    text: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParkedItem:
     id: int
     user: str
@@ -482,6 +493,8 @@ class Policy:
     redirect_light_window: timedelta = timedelta(minutes=30)
     timezone: str = "UTC"  # of a channel that starts afresh (new, or purged)
     draft_model: bool = False  # a language model may rewrite version 1 of the draft (WriteDraft)
+    # The learned task-talk model the shell read from its file; without one the guard holds nothing.
+    guard: TaskTalkModel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,6 +543,8 @@ class ChannelState:
     next_id: int = 1
     recent_events: tuple[str, ...] = ()  # last event ids, so decide() is idempotent too
     started_at: datetime | None = None
+    last_said: Said | None = None  # the channel's last chat message, the context of a short reply
+    lessons: tuple[Lesson, ...] = ()  # the guard's corrections in this channel (newest last)
 
     @property
     def current_draft(self) -> Draft | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.context import Turn, resolve_user
-from bot.core.guard import detect
+from bot.core.guard import Lesson, detect
 from bot.core.model import (
     Answer,
     Button,
@@ -21,6 +21,7 @@ from bot.core.model import (
     Phase,
     React,
     Redirected,
+    Said,
     Strictness,
     Task,
     TaskStatus,
@@ -29,6 +30,7 @@ from bot.core.model import (
 from bot.core.text import excerpt
 
 OBSERVED_KEPT = 20
+LESSONS_KEPT = 100  # a channel's corrections the guard remembers (the oldest go first)
 MAX_CANDIDATE_BUTTONS = 20  # Slack shows at most 25 elements in a row of buttons
 BEFORE_AGREEMENT = (Phase.ANALYSIS, Phase.DRAFTING, Phase.VOTING)
 
@@ -38,12 +40,18 @@ def held_back(turn: Turn, text: str, message_id: str | None) -> bool:
     state = turn.state
     if state.phase not in BEFORE_AGREEMENT or state.strictness is Strictness.OFF:
         return False
-    verdict = detect(text, names=tuple(state.participants.values()))
+    before = state.last_said
+    turn.update(last_said=Said(turn.sender.id, text, message_id))
+    model = turn.policy.guard
+    if model is None:
+        return False
+    context = before.text if before is not None and before.user != turn.sender.id else None
+    verdict = detect(text, model, tuple(state.participants.values()), context=context, lessons=state.lessons)
     if state.strictness is Strictness.OBSERVE:
         if verdict.holds(Strictness.GENTLE):
             item = ParkedItem(0, turn.sender.id, text, turn.now, verdict.cue or "")
             turn.update(observed=(*state.observed, item)[-OBSERVED_KEPT:])
-            turn.emit(Observed(what="guard_observed", detail=verdict.cue or ""))
+            turn.emit(Observed(what="guard_observed", detail=_why(verdict.lesson is not None)))
         return False
     if not verdict.holds(state.strictness):
         return False
@@ -51,11 +59,55 @@ def held_back(turn: Turn, text: str, message_id: str | None) -> bool:
     return True
 
 
+def _why(learned: bool) -> str:
+    """The metrics label of a hold: the model's, or the channel's own lesson (never the user's words)."""
+    return "lesson" if learned else "model"
+
+
+def learn(turn: Turn, text: str, task_talk: bool) -> None:
+    """Remember a correction: the next message very like ``text`` gets this label in this channel."""
+    kept = tuple(lesson for lesson in turn.state.lessons if lesson.text != text)
+    lesson = Lesson(text, task_talk, turn.sender.id, turn.now)
+    turn.update(lessons=(*kept, lesson)[-LESSONS_KEPT:])
+
+
+def park_by_hand(turn: Turn, args: str) -> None:
+    """``/problem park``: the message just before was task talk the guard let through.
+
+    It is parked as the guard would have, with its author's name, and the channel's guard
+    learns from it. The facilitator's call (or its author's own).
+    """
+    said = turn.state.last_said
+    if args.strip() or said is None:
+        turn.tell("park_usage")
+        return
+    if said.user != turn.sender.id and not turn.is_facilitator:
+        turn.tell("park_not_yours", facilitator=turn.name(turn.state.facilitator))
+        return
+    if turn.state.phase not in BEFORE_AGREEMENT:
+        turn.tell("park_after_agreement")
+        return
+    if any(p.text == said.text and p.user == said.user for p in turn.state.parked):
+        learn(turn, said.text, True)
+        turn.tell("park_already")
+        return
+    learn(turn, said.text, True)
+    item = ParkedItem(turn.next_id(), said.user, said.text, turn.now, said.text, said.message_id)
+    answers = turn.state.answers
+    counted = next((i for i in range(len(answers) - 1, -1, -1)
+                    if answers[i].user == said.user and answers[i].text == said.text), None)
+    if counted is not None:  # it was taken as an answer: now it waits in the parking lot instead
+        answers = answers[:counted] + answers[counted + 1:]
+    turn.update(parked=(*turn.state.parked, item), answers=answers)
+    turn.emit(Observed(what="guard_held", detail="by_hand"))
+    turn.post(turn.t("parked_by_hand", id=item.id, user=turn.name(said.user), quote=excerpt(said.text)))
+
+
 def _store(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
     turn.join()
     item = ParkedItem(turn.next_id(), turn.sender.id, text, turn.now, cue, message_id)
     turn.update(parked=(*turn.state.parked, item))
-    turn.emit(Observed(what="guard_held", detail=cue))
+    turn.emit(Observed(what="guard_held", detail=_why(False)))
     return item
 
 
@@ -67,7 +119,7 @@ def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
         where = turn.t("redirect_question", title=turn.question.title)
     else:
         where = turn.t("redirect_statement")
-    text_out = turn.t("redirect", user=turn.sender.name, quote=excerpt(text), cue=cue or "…", where=where,
+    text_out = turn.t("redirect", user=turn.sender.name, quote=excerpt(cue or text), cue=cue or "…", where=where,
                       id=item.id)
     button = turn.button("button_not_task", ButtonAction.RELEASE, str(item.id), f"/problem notask {item.id}")
     if turn.state.private_redirects:
@@ -176,7 +228,8 @@ def _release(turn: Turn, item: ParkedItem) -> None:
     """Undo a false positive: the message counts as a normal contribution."""
     released = replace(item, released=True, released_by=turn.sender.id)
     turn.update(parked=tuple(released if p.id == item.id else p for p in turn.state.parked))
-    turn.emit(Observed(what="guard_released", detail=item.cue))
+    turn.emit(Observed(what="guard_released", detail="released"))
+    learn(turn, item.text, False)
     if turn.state.phase is Phase.ANALYSIS:
         answer = Answer(turn.state.step, item.user, item.text, turn.now)
         turn.update(answers=(*turn.state.answers, answer))

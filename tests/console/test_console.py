@@ -138,19 +138,23 @@ def test_purge_from_the_command_line_needs_a_confirmation_and_then_deletes(datab
     assert gone.returncode == 1
 
 
-def test_released_false_alarms_are_exported_as_labelled_feedback(database: str) -> None:
+def test_the_guards_corrections_are_exported_as_labelled_feedback(database: str) -> None:
     voordenken("console", "--channel", "team", "--database", database, stdin=(
         "alice: /problem start\n"
         "bob: Who is going to call the landlord?\n"
         "carol: I'll take care of the housing part\n"
         "carol: /problem notask\n"
+        "dave: The GGD does the home visits in Noord.\n"
+        "alice: /problem park\n"
     ))
     result = voordenken("feedback", "export", env={"VOORDENKEN_DATABASE_URL": database})
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["text"], r["task_talk"], r["lang"]) for r in lines] == [
-        ("I'll take care of the housing part", False, "en")
+        ("I'll take care of the housing part", False, "en"),
+        ("The GGD does the home visits in Noord.", True, "en"),
     ]
+    assert all(set(r["names"]) == {"alice", "bob", "carol", "dave"} for r in lines)  # no user ids
 
 
 @pytest.mark.parametrize(

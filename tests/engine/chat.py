@@ -6,7 +6,7 @@ what the bot said, so tests read like the conversation they check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.core.engine import decide, new_state
@@ -25,6 +25,7 @@ from bot.core.model import (
     TextMessage,
 )
 from bot.core.script import Script
+from tests.shipped_guard import shipped_guard
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -97,7 +98,8 @@ class Chat:
                            message_id=event_id)
 
     def apply(self, event: InboundEvent) -> Said:
-        decision = decide(self.state, event, self.script, self.now, self.policy)
+        policy = self.policy if self.policy.guard is not None else replace(self.policy, guard=shipped_guard())
+        decision = decide(self.state, event, self.script, self.now, policy)
         self.state = decision.state
         self.now += timedelta(seconds=30)
         return Said(decision.effects)

@@ -10,6 +10,7 @@ from bot.core.guard import detect
 from bot.core.model import ButtonPressed, Phase, TextMessage
 from bot.core.script import Script
 from tests.engine.chat import Chat
+from tests.shipped_guard import shipped_guard
 
 USERS = ["alice", "bob", "carol"]
 COMMANDS = [
@@ -69,7 +70,11 @@ def check_step(before, after, event) -> None:  # type: ignore[no-untyped-def]
     # A guarded message ends up parked (or released), never dropped, and is not an answer.
     if isinstance(event, TextMessage) and before.phase in (Phase.ANALYSIS, Phase.DRAFTING, Phase.VOTING):
         text = clean(event.text)
-        if text and detect(text, tuple(before.participants.values())).holds(before.strictness):
+        said = before.last_said
+        context = said.text if said is not None and said.user != event.sender.id else None
+        verdict = detect(text, shipped_guard(), tuple(before.participants.values()), context=context,
+                         lessons=before.lessons)
+        if text and verdict.holds(before.strictness):
             assert any(p.text == text for p in after.parked)
             assert after.answers == before.answers
     # A vote only ever counts for the version its round is about.

@@ -18,7 +18,7 @@ def test_text_arguments_one_verdict_each() -> None:
     code, out, _ = run(["ik pak de schuldhulpverlening op", "goedemorgen allemaal"])
     lines = out.splitlines()
     assert code == 0 and len(lines) == 2
-    assert lines[0].startswith("task talk") and "ik pak … op" in lines[0]
+    assert lines[0].startswith("task talk") and "“ik pak de schuldhulpverlening op”" in lines[0]
     assert lines[1].startswith("ok")
 
 
@@ -45,11 +45,22 @@ def test_jsonl_adds_fields_and_reports_bad_lines() -> None:
     assert "line 2" in err and "line 4" in err
 
 
-def test_jsonl_strict_holds_information_gathering() -> None:
-    stdin = json.dumps({"text": "I'll look up the figures"}) + "\n"
-    assert json.loads(run(["--jsonl"], stdin)[1])["task_talk"] is False
-    code, out, _ = run(["--jsonl", "--strictness", "strict"], stdin)
+def test_jsonl_reads_a_reply_with_its_context() -> None:
+    stdin = json.dumps({"text": "doe ik", "context": "wie belt de corporatie?"}) + "\n"
+    code, out, _ = run(["--jsonl"], stdin)
     assert code == 0 and json.loads(out)["task_talk"] is True
+
+
+def test_explain_prints_the_evidence_and_what_weighed_most() -> None:
+    code, out, _ = run(["--explain", "The waiting list is the issue. So I'll call the GGD tomorrow!"])
+    assert code == 0
+    assert "evidence: “" in out and "call the GGD" in out.split("evidence:")[1].splitlines()[0]
+    assert "held at gentle from" in out and "features: " in out
+
+
+def test_a_missing_model_file_is_one_clear_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(["--model", str(tmp_path / "nope.gz"), "hello"])
+    assert code == 2 and err.startswith("voordenken classify: cannot read the task-talk model")
 
 
 def test_usage_errors() -> None:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from bot.core.guard import Verdict, detect
 from bot.core.model import Strictness
+from tests.shipped_guard import shipped_guard
 
 
 def _well_formed(verdict: Verdict) -> None:
@@ -17,10 +18,10 @@ def _well_formed(verdict: Verdict) -> None:
     assert not verdict.holds(Strictness.OFF) and not verdict.holds(Strictness.OBSERVE)
 
 
-@given(st.text(), st.lists(st.text(max_size=20), max_size=5))
+@given(st.text(), st.lists(st.text(max_size=20), max_size=5), st.none() | st.text(max_size=200))
 @settings(max_examples=300, deadline=None)
-def test_arbitrary_unicode_never_raises(text: str, names: list[str]) -> None:
-    _well_formed(detect(text, names))
+def test_arbitrary_unicode_never_raises(text: str, names: list[str], context: str | None) -> None:
+    _well_formed(detect(text, shipped_guard(), names, context=context))
 
 
 _WORDS = st.sampled_from(
@@ -62,17 +63,17 @@ _WORDS = st.sampled_from(
 )
 @settings(max_examples=300, deadline=None)
 def test_cue_like_word_salad_never_raises(text: str, names: list[str]) -> None:
-    _well_formed(detect(text, names))
+    _well_formed(detect(text, shipped_guard(), names))
 
 
 @given(st.text(min_size=1, max_size=50))
 @settings(max_examples=10, deadline=None)
 def test_long_input_100k_chars(chunk: str) -> None:
     text = (chunk * (100_000 // len(chunk) + 1))[:100_000]
-    _well_formed(detect(text))
+    _well_formed(detect(text, shipped_guard()))
 
 
 def test_long_task_talk_input() -> None:
     text = ("ik pak de schuldhulpverlening op " * 4000)[:100_000]
-    _well_formed(detect(text, ["Mark"]))
-    assert detect(text).task_talk
+    _well_formed(detect(text, shipped_guard(), ["Mark"]))
+    assert detect(text, shipped_guard()).task_talk

