@@ -35,7 +35,7 @@ from bot.shell.guard_model import shipped_path, write_model  # noqa: E402
 
 GENTLE_FPR = 0.005
 STRICT_FPR = 0.025
-C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 FOLDS = 5
 
 

@@ -112,7 +112,16 @@ def text_event(update_id: int, message: Message, draft_reply: int | None = None)
         message_id=str(message.message_id),
         thread_id=thread_of(message),
         draft_reply=draft_reply,
+        replying_to=_replied_text(message),
     )
+
+
+def _replied_text(message: Message) -> str | None:
+    """The text of the person's message this one replies to (not the bot's), cut to a sane length."""
+    replied = message.reply_to_message
+    if replied is None or not replied.text or replied.from_user is None or replied.from_user.is_bot:
+        return None
+    return clean(replied.text)[:1000]
 
 
 # --------------------------------------------------------------------------- draft replies

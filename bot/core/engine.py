@@ -112,6 +112,8 @@ def decide(state: ChannelState, event: InboundEvent, script: Script, now: dateti
         session.draft_written(turn, event)
     if not isinstance(event, Tick | DraftWritten):
         checkins.note_activity(turn, state)
+    if turn.state.last_said is not None and turn.state.phase in (Phase.IDLE, Phase.AGREED):
+        turn.update(last_said=None)  # the guard's context is kept only while it guards
     recent = (*turn.state.recent_events, event.event_id)[-RECENT_EVENTS:]
     turn.update(recent_events=recent)
     return Decision(turn.state, tuple(turn.effects))

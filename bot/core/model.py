@@ -118,6 +118,9 @@ class TextMessage:
     # The draft version whose message this replies to (Telegram): the reply is the next
     # version when that draft is still the current one, else an ordinary message.
     draft_reply: int | None = None
+    # The text of the person's message this one replies to, where the platform says (Telegram):
+    # the guard reads a short reply with it ("who takes the schools?" → "I can").
+    replying_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -46,6 +46,9 @@ def held_back(turn: Turn, text: str, message_id: str | None) -> bool:
     if model is None:
         return False
     context = before.text if before is not None and before.user != turn.sender.id else None
+    event = turn.event
+    if isinstance(event, TextMessage) and event.replying_to:
+        context = event.replying_to
     verdict = detect(text, model, tuple(state.participants.values()), context=context, lessons=state.lessons)
     if state.strictness is Strictness.OBSERVE:
         if verdict.holds(Strictness.GENTLE):

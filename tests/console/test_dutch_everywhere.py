@@ -86,8 +86,8 @@ async def test_a_dutch_session_on_the_console_says_not_one_english_word(tmp_path
         "Ik ga verder in het Nederlands; met /problem lang en zet je het terug op Engels.",
         "Vraag 1 van 6: Wat is het probleem?",
         "[Ik ben klaar: /probleem klaar]",
-        "Je schreef: “Ik pak de schuldhulpverlening wel op, dan bel ik morgen de corporatie en regel ik een "
-        "gesprek met …”",
+        "Je schreef: “",
+        "— dat klinkt als taakverdeling",
         "Bewaker: mild.",
         "[Zorg: /probleem zorg <tekst>]",
         "> /probleem zorg <tekst>",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.model import Phase, TextMessage
 from tests.engine.chat import Chat
+from tests.engine.test_flow import agree_on_it, to_drafting
 
 
 def test_a_short_yes_to_an_owner_question_is_held_but_the_same_words_alone_are_not(chat: Chat) -> None:
@@ -47,3 +49,22 @@ def test_only_the_facilitator_or_the_author_parks_by_hand(chat: Chat) -> None:
     chat.say("bob", "Rent arrears are noticed far too late.")
     assert "Only the facilitator (Alice)" in chat.say("carol", "/problem park").private[0]
     assert chat.state.parked == ()
+
+
+def test_the_last_message_kept_as_context_is_forgotten_once_the_statement_is_agreed(chat: Chat) -> None:
+    to_drafting(chat, "bob")
+    chat.say("carol", "Honestly the arrears letters are unreadable.")
+    assert chat.state.last_said is not None and chat.state.last_said.text.startswith("Honestly")
+    agree_on_it(chat, "bob")
+    assert chat.state.phase is Phase.AGREED
+    assert chat.state.last_said is None
+
+
+def test_a_reply_is_read_with_the_message_it_replies_to_not_the_one_just_before(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    chat.say("carol", "Who can take the schools?")
+    chat.say("bob", "The schools see the absences first, to be fair.")
+    event = TextMessage(event_id="r1", channel=chat.channel, sender=chat.sender("dave"), text="I can",
+                        message_id="r1", replying_to="Who can take the schools?")
+    said = chat.apply(event)
+    assert "that sounds like dividing the work" in said.replies[-1]

@@ -58,11 +58,14 @@ def test_a_short_reply_is_read_with_the_message_before_it() -> None:
     assert judge("doe ik", context="wie belt de corporatie?").task_talk
 
 
-def test_the_evidence_is_quoted_from_the_users_own_words() -> None:
-    text = "The real issue is the waiting list. So I'll call the GGD tomorrow about the intake!"
-    verdict = judge(text)
-    assert verdict.task_talk and verdict.cue is not None and verdict.cue in text
-    assert "call the GGD" in verdict.cue and "waiting list" not in verdict.cue
+@pytest.mark.parametrize(("text", "aside"), [
+    ("Good point about the waiting list. Sarah, can you take the intake calls this week?", "waiting list"),
+    ("Goed punt over de wachtlijst. Ik pak de huisbezoeken in Noord wel op.", "wachtlijst"),
+])
+def test_the_evidence_is_quoted_from_the_users_own_words(text: str, aside: str) -> None:
+    verdict = judge(text, ("Sarah", "Tom"))
+    assert verdict.task_talk and verdict.cue is not None
+    assert verdict.cue in text and aside not in verdict.cue  # their words, and only the part that divides work
 
 
 def test_strict_holds_everything_gentle_holds_and_more() -> None:

@@ -161,11 +161,14 @@ def _message_features(message: list[Token], context: list[Token] | None) -> Iter
     for i in range(len(words) - 2):
         yield "t:" + " ".join(words[i:i + 3]), i, i + 2
     if context and len(words) <= SHORT_REPLY:
+        # What the message before asked, not all its words: how it opens, whether it asks, whom it names.
         before = [t.text for t in context[-40:]]
         yield "sr", -1, -1
         if "?" in before:
             yield "sr:?", -1, -1
-        for word in sorted(set(before)):
-            yield "sr:" + word, -1, -1
+        if NAME in before:
+            yield "sr:@", -1, -1
+        yield "sr:^" + " ".join(before[:1]), -1, -1
+        yield "sr:^" + " ".join(before[:2]), -1, -1
         for word in words:
             yield "sr&" + word, -1, -1

@@ -80,6 +80,8 @@ def _evidence(text: str, message: Sequence[Token], per_token: list[float], wides
     for i in range(len(message)):
         running = 0.0
         for j in range(i, min(i + widest, len(message))):
+            if j > i and message[j - 1].text in _SENTENCE_ENDS:
+                break  # a quote never runs across the end of a sentence
             running += per_token[j]
             if running > best:
                 best, best_span = running, (i, j)
@@ -90,8 +92,11 @@ def _evidence(text: str, message: Sequence[Token], per_token: list[float], wides
         first -= 1
     while last + 1 < len(message) and last - first < 11 and message[last + 1].text not in _CLAUSE_EDGES:
         last += 1
+    while last > first and message[last].text in _SENTENCE_ENDS:
+        last -= 1
     start, end = message[first].start, message[last].end
     return Evidence(text[start:end], start, end, round(best, 3))
 
 
-_CLAUSE_EDGES = frozenset(".,;:!?()[]\n") | frozenset(["but", "maar", "so", "dus", "and", "en"])
+_SENTENCE_ENDS = frozenset(".;!?")
+_CLAUSE_EDGES = _SENTENCE_ENDS | frozenset(",:()[]") | frozenset(["but", "maar", "so", "dus", "and", "en"])
