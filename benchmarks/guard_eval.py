@@ -15,6 +15,15 @@ TARGETS = {
     "threads": {"false_alarms": 0.005, "recall": 0.85},
 }
 
+#: What the shipped model keeps on blind set a (tests/guard/test_blind_figures.py), a little under what
+#: it reached when it was trained: a retrain that does worse fails. Where it equals TARGETS the issue's
+#: figure is met; the rest are not met yet (docs/guard.md, "How well it does").
+FLOORS = {
+    "singles": {"precision": 0.95, "recall": 0.68, "strict_recall": 0.85},
+    "chat": {"f1": 0.85, "false_alarms": 0.06},
+    "threads": {"false_alarms": 0.025, "recall": 0.6},
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Score:
