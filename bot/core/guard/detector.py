@@ -44,12 +44,10 @@ def detect(text: str, model: TaskTalkModel, names: Collection[str] = (), *, cont
     message = tokens(text, names)
     lang = guess_language(" ".join(t.text for t in message))
     lesson = closest_lesson(message, lessons) if lessons else None
+    if lesson is not None:  # the channel said so about a message like this: the redirect quotes it whole
+        return Verdict(lesson.task_talk, 1.0 if lesson.task_talk else 0.0, lang, None, lesson.task_talk, lesson)
     before = tokens(context, names) if context else None
     scored = model.score(text, message, before)
-    if lesson is not None:
-        cue = lesson.text if lesson.task_talk else None
-        return Verdict(lesson.task_talk, 1.0 if lesson.task_talk else 0.0, lang, cue, lesson.task_talk, lesson,
-                       scored.evidence)
     probability = scored.probability
     evidence = scored.evidence
     return Verdict(

@@ -1,4 +1,4 @@
-"""What the learned guard looks at in a message: words, word pairs, pieces of words, context.
+"""What the learned guard looks at in a message: words, their prefixes, word pairs and triples.
 
 Why hashed word n-grams: "who does what" is said in word combinations ("pak ik op", "can
 you take", "is for the"), and a linear model over words, word pairs and triples, with a
