@@ -54,17 +54,17 @@ def held_back(turn: Turn, text: str, message_id: str | None) -> bool:
         if verdict.holds(Strictness.GENTLE):
             item = ParkedItem(0, turn.sender.id, text, turn.now, verdict.cue or "")
             turn.update(observed=(*state.observed, item)[-OBSERVED_KEPT:])
-            turn.emit(Observed(what="guard_observed", detail=_why(verdict.lesson is not None)))
+            turn.emit(Observed(what="guard_observed", detail=_why(verdict.lesson)))
         return False
     if not verdict.holds(state.strictness):
         return False
-    park(turn, text, verdict.cue or "", message_id)
+    park(turn, text, verdict.cue or "", message_id, _why(verdict.lesson))
     return True
 
 
-def _why(learned: bool) -> str:
-    """The metrics label of a hold: the model's, or the channel's own lesson (never the user's words)."""
-    return "lesson" if learned else "model"
+def _why(lesson: Lesson | None) -> str:
+    """What decided a hold, for the debug log: the model, or the channel's own lesson (never the words)."""
+    return "model" if lesson is None else "lesson"
 
 
 def learn(turn: Turn, text: str, task_talk: bool) -> None:
@@ -106,16 +106,16 @@ def park_by_hand(turn: Turn, args: str) -> None:
     turn.post(turn.t("parked_by_hand", id=item.id, user=turn.name(said.user), quote=excerpt(said.text)))
 
 
-def _store(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
+def _store(turn: Turn, text: str, cue: str, message_id: str | None, why: str) -> ParkedItem:
     turn.join()
     item = ParkedItem(turn.next_id(), turn.sender.id, text, turn.now, cue, message_id)
     turn.update(parked=(*turn.state.parked, item))
-    turn.emit(Observed(what="guard_held", detail=_why(False)))
+    turn.emit(Observed(what="guard_held", detail=why))
     return item
 
 
-def park(turn: Turn, text: str, cue: str, message_id: str | None) -> ParkedItem:
-    item = _store(turn, text, cue, message_id)
+def park(turn: Turn, text: str, cue: str, message_id: str | None, why: str) -> ParkedItem:
+    item = _store(turn, text, cue, message_id, why)
     if _light_touch(turn, item, message_id):
         return item
     if turn.state.phase is Phase.ANALYSIS:
@@ -250,7 +250,7 @@ def task(turn: Turn, args: str) -> None:
         elif not args:
             turn.tell("task_usage")
         else:  # the proposal itself waits, not the command that carried it
-            item = _store(turn, args, "task", getattr(turn.event, "message_id", None))
+            item = _store(turn, args, "task", getattr(turn.event, "message_id", None), "task")
             turn.tell("task_parked", id=item.id)
         return
     if from_parked:
