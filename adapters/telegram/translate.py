@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Message, MessageEntity, User
 
-from bot.core.model import ButtonAction, ButtonPressed, Choice, CommandIssued, Sender, TextMessage
+from bot.core.model import ButtonAction, ButtonPressed, Choice, CommandIssued, Said, Sender, TextMessage
 from bot.core.text import clean
 
 PLATFORM = "telegram"
@@ -97,7 +97,17 @@ def command_event(update_id: int, message: Message, is_admin: bool,
         command_word=word,
         message_id=str(message.message_id),
         thread_id=thread_of(message),
+        replying_to=_replied(message),
     )
+
+
+def _replied(message: Message) -> Said | None:
+    """The person's message this one replies to (not the bot's), as the engine keeps one."""
+    replied = message.reply_to_message
+    if replied is None or not replied.text or replied.from_user is None or replied.from_user.is_bot:
+        return None
+    author = sender_of(replied.from_user)
+    return Said(author.id, clean(replied.text)[:4000], str(replied.message_id), author.name)
 
 
 def text_event(update_id: int, message: Message, draft_reply: int | None = None) -> TextMessage | None:
@@ -117,11 +127,8 @@ def text_event(update_id: int, message: Message, draft_reply: int | None = None)
 
 
 def _replied_text(message: Message) -> str | None:
-    """The text of the person's message this one replies to (not the bot's), cut to a sane length."""
-    replied = message.reply_to_message
-    if replied is None or not replied.text or replied.from_user is None or replied.from_user.is_bot:
-        return None
-    return clean(replied.text)[:1000]
+    said = _replied(message)
+    return said.text[:1000] if said is not None else None
 
 
 # --------------------------------------------------------------------------- draft replies

@@ -139,6 +139,9 @@ class CommandIssued:
     message_id: str | None = None
     thread_id: str | None = None
     trigger: str | None = None  # as in ButtonPressed: Slack's trigger_id, to answer with a dialog
+    # The person's message this command replies to, where the platform says (Telegram):
+    # ``/problem park`` as a reply parks that message.
+    replying_to: Said | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -441,6 +444,7 @@ class Said:
     user: str
     text: str
     message_id: str | None = None
+    name: str = ""  # the author's display name, for an author who is not a participant yet
 
 
 @dataclass(frozen=True, slots=True)

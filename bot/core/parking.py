@@ -15,6 +15,7 @@ from bot.core.model import (
     Answer,
     Button,
     ButtonAction,
+    CommandIssued,
     MessageKind,
     Observed,
     ParkedItem,
@@ -75,12 +76,14 @@ def learn(turn: Turn, text: str, task_talk: bool) -> None:
 
 
 def park_by_hand(turn: Turn, args: str) -> None:
-    """``/problem park``: the message just before was task talk the guard let through.
+    """``/problem park``: the message just before (or the one this replies to) was task talk
+    the guard let through.
 
     It is parked as the guard would have, with its author's name, and the channel's guard
     learns from it. The facilitator's call (or its author's own).
     """
-    said = turn.state.last_said
+    event = turn.event
+    said = event.replying_to if isinstance(event, CommandIssued) and event.replying_to else turn.state.last_said
     if args.strip() or said is None:
         turn.tell("park_usage")
         return
@@ -103,7 +106,8 @@ def park_by_hand(turn: Turn, args: str) -> None:
         answers = answers[:counted] + answers[counted + 1:]
     turn.update(parked=(*turn.state.parked, item), answers=answers)
     turn.emit(Observed(what="guard_held", detail="by_hand"))
-    turn.post(turn.t("parked_by_hand", id=item.id, user=turn.name(said.user), quote=excerpt(said.text)))
+    author = turn.state.participants.get(said.user) or said.name or said.user
+    turn.post(turn.t("parked_by_hand", id=item.id, user=author, quote=excerpt(said.text)))
 
 
 def _store(turn: Turn, text: str, cue: str, message_id: str | None, why: str) -> ParkedItem:

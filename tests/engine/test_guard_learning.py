@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.model import Phase, TextMessage
+from bot.core.model import CommandIssued, Phase, Said, TextMessage
 from tests.engine.chat import Chat
 from tests.engine.test_flow import agree_on_it, to_drafting
 
@@ -68,3 +68,15 @@ def test_a_reply_is_read_with_the_message_it_replies_to_not_the_one_just_before(
                         message_id="r1", replying_to="Who can take the schools?")
     said = chat.apply(event)
     assert "that sounds like dividing the work" in said.replies[-1]
+
+
+def test_park_as_a_reply_parks_the_message_it_replies_to(chat: Chat) -> None:
+    chat.say("alice", "/problem start")
+    chat.say("bob", "The GGD does the home visits in Noord.")
+    chat.say("carol", "Rent arrears are noticed far too late.")
+    event = CommandIssued(event_id="p1", channel=chat.channel, sender=chat.sender("alice"), text="park",
+                          command_word="problem", message_id="p1",
+                          replying_to=Said("bob", "The GGD does the home visits in Noord.", "e2", "Bob"))
+    said = chat.apply(event)
+    assert said.public[0].startswith("Parked #1 by hand, Bob: “The GGD does the home visits in Noord.”")
+    assert [a.text for a in chat.state.answers] == ["Rent arrears are noticed far too late."]

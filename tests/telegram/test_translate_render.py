@@ -170,3 +170,19 @@ def test_names_that_look_like_markup_or_numbers_are_mentioned_as_written() -> No
     mentioned = {str(e["user"]["id"]): shown[e["offset"]: e["offset"] + e["length"]]
                  for e in entities if e["type"] == "text_mention"}
     assert mentioned == names
+
+
+def test_park_as_a_reply_carries_the_message_it_replies_to_and_its_author() -> None:
+    bram = {"id": 8, "is_bot": False, "first_name": "Bram"}
+    replied = {"message_id": 5, "date": 0, "chat": CHAT, "from": bram, "text": "De GGD doet de huisbezoeken."}
+    message = _message("/probleem parkeer", entities=[{"type": "bot_command", "offset": 0, "length": 9}],
+                       reply_to_message=replied)
+    event = translate.command_event(9, message, is_admin=False, command_words=WORDS)
+    assert event is not None and event.replying_to is not None
+    assert (event.replying_to.user, event.replying_to.name, event.replying_to.text) == (
+        "8", "Bram", "De GGD doet de huisbezoeken.")
+    # A reply to the bot's own message carries nothing to park.
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "Voordenken"}
+    to_bot = _message("/probleem parkeer", entities=[{"type": "bot_command", "offset": 0, "length": 9}],
+                      reply_to_message={**replied, "from": bot})
+    assert translate.command_event(9, to_bot, False, WORDS).replying_to is None  # type: ignore[union-attr]
