@@ -19,9 +19,9 @@ TARGETS = {
 #: it reached when it was trained: a retrain that does worse fails. Where it equals TARGETS the issue's
 #: figure is met; the rest are not met yet (docs/guard.md, "How well it does").
 FLOORS = {
-    "singles": {"precision": 0.95, "recall": 0.68, "strict_recall": 0.85},
+    "singles": {"precision": 0.95, "recall": 0.70, "strict_recall": 0.88},
     "chat": {"f1": 0.85, "false_alarms": 0.06},
-    "threads": {"false_alarms": 0.025, "recall": 0.6},
+    "threads": {"false_alarms": 0.025, "recall": 0.70},
 }
 
 

@@ -26,7 +26,7 @@ def judge(text: str, names: tuple[str, ...] = (), context: str | None = None) ->
     "Let's split it: police does the visits, we do the debt intake",
     "laten we de taken verdelen",
     pytest.param("that one is for the finance people", marks=pytest.mark.xfail(
-        strict=True, reason="known miss: 0.75 against gentle's 0.83, held at strict only (docs/guard.md)")),
+        strict=True, reason="known miss: 0.60 against gentle's 0.73, held at strict only (docs/guard.md)")),
     "dat zou door de wijkagent opgepakt moeten worden",
     "AP: Mark belt vrijdag de huisarts",
 ])
