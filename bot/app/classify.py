@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.guard import TaskTalkModel, Verdict, detect
-from bot.core.guard.features import named_features, slot, tokens
+from bot.core.guard.features import SHORT_REPLY, named_features, slot, tokens
 from bot.core.model import Strictness
 from bot.shell.guard_model import ModelFileError, read_model, shipped_model
 
@@ -87,17 +87,20 @@ def explain(model: TaskTalkModel, verdict: Verdict, text: str, names: list[str],
              f"{model.strict:.3f} (model {model.version})"]
     if verdict.evidence is not None:
         lines.append(f"  evidence: “{verdict.evidence.quote}” (weight {verdict.evidence.weight:+.2f})")
-    if context and len(message) <= 5:
+    if context and len(message) <= SHORT_REPLY:
         lines.append(f"  read as a reply to: “{context}”")
     lines.append("  features: " + ", ".join(f"{_readable(name)} {weight:+.2f}" for name, weight in ranked))
     return "\n".join(lines)
 
 
 def _readable(feature: str) -> str:
+    """``p:huisb`` → ``prefix 'huisb'``: the feature names of ``features.named_features`` for people."""
+    if feature.startswith("sr&"):
+        return f"short reply '{feature[3:]}'"
     kind, _, value = feature.partition(":")
-    what = {"w": "word", "c": "piece", "b": "pair", "t": "triple", "len": "length", "q": "question",
-            "sr": "reply-context", "sr&": "short reply"}.get(kind, kind)
-    return f"{what} '{value.strip()}'" if value else what
+    what = {"w": "word", "p": "prefix", "b": "pair", "t": "triple", "len": "length", "q": "question",
+            "sr": "reply to"}.get(kind, kind)
+    return f"{what} '{value}'" if value else what
 
 
 def _classify_jsonl(model: TaskTalkModel, stdin: TextIO, stdout: TextIO, stderr: TextIO, strictness: Strictness,

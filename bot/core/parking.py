@@ -93,11 +93,10 @@ def park_by_hand(turn: Turn, args: str) -> None:
     if turn.state.phase not in BEFORE_AGREEMENT:
         turn.tell("park_after_agreement")
         return
+    learn(turn, said.text, True)
     if any(p.text == said.text and p.user == said.user for p in turn.state.parked):
-        learn(turn, said.text, True)
         turn.tell("park_already")
         return
-    learn(turn, said.text, True)
     item = ParkedItem(turn.next_id(), said.user, said.text, turn.now, said.text, said.message_id)
     answers = turn.state.answers
     counted = next((i for i in range(len(answers) - 1, -1, -1)

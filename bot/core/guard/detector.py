@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from bot.core.guard.features import tokens
+from bot.core.guard.features import Token, tokens
 from bot.core.guard.language import guess_language
 from bot.core.guard.lessons import Lesson, closest_lesson
 from bot.core.guard.linear import Evidence, TaskTalkModel
@@ -24,10 +24,14 @@ class Verdict:
     task_talk: bool  # held at the default strictness (gentle)
     score: float  # probability, 0..1
     lang: str  # "nl" | "en"
-    cue: str | None  # the user's own words that weighed most, e.g. "ik pak de scholen wel op"
     strict: bool = False  # held at strict
     lesson: Lesson | None = None  # the channel's correction that decided, if one did
     evidence: Evidence | None = None
+
+    @property
+    def cue(self) -> str | None:
+        """The user's own words that weighed most, e.g. "ik pak de scholen wel op" (the redirect quotes them)."""
+        return self.evidence.quote if self.evidence is not None else None
 
     def holds(self, strictness: str) -> bool:
         """Whether the guard holds this message at ``strictness`` (a ``Strictness``; off/observe: never)."""
@@ -36,16 +40,21 @@ class Verdict:
         return strictness == "strict" and self.strict
 
 
+def language_of(message: Sequence[Token]) -> str:
+    """``"nl"`` or ``"en"`` for a tokenised message (names and links already placeholders)."""
+    return guess_language(" ".join(t.text for t in message))
+
+
 def detect(text: str, model: TaskTalkModel, names: Collection[str] = (), *, context: str | None = None,
            lessons: Sequence[Lesson] = ()) -> Verdict:
     """Judge one chat message; ``names`` are the channel's people, ``context`` the message before it."""
     if not isinstance(text, str):
         text = str(text)
     message = tokens(text, names)
-    lang = guess_language(" ".join(t.text for t in message))
+    lang = language_of(message)
     lesson = closest_lesson(message, lessons) if lessons else None
     if lesson is not None:  # the channel said so about a message like this: the redirect quotes it whole
-        return Verdict(lesson.task_talk, 1.0 if lesson.task_talk else 0.0, lang, None, lesson.task_talk, lesson)
+        return Verdict(lesson.task_talk, 1.0 if lesson.task_talk else 0.0, lang, lesson.task_talk, lesson)
     before = tokens(context, names) if context else None
     scored = model.score(text, message, before)
     probability = scored.probability
@@ -54,7 +63,6 @@ def detect(text: str, model: TaskTalkModel, names: Collection[str] = (), *, cont
         task_talk=probability >= model.gentle,
         score=probability,
         lang=lang,
-        cue=evidence.quote if evidence is not None else None,
         strict=probability >= model.strict,
         evidence=evidence,
     )

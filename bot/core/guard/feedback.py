@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from bot.core.guard.detector import language_of
 from bot.core.guard.features import tokens
-from bot.core.guard.language import guess_language
 from bot.core.guard.lessons import Lesson
 
 
@@ -25,7 +25,7 @@ def training_rows(lessons: Sequence[Lesson], released: Iterable[str],
         if text in seen:
             continue
         seen.add(text)
-        lang = guess_language(" ".join(t.text for t in tokens(text)))
+        lang = language_of(tokens(text))
         rows.append({"text": text, "task_talk": task_talk, "kind": None,
                      "lang": lang, "register": "chat", "team": "other", "author": None, "names": names,
                      "context": None, "thread": None, "turn": None, "pair": None, "source": f"feedback:{how}"})
