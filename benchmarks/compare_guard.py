@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.guard_data import Example, blind_set, training_set  # noqa: E402
 from benchmarks.guard_eval import score_at  # noqa: E402
-from benchmarks.train_guard import C_GRID, FOLDS, GENTLE_FPR, fit, matrix, threshold_for  # noqa: E402
+from benchmarks.train_guard import C_GRID, FOLDS, GENTLE_FPR, fit, matrix, out_of_fold, threshold_for  # noqa: E402
 
 UNSURE = (0.15, 0.9)  # the cascade asks the embedding model only inside this band
 
@@ -70,13 +70,13 @@ def main() -> int:
     y = np.array([e.task_talk for e in train], dtype=np.int64)
     groups = [e.group for e in train]
     sets = blind_set("a")
-    parts = {name: examples for name, examples in sets.items()}
+    parts = dict(sets)
     test = [e for examples in parts.values() for e in examples]
 
     started = time.perf_counter()
     x_lin, t_lin = matrix(train), matrix(test)
     c = C_GRID[-1]
-    lin_oof = oof(x_lin, y, groups, lambda: LogisticRegression(C=c, solver="liblinear", random_state=0))
+    lin_oof = out_of_fold(x_lin, y, groups, c)
     lin = fit(x_lin, y, c)
     lin_test = lin.predict_proba(t_lin)[:, 1]
     lin_ms = (time.perf_counter() - started) / (len(train) + len(test)) * 1000
