@@ -51,3 +51,7 @@ def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
     return reason.removeprefix("Skipped: ")
+
+
+# The `browser` fixture (headless Chromium) and its skip count in the last lines: tests/browser.py.
+pytest_plugins = ["tests.browser"]

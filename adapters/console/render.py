@@ -20,6 +20,7 @@ from bot.core.model import (
     Notify,
     OutboundMessage,
     Post,
+    PostCard,
     Reply,
 )
 
@@ -38,6 +39,8 @@ def render(message: OutboundMessage) -> str:
         head, body = f"{BOT_NAME} → {message.user}: ", f"{message.text}\n> {message.command}"
     elif isinstance(message, Notify):
         head, body = f"{BOT_NAME} → {message.user}: ", message.text
+    elif isinstance(message, PostCard):  # the transport says where the picture is first
+        head, body = f"{BOT_NAME}: ", message.text
     elif isinstance(message, Edit) and message.kind is MessageKind.DRAFT:
         # A draft rewritten in place (by a language model): all of it is new.
         head = f"{BOT_NAME} ✎ "
@@ -48,7 +51,7 @@ def render(message: OutboundMessage) -> str:
     else:  # pragma: no cover - exhaustive over OutboundMessage
         raise TypeError(f"cannot render {type(message).__name__}")
     text = head + _indent(body)
-    if message.buttons:
+    if not isinstance(message, PostCard) and message.buttons:
         text += "\n" + _indent("   " + _buttons(message.buttons))
     return text
 

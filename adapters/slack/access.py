@@ -53,7 +53,7 @@ class SlackAccess:
     """The membership, bot-in-channel and admin checks, with their caches."""
 
     def __init__(self) -> None:
-        self._admins: TTLCache[tuple[str, str], bool] = TTLCache(MAX_ADMINS, ttl=ADMIN_CACHE_SECONDS)
+        self._admins: TTLCache[tuple[str, str], tuple[bool, str]] = TTLCache(MAX_ADMINS, ttl=ADMIN_CACHE_SECONDS)
         self._members = ChannelMembers()
         # Channels where conversations.info said the bot is in: Slack allows ~50 calls a
         # minute (Tier 3), a command each would not do. Only this answer is kept (a channel
@@ -105,27 +105,30 @@ class SlackAccess:
 
     async def with_role(self, event: CommandIssued | ButtonPressed, team: str,
                         client: AsyncWebClient) -> CommandIssued | ButtonPressed:
-        """Mark workspace admins and owners, who may act as facilitator (Sender.is_admin)."""
-        if await self._is_admin(team, event.sender.id, client):
-            return dataclasses.replace(event, sender=dataclasses.replace(event.sender, is_admin=True))
+        """Mark workspace admins and owners, who may act as facilitator (Sender.is_admin), and give
+        the profile's title (``/problem iam`` alone takes it as the person's discipline)."""
+        admin, title = await self._profile(team, event.sender.id, client)
+        if admin or title:
+            return dataclasses.replace(event, sender=dataclasses.replace(event.sender, is_admin=admin, title=title))
         return event
 
-    async def _is_admin(self, team: str, user: str, client: AsyncWebClient) -> bool:
+    async def _profile(self, team: str, user: str, client: AsyncWebClient) -> tuple[bool, str]:
         cached = self._admins.get((team, user))
         if cached is not None:
             return cached
         try:
             info = (await client.users_info(user=user)).get("user") or {}
             admin = bool(info.get("is_admin") or info.get("is_owner"))
+            title = str((info.get("profile") or {}).get("title") or "")
         except SlackApiError as exc:
             log.info("slack: users.info failed (%s); treating the user as a member", error_code(exc))
-            admin = False
+            admin, title = False, ""
         except NETWORK_ERRORS as exc:
             # Not cached: the next command asks again, so an admin is not demoted for 10 minutes.
             log.info("slack: users.info unreachable (%s); treating the user as a member", type(exc).__name__)
-            return False
-        self._admins[(team, user)] = admin
-        return admin
+            return False, ""
+        self._admins[(team, user)] = (admin, title)
+        return admin, title
 
     async def _membership_problem(self, team: str, channel_id: str, client: AsyncWebClient) -> Problem | None:
         key = translate.channel_key(team, channel_id)

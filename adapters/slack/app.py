@@ -33,14 +33,14 @@ from adapters.slack.edge import SlackEdge
 from adapters.slack.installations import OAuthStores
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.transport import FixedToken, SlackTransport, TokenSource
-from bot.core.ports import ChannelPort, Transport
+from bot.core.ports import ChannelPort, DrawCard, Transport
 from bot.core.script import Script
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
-          "users:read", "reactions:write")
+          "users:read", "reactions:write", "files:write")
 _DRAIN_SECONDS = 10.0
 
 
@@ -77,7 +77,7 @@ class SlackPlatform:
     needs_single_owner = False  # every replica may receive events and deliver
 
     def __init__(self, config: SlackConfig, port: ChannelPort, texts: Script,
-                 stores: OAuthStores | None = None) -> None:
+                 stores: OAuthStores | None = None, draw: DrawCard | None = None) -> None:
         if bool(config.client_id) != (stores is not None):
             raise ValueError("OAuth installs (SLACK_CLIENT_ID) need their stores, and only they do")
         self._texts = texts
@@ -120,7 +120,7 @@ class SlackPlatform:
         )
         self._edge = SlackEdge(self.bolt, config.signing_secret)
         self._listeners = SlackListeners(port, texts, SlackAccess(), self._spawn)
-        self.transport: Transport = SlackTransport(self._client, tokens, texts)
+        self.transport: Transport = SlackTransport(self._client, tokens, texts, draw)
         self._register()
 
     # ------------------------------------------------------------------ Platform

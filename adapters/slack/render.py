@@ -30,6 +30,7 @@ from bot.core.model import (
     Notify,
     OutboundMessage,
     Post,
+    PostCard,
     Reply,
 )
 from bot.core.script import Script
@@ -139,7 +140,8 @@ def split(message: OutboundMessage) -> list[OutboundMessage]:
     Edits and keyed posts (a vote board, edited later in place) are one message by nature;
     :func:`render` clips them. An export of a long session is the case this is for.
     """
-    if isinstance(message, Edit | AskReason | AskDraft) or (isinstance(message, Post) and message.key is not None):
+    if isinstance(message, Edit | AskReason | AskDraft | PostCard) or (
+            isinstance(message, Post) and message.key is not None):
         return [message]
     room = MAX_BLOCKS - 2  # a header and an actions block may come on top
     groups: list[list[str]] = [[]]

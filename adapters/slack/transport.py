@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import draft_modal, fits_draft_modal, reason_modal, render, split
+from adapters.slack.render import draft_modal, escape, fits_draft_modal, reason_modal, render, split
 from adapters.slack.translate import split_key
-from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Post, React, Reply
-from bot.core.ports import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, Post, PostCard, React, Reply
+from bot.core.ports import DeliveryError, DrawCard, PermanentDeliveryError, RateLimited
 from bot.core.script import Script
 
 log = logging.getLogger(__name__)
@@ -78,15 +78,20 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float:
     return 1.0
 
 
+MAX_ALT_TEXT = 1000  # Slack's limit for an image's alt text
+
+
 class SlackTransport:
     """``bot.core.ports.Transport`` for channels keyed ``slack:{team}:{channel}``."""
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, tokens: TokenSource, texts: Script) -> None:
+    def __init__(self, client: AsyncWebClient, tokens: TokenSource, texts: Script,
+                 draw: DrawCard | None = None) -> None:
         self._client = client
         self._tokens = tokens
         self._texts = texts  # the reason and draft modals' own words
+        self._draw = draw  # the statement card's drawing (without it, the card's text is posted)
 
     def split(self, message: OutboundMessage) -> list[OutboundMessage]:
         """Long messages (an export) go as several: Slack takes 50 blocks, ~12,000 characters."""
@@ -100,6 +105,8 @@ class SlackTransport:
         token = await self._tokens.bot_token(team)
         if token is None:
             raise PermanentDeliveryError(f"no installation for workspace {team}")
+        if isinstance(message, PostCard):
+            return await self._card(token, channel_id, message)
         rendered = render(message)
         content = {"text": rendered.text, "blocks": rendered.blocks}
         match message:
@@ -154,6 +161,18 @@ class SlackTransport:
             log.info("slack: could not react (%s); saying it in a line instead", error)
             return False
         return True
+
+    async def _card(self, token: str, channel_id: str, card: PostCard) -> str | None:
+        """The card as an image file shared in the channel, its text as the alt text (what a screen
+        reader says) and as the message beside it; needs the ``files:write`` scope."""
+        if self._draw is None:
+            return await self._post(token, channel_id, {"text": escape(card.text)})
+        response = await self._call(
+            "files_upload_v2", token=token, channel=channel_id, file=self._draw(card.card),
+            filename=f"statement-v{card.card.version}.png", title=card.card.title,
+            alt_txt=card.text[:MAX_ALT_TEXT], initial_comment=escape(card.text),
+        )
+        return _str((response.get("file") or {}).get("id"))
 
     async def _notify(self, token: str, channel_id: str, note: Notify, content: dict[str, Any]) -> str | None:
         try:

@@ -25,7 +25,7 @@ from adapters.telegram.polling import Poller
 from adapters.telegram.privacy import PrivacyNote
 from adapters.telegram.transport import TelegramTransport
 from adapters.telegram.webhook import Webhook, webhook_url
-from bot.core.ports import ChannelPort, StorageUnavailable
+from bot.core.ports import ChannelPort, DrawCard, StorageUnavailable
 from bot.core.script import Script
 from bot.shell import logs
 
@@ -51,7 +51,8 @@ class TelegramPlatform:
 
     name = "telegram"
 
-    def __init__(self, config: TelegramConfig, port: ChannelPort, texts: Script) -> None:
+    def __init__(self, config: TelegramConfig, port: ChannelPort, texts: Script,
+                 draw: DrawCard | None = None) -> None:
         token = config.token
         self._texts = texts
         url = webhook_url(config.webhook_url)
@@ -64,7 +65,7 @@ class TelegramPlatform:
             builder = builder.base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         self.application: Application = builder.build()
         bot = self.application.bot
-        self.transport = TelegramTransport(bot, texts)
+        self.transport = TelegramTransport(bot, texts, draw)
         access = ChatAccess(bot)
         self._privacy = PrivacyNote(bot, access, self.transport, port, texts)
         self._handlers = Handlers(bot, port, texts, access, self._privacy, self.transport)

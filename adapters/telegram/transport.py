@@ -9,6 +9,7 @@ never message text.
 
 from __future__ import annotations
 
+import html
 import logging
 import warnings
 from datetime import timedelta
@@ -19,8 +20,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from adapters.telegram.render import USER_MARK, draft_prompt, reason_prompt, render
 from adapters.telegram.translate import chat_id_of
-from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, React, Reply
-from bot.core.ports import PermanentDeliveryError, RateLimited
+from bot.core.model import AskDraft, AskReason, Edit, Notify, OutboundMessage, PostCard, PrivateNote, React, Reply
+from bot.core.ports import DrawCard, PermanentDeliveryError, RateLimited
 from bot.core.script import Script
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ def retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+MAX_CAPTION = 1024  # characters of a photo's caption
+
 # What a React means -> the emoji (one of those Telegram allows as a reaction).
 REACTIONS = {"parked": "✍"}
 DEFAULT_REACTION = "👀"
@@ -43,9 +46,10 @@ class TelegramTransport:
 
     platform = "telegram"
 
-    def __init__(self, bot: Bot, texts: Script) -> None:
+    def __init__(self, bot: Bot, texts: Script, draw: DrawCard | None = None) -> None:
         self._bot = bot
         self._texts = texts  # the reason and draft prompts' own words
+        self._draw = draw  # the statement card's drawing (without it, the card's text is sent)
 
     async def deliver(self, channel: str, message: OutboundMessage, target: str | None) -> str | None:
         chat_id = chat_id_of(channel)
@@ -65,6 +69,10 @@ class TelegramTransport:
             raise PermanentDeliveryError(f"telegram bad request: {error.message}") from None
 
     async def _deliver(self, channel: str, chat_id: int, message: OutboundMessage, target: str | None) -> str | None:
+        if isinstance(message, PostCard):
+            return await self._card(chat_id, message)
+        if isinstance(message, PrivateNote):
+            return await self._private(chat_id, message)
         if isinstance(message, AskReason):
             return await self._ask_reason(chat_id, message)
         if isinstance(message, AskDraft):
@@ -92,6 +100,27 @@ class TelegramTransport:
             is_last = index == len(rendered.chunks) - 1
             last = await self._send(chat_id, chunk, markup if is_last else None, reply_to if index == 0 else None)
         return last
+
+    async def _card(self, chat_id: int, card: PostCard) -> str:
+        """The card as a photo; its text is the caption (plain, cut to Telegram's 1,024 characters:
+        the statement itself was posted in full just before)."""
+        if self._draw is None:
+            return await self._send(chat_id, html.escape(card.text), None, None)
+        caption = card.text if len(card.text) <= MAX_CAPTION else card.text[:MAX_CAPTION - 1] + "…"
+        sent = await self._bot.send_photo(chat_id, photo=self._draw(card.card), caption=caption,
+                                          filename=f"statement-v{card.card.version}.png")
+        return str(sent.message_id)
+
+    async def _private(self, chat_id: int, note: PrivateNote) -> str | None:
+        """A direct message; a bot may write only to people who started a chat with it, so where
+        it may not, the group gets the note's fallback (how to make it possible) instead."""
+        try:
+            await self._send(int(note.user), html.escape(note.text), None, None)
+            return None
+        except (Forbidden, BadRequest) as error:
+            log.info("telegram: no private chat with the user (%s); telling them in the group", error.message)
+        return await self._deliver(str(chat_id), chat_id, Notify(user=note.user, name=note.name, text=note.fallback,
+                                                                  message_id=note.message_id), None)
 
     async def _react(self, chat_id: int, react: React) -> bool:
         """The reaction on the message; False (say the line instead) where the chat does not allow it."""

@@ -69,8 +69,13 @@ async def bootstrap(
     clock: Clock | None = None,
     transports: Iterable[Transport] = (),
     migrate: bool = True,
+    serving: bool = False,
 ) -> App:
-    """Load the script, open (and migrate) the database and wire the service."""
+    """Load the script, open (and migrate) the database and wire the service.
+
+    ``serving``: the bot runs its HTTP server (``voordenken run`` with a platform), so it can
+    hand out links to session pages (when ``VOORDENKEN_PUBLIC_URL`` says where it is reached).
+    """
     script = load_script(settings.prompts_dir, settings.language)
     engine = make_engine(settings.database_url)
     if migrate:
@@ -80,7 +85,8 @@ async def bootstrap(
     policy = Policy(checkin_mention_cooldown=timedelta(minutes=settings.checkin_mention_cooldown),
                     redirect_light_touches=settings.redirect_light_touches,
                     redirect_light_window=timedelta(minutes=settings.redirect_light_window),
-                    timezone=timezone, draft_model=bool(settings.draft_model_url.strip()), guard=guard)
+                    timezone=timezone, draft_model=bool(settings.draft_model_url.strip()), guard=guard,
+                    page_url=settings.public_url if serving else "", page_lifetime=timedelta(days=settings.page_days))
 
     def decide_with_script(state: ChannelState, event: InboundEvent, now: datetime) -> Decision:
         return decide(state, event, script, now, policy)

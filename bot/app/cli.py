@@ -16,6 +16,7 @@ from typing import TextIO
 from pydantic import AliasChoices, ValidationError
 
 from bot.app.settings import Settings
+from bot.core.model import ChannelState, Phase
 from bot.core.ports import ConfigurationError
 from bot.core.script import ScriptError
 from bot.shell.guard_model import ModelFileError
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--channel", required=True, help="console channel name, or a full key like slack:T1:C1")
     export.add_argument("--format", default="md", choices=["md", "json"])
     export.add_argument("--database", help=DATABASE_HELP)
+
+    page = sub.add_parser("page", help="write a channel's session as a read-only HTML page")
+    page.add_argument("--channel", required=True, help="console channel name, or a full key like slack:T1:C1")
+    page.add_argument("--out", required=True, help="the HTML file to write (replaced as a whole)")
+    page.add_argument("--database", help=DATABASE_HELP)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -205,6 +211,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await list_channels(settings, sys.stdout)
     if args.command == "export":
         return await export(settings, args.channel, args.format, sys.stdout)
+    if args.command == "page":
+        return await write_page(settings, args.channel, args.out, sys.stdout)
     if args.command == "purge":
         return await purge(settings, args.channel, args.expired, args.yes, sys.stdin, sys.stdout)
     if args.command == "feedback":
@@ -274,6 +282,55 @@ async def export(settings: Settings, channel: str, fmt: str, stdout: TextIO) -> 
     else:
         stdout.write(exporting.to_markdown(state, app.script))
     return 0
+
+
+async def write_page(settings: Settings, channel: str, out: str, stdout: TextIO) -> int:
+    """Write the read-only page of ``channel`` to ``out`` (whole or not at all) and print its path."""
+    import os
+    import tempfile
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bot.app.bootstrap import bootstrap
+    from bot.core.page import render_page
+
+    app = await bootstrap(settings)
+    try:
+        state = await app.service.get_state(channel_arg(channel))
+    finally:
+        await app.close()
+    if state is None or not _has_content(state):
+        print(f"voordenken: no session found for channel '{channel}'", file=sys.stderr)
+        return 1
+    page = render_page(state, app.script, datetime.now(UTC))
+    path = Path(out)
+    temporary: Path | None = None
+    try:  # a temporary file beside it, renamed over it: a reader never sees half a page
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                         prefix=f".{path.name}.", suffix=".tmp", delete=False) as file:
+            temporary = Path(file.name)
+            file.write(page.html)
+            file.flush()
+            os.fsync(file.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file (the temporary one is private)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        print(f"voordenken: cannot write '{out}': {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+    stdout.write(f"{path}\n")
+    return 0
+
+
+def _has_content(state: ChannelState) -> bool:
+    """A channel that never had a session, or was purged, has nothing to show."""
+    return state.phase is not Phase.IDLE or any(
+        (state.topic, state.answers, state.drafts, state.rounds, state.statement, state.parked, state.tasks))
 
 
 async def purge(settings: Settings, channel: str | None, expired: bool, yes: bool, stdin: TextIO,

@@ -21,7 +21,7 @@ async def console(settings: Settings, channel: str, user: str, stdin: TextIO, st
         # A replay file need not be UTF-8 (Latin-1, cp1252): undecodable bytes become lone
         # surrogates, which the console's translation turns into U+FFFD, instead of a crash.
         stdin.reconfigure(errors="surrogateescape")
-    app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
+    app = await bootstrap(settings, transports=[_transport(settings, stdout)])
     try:
         await app.service.deliver_pending()
         await app.scheduler.start()  # check-ins keep coming while the console is open
@@ -45,7 +45,7 @@ async def demo(language: str, stdout: TextIO) -> int:
             raise ConfigurationError(f"no demo conversation in {language!r} in {settings.prompts_dir / 'demo'}; "
                                      f"available: {', '.join(files) or 'none'}")
         path = files[language]
-        app = await bootstrap(settings, transports=[ConsoleTransport(stdout)])
+        app = await bootstrap(settings, transports=[_transport(settings, stdout)])
         try:
             with path.open(encoding="utf-8") as lines:
                 await run_console(ServicePort.of(app), read_lines(lines), stdout, channel=DEMO_CHANNEL, echo=True,
@@ -56,3 +56,10 @@ async def demo(language: str, stdout: TextIO) -> int:
     if end:
         stdout.write("\n" + end.format(path=path) + "\n")
     return 0
+
+
+def _transport(settings: Settings, stdout: TextIO) -> ConsoleTransport:
+    """Prints to ``stdout``; statement cards go to ``VOORDENKEN_CARD_DIR`` as PNG files."""
+    from bot.shell.card_image import draw_card  # Pillow: imported only by a console that runs
+
+    return ConsoleTransport(stdout, draw=draw_card, cards=settings.card_dir)

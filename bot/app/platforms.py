@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from bot.app.bootstrap import App
 from bot.app.channel_port import ServicePort
 from bot.app.settings import Settings
-from bot.core.ports import Transport
+from bot.core.ports import DrawCard, Transport
 
 if TYPE_CHECKING:
     from adapters.slack import SlackConfig
@@ -95,7 +95,7 @@ def build_slack(settings: Settings, app: App) -> Platform:
     config = slack_config(settings)
     # OAuth installs keep their tokens in slack-sdk's store, on our database engine.
     stores = oauth_stores(config, app.engine) if config.client_id else None
-    return SlackPlatform(config, ServicePort.of(app), app.script, stores)
+    return SlackPlatform(config, ServicePort.of(app), app.script, stores, draw=_drawing())
 
 
 def telegram_config(settings: Settings) -> TelegramConfig:
@@ -112,4 +112,11 @@ def telegram_config(settings: Settings) -> TelegramConfig:
 def build_telegram(settings: Settings, app: App) -> Platform:
     from adapters.telegram import TelegramPlatform
 
-    return TelegramPlatform(telegram_config(settings), ServicePort.of(app), app.script)
+    return TelegramPlatform(telegram_config(settings), ServicePort.of(app), app.script, draw=_drawing())
+
+
+def _drawing() -> DrawCard:
+    """The statement card's drawing (Pillow), imported only when a platform is built."""
+    from bot.shell.card_image import draw_card
+
+    return draw_card

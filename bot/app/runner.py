@@ -26,6 +26,7 @@ from aiohttp import web
 
 from bot.app.bootstrap import App, bootstrap
 from bot.app.http_body import body_deadline
+from bot.app.pages import session_page
 from bot.app.platforms import Platform, PlatformFactory, configured_platforms
 from bot.app.settings import Settings
 from bot.core.ports import Clock
@@ -81,7 +82,7 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     ``ready`` is called with the bound port once everything is up (tests use port 0);
     ``clock`` replaces the system clock (fault tests run hours of retries without waiting).
     """
-    app = await bootstrap(settings, clock=clock)
+    app = await bootstrap(settings, clock=clock, serving=True)
     try:
         platforms = [factory(settings, app) for factory in factories]
     except Exception:
@@ -101,6 +102,8 @@ async def serve(settings: Settings, factories: list[PlatformFactory], stop: asyn
     owned: list[asyncio.Task[None]] = []
     web_app.router.add_get("/healthz", _health(app, platforms, leases))
     web_app.router.add_get("/metrics", _metrics(app))
+    if web_role:
+        web_app.router.add_get("/page/{token}", session_page(app))
     for platform in platforms:
         if platform.name not in leases:
             app.service.add_transport(platform.transport)

@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         10.0, gt=0, validation_alias=_env("VOORDENKEN_HTTP_BODY_TIMEOUT"),
         description="Seconds a request's body may take to arrive; a slower one is answered 408 and let go",
     )
+    public_url: str = Field(
+        "", validation_alias=_env("VOORDENKEN_PUBLIC_URL"),
+        description="The address people's browsers reach this bot's HTTP server at (https://voordenken.example.org); "
+                    "with it, /problem page sends private links to the session page. Empty: no pages are served",
+    )
+    card_dir: Path = Field(Path("voordenken-cards"), validation_alias=_env("VOORDENKEN_CARD_DIR"),
+                           description="Folder the console writes statement cards (PNG) to")
+    page_days: int = Field(30, ge=1, le=365, validation_alias=_env("VOORDENKEN_PAGE_DAYS"),
+                           description="Days a session page link works (it can be revoked sooner)")
     role: Literal["all", "web", "worker"] = Field(
         "all", validation_alias=_env("VOORDENKEN_ROLE"),
         description="all: one process does everything; web: answers the platforms' HTTP requests (stores "
@@ -142,6 +151,14 @@ class Settings(BaseSettings):
     @classmethod
     def _understood_database(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not a web address; write it as https://host[:port][/path]")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import checkins, draft_writer, parking, redraft
+from bot.core import checkins, draft_writer, parking, redraft, sharing
 from bot.core.commands import MAX_MESSAGE_CHARS, clean, split_flag
 from bot.core.context import Turn
 from bot.core.model import (
@@ -298,6 +298,7 @@ def _conclude(turn: Turn) -> None:
     turn.post(turn.t("agreed", text=statement.text, version=statement.version, agrees=agrees,
                      concerns=concern_lines.rstrip()),
               kind=MessageKind.RESULT, title=turn.t("agreed_title"))
+    sharing.post_card(turn)
     _return_parked(turn)
 
 

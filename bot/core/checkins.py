@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.core import draft_writer
+from bot.core import draft_writer, perspectives
 from bot.core.context import Turn
 from bot.core.dates import calendar
 from bot.core.model import CheckinState, MessageKind, Observed, Phase, Schedule, TaskStatus, TickKind, Unschedule
@@ -343,6 +343,7 @@ def _analysis(turn: Turn, names: bool) -> tuple[str, list[str]]:
     lines = [turn.t("checkin_analysis", number=state.step + 1, total=len(turn.questions),
                     title=turn.question.title, prompt=turn.question.prompt,
                     count=len(answered & set(state.participants)), people=len(state.participants))]
+    lines += perspectives.room_lines(turn, names)
     if not waiting:
         lines.append(turn.t("checkin_analysis_all", facilitator=turn.name(state.facilitator)))
         return "\n".join(lines), []

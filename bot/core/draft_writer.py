@@ -57,9 +57,12 @@ class Material:
     contributors: tuple[str, ...]  # user ids of everyone who answered, in order
 
 
-def gather(answers: Sequence[Answer], words: DraftWords) -> Material:
-    """Sort the answers into statements (merged) and disciplines."""
-    disciplines: dict[str, str] = {}
+def gather(answers: Sequence[Answer], words: DraftWords, declared: Mapping[str, str] | None = None) -> Material:
+    """Sort the answers into statements (merged) and disciplines.
+
+    ``declared`` (user id -> discipline, from ``/problem iam``) wins over what an answer introduces.
+    """
+    disciplines: dict[str, str] = dict(declared or {})
     found: list[Sentence] = []
     introductions = [_introduction(pattern) for pattern in words.introductions]
     for index, answer in enumerate(answers):
@@ -88,7 +91,7 @@ def write_draft(state: ChannelState, script: Script, budget: int = WORD_BUDGET) 
     sentences, then who it was drawn from."""
     language = state.language
     pack = script.pack(language)
-    material = gather(state.answers, pack.draft_words)
+    material = gather(state.answers, pack.draft_words, state.perspectives)
     chosen = choose(material.sentences, budget)
     gap = script.text(language, "draft_gap")
 
@@ -159,7 +162,7 @@ def model_material(state: ChannelState, script: Script) -> str:
     """Everything the model gets to read: the topic, each question and its answers, each by its
     author's display name and discipline. Nothing else about the channel or the people."""
     pack = script.pack(state.language)
-    disciplines = gather(state.answers, pack.draft_words).disciplines
+    disciplines = gather(state.answers, pack.draft_words, state.perspectives).disciplines
     lines = [script.text(state.language, "topic_line", topic=state.topic).strip()] if state.topic else []
     for step, question in enumerate(pack.questions):
         lines += ["", f"## {question.title}"]
@@ -185,7 +188,7 @@ def usable(text: str) -> str | None:
 
 def with_credits(text: str, state: ChannelState, script: Script) -> str:
     """The model's draft with the line naming everyone it was drawn from (never left to the model)."""
-    material = gather(state.answers, script.pack(state.language).draft_words)
+    material = gather(state.answers, script.pack(state.language).draft_words, state.perspectives)
     names = [_named(state.participants, material.disciplines, user) for user in material.contributors]
     if not names:
         return text

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core import agreement, checkins, parking, session
+from bot.core import agreement, checkins, parking, perspectives, session, sharing
 from bot.core.commands import MAX_MESSAGE_CHARS, Command, clean, parse
 from bot.core.context import Turn
 from bot.core.model import (
@@ -61,6 +61,7 @@ COMMANDS: dict[str, Route] = {
     "reset": Route(session.reset, facilitator=True),
     "purge": Route(session.purge, session=False),  # the facilitator's, while a session runs
     "facilitator": Route(session.hand_over, facilitator=True),
+    "iam": Route(perspectives.iam, session=False),
     "guard": Route(parking.guard),
     "redirect": Route(parking.redirect),
     "parked": Route(parking.parked, session=False, joins=False),
@@ -78,6 +79,8 @@ COMMANDS: dict[str, Route] = {
     "close": Route(agreement.close, facilitator=True),
     "reopen": Route(agreement.reopen),
     "export": Route(session.export, session=False, joins=False),
+    "card": Route(sharing.card, session=False, joins=False),
+    "page": Route(sharing.page, session=False, joins=False),
     "checkin": Route(checkins.checkin),  # "now" (it mentions people) is the facilitator's
     "tz": Route(checkins.tz, session=False),
     "review": Route(checkins.review),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.core.card import StatementCard
 from bot.core.guard import Lesson, TaskTalkModel
 
 
@@ -103,6 +104,7 @@ class Sender:
     id: str
     name: str
     is_admin: bool = False  # platform channel/workspace admin (may act as facilitator)
+    title: str = ""  # what the platform's profile says the person does (Slack's title): offered by /problem iam
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -386,8 +388,57 @@ class WriteDraft:
     cause: str
 
 
-OutboundMessage = Post | Reply | Notify | Edit  # an AskReason or AskDraft is a Notify, a React a Reply: stored as one
-Effect = Post | Reply | Notify | Edit | Schedule | Unschedule | Observed | Purge | WriteDraft
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostCard:
+    """The statement card, a picture, posted in the channel.
+
+    ``text`` goes with it (Slack's alt text, Telegram's caption, the console's line): the
+    statement in words, for whoever cannot see the picture. The platform draws ``card`` with
+    the drawing the app hands it.
+    """
+
+    card: StatementCard
+    text: str
+    buttons: tuple[Button, ...] = ()  # none today; every outbound message has the field
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrivateNote(Notify):
+    """A note only ``user`` may see, even where the channel has no private replies (Telegram):
+    there it is a direct message, and where that cannot be sent the channel gets ``fallback``
+    instead (which says how to make it possible), never ``text``."""
+
+    fallback: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SharePage:
+    """Give ``user`` a private link to this channel's session page, valid until ``until``.
+
+    The core has no randomness: the shell mints the link (random, signed, stored), writes it
+    into ``text`` for ``{link}`` and sends it as a :class:`PrivateNote` in the same transaction.
+    """
+
+    user: str
+    name: str
+    text: str
+    fallback: str
+    until: datetime
+    base_url: str  # the link is <base_url>/page/<token>
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevokePages:
+    """This channel's page links stop working: ``user``'s, or every one (None)."""
+
+    user: str | None = None
+
+
+# An AskReason, AskDraft or PrivateNote is a Notify, a React a Reply: stored as one.
+OutboundMessage = Post | Reply | Notify | Edit | PostCard
+Effect = (Post | Reply | Notify | Edit | PostCard | Schedule | Unschedule | Observed | Purge | WriteDraft | SharePage
+          | RevokePages)
 
 
 # --------------------------------------------------------------------------- state
@@ -502,6 +553,10 @@ class Policy:
     draft_model: bool = False  # a language model may rewrite version 1 of the draft (WriteDraft)
     # The learned task-talk model the shell read from its file; without one the guard holds nothing.
     guard: TaskTalkModel | None = None
+    # Session pages: the public URL of the HTTP server that serves them ("": none is served
+    # here), and how long a link works.
+    page_url: str = ""
+    page_lifetime: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,6 +607,8 @@ class ChannelState:
     started_at: datetime | None = None
     last_said: Said | None = None  # the channel's last chat message, the context of a short reply
     lessons: tuple[Lesson, ...] = ()  # the guard's corrections in this channel (newest last)
+    # user id -> the organisation or discipline they speak for (/problem iam); kept across sessions
+    perspectives: dict[str, str] = field(default_factory=dict)
 
     @property
     def current_draft(self) -> Draft | None:

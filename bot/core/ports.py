@@ -7,11 +7,16 @@ everything else (de-duplication, state, outbox, retries).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from bot.core.card import StatementCard
 from bot.core.model import ChannelState, Effect, InboundEvent, OutboundMessage
+
+# Draws the statement card as PNG bytes: the shell's drawing (Pillow), handed to each platform
+# by the app, so an adapter renders a PostCard without importing the shell.
+DrawCard = Callable[[StatementCard], bytes]
 
 
 class ConfigurationError(ValueError):

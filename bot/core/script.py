@@ -24,6 +24,7 @@ WORD_MEANINGS: Mapping[str, tuple[str, ...]] = {
     "redirect": ("thread", "private"),
     "guard": tuple(Strictness),
     "export": ("md", "json"),
+    "page": ("share", "revoke"),  # "/problem page revoke"
     "from_parked": ("from_parked",),  # "/problem task from-parked 3 [@owner]" (the button's command)
     "schedule": schedule.MEANINGS,
 }
@@ -146,7 +147,7 @@ class Script:
         ``arg_reason``) in ``language``; other words as they are."""
         if word.startswith("<") and word.endswith(">"):
             return f"<{self.pack(language).texts.get('arg_' + word[1:-1], word[1:-1])}>"
-        for group in ("confirm", "guard", "redirect", "checkin", "export"):
+        for group in ("confirm", "guard", "redirect", "checkin", "export", "page"):
             meaning = self.means(group, word)
             if meaning is not None:
                 spellings = self.pack(language).words.get(group, {})

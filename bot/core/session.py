@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.core import channel_language, checkins, draft_writer, parking, redraft
+from bot.core import channel_language, checkins, draft_writer, parking, perspectives, redraft
 from bot.core import export as exporting
 from bot.core.context import Turn, resolve_user
 from bot.core.model import (
@@ -56,6 +56,7 @@ def start(turn: Turn, args: str) -> None:
         next_id=state.next_id,
         recent_events=state.recent_events,
         started_at=turn.now,
+        perspectives=state.perspectives,  # people keep what they speak for from one session to the next
     ))
     topic = turn.t("topic_line", topic=args) if args else ""
     turn.post(
@@ -75,7 +76,7 @@ def ask_question(turn: Turn) -> None:
         turn.button("button_next", ButtonAction.CMD, "next", "/problem next", "primary"),
     )
     turn.post(
-        turn.t("question", prompt=question.prompt),
+        "\n".join([turn.t("question", prompt=question.prompt), *perspectives.room_lines(turn)]),
         kind=MessageKind.QUESTION,
         title=turn.t("question_title", number=number, total=len(turn.questions), title=question.title),
         buttons=buttons,
@@ -186,6 +187,7 @@ def status(turn: Turn, args: str) -> None:
                             title=turn.question.title))
         lines.append(turn.t("status_contributed", count=len(contributed), total=len(state.participants),
                             names=", ".join(turn.name(u) for u in contributed) or "-"))
+        lines += perspectives.room_lines(turn)
     if state.current_draft is not None and state.phase in (Phase.DRAFTING, Phase.VOTING):
         # What is being worked on now, not the statement agreed before a reopen.
         lines.append(turn.t("status_draft", version=state.current_draft.version, text=state.current_draft.text))
@@ -196,6 +198,11 @@ def status(turn: Turn, args: str) -> None:
                             waiting=", ".join(turn.name(u) for u in state.participants if u not in voted) or "-"))
     if state.statement is not None and state.phase is Phase.AGREED:
         lines.append(turn.t("status_statement", version=state.statement.version, text=state.statement.text))
+    if state.perspectives:
+        lines.append(turn.t("status_perspectives", people=", ".join(
+            f"{turn.name(user)}: {discipline}" for user, discipline in state.perspectives.items()
+            if user in state.participants) or "-"))
+    lines += perspectives.balance_lines(turn)
     lines.append(turn.t("status_guard", strictness=parking.strictness_word(turn, state.strictness),
                         parked=sum(1 for p in state.parked if not p.released)))
     if state.checkins.next_at is not None:
@@ -241,7 +248,8 @@ def reset(turn: Turn, args: str) -> None:
     turn.begin(ChannelState(channel=state.channel, language=state.language,
                             language_source=state.language_source, strictness=state.strictness,
                             private_redirects=state.private_redirects, timezone=state.timezone,
-                            checkins=checkins, next_id=state.next_id, recent_events=state.recent_events))
+                            checkins=checkins, next_id=state.next_id, recent_events=state.recent_events,
+                            perspectives=state.perspectives))
     turn.emit(Unschedule(kind=TickKind.VOTE_DEADLINE))
     turn.emit(Unschedule(kind=TickKind.REVIEW))
     turn.post(turn.t("reset_done", user=turn.sender.name))

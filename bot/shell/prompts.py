@@ -45,6 +45,7 @@ class _WordsFile(BaseModel):
     redirect: dict[str, _Spellings]
     guard: dict[str, _Spellings]
     export: dict[str, _Spellings]
+    page: dict[str, _Spellings]
     from_parked: _Spellings
     schedule: dict[str, _Spellings]
 

@@ -105,6 +105,8 @@ class FakeSlack(FakeServer):
         self.members: dict[str, list[str]] = {}
         self.members_page_size: int | None = None
         self.socket_acks: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded to its upload URL
+        self.titles: dict[str, str] = {}  # users.info: a person's profile title
         self._dropping: set[str] = set()  # methods whose connections are cut (see ``drop_connections``)
         self._sockets: list[web.WebSocketResponse] = []
         self._server = BackgroundServer("fake-slack", self._app, self._close_sockets)
@@ -124,8 +126,20 @@ class FakeSlack(FakeServer):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
+        app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/socket", self._socket)
         return app
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files_upload_v2: the file's bytes to the URL getUploadURLExternal gave."""
+        data = await request.read()
+        with self._lock:
+            self.uploads[request.match_info["id"]] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def shared_files(self) -> list[Call]:
+        """Every files.completeUploadExternal: a file shared in a channel."""
+        return self.calls("files.completeUploadExternal")
 
     async def _close_sockets(self) -> None:
         for ws in list(self._sockets):
@@ -295,7 +309,14 @@ class FakeSlack(FakeServer):
             return self._members_page(params)
         if method == "users.info":
             user = params.get("user")
-            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}
+            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False,
+                                         "profile": {"title": self.titles.get(str(user), "")}}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(params.get("files") or "[]")
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "oauth.v2.access":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.core.model import Phase
 from tests.slack.conftest import CHANNEL, SlackHarness, uid
 from tests.slack.fake_slack import FakeSlack
@@ -59,3 +61,12 @@ async def test_from_start_to_agreement(slack: SlackHarness, fake: FakeSlack) -> 
                for edit in fake.calls("chat.update") if "have voted" in edit.content]
     assert ["UCAROL" in content for content in updates] == [True, False]  # after Bob's vote, after Carol's
     assert not any("UBOB" in content for content in updates)
+
+    # The statement card: a PNG shared in the channel, the statement as its alt text.
+    shared = await fake.wait_for(fake.shared_files, what="files.completeUploadExternal")
+    assert shared[0].params["channel_id"] == CHANNEL
+    asked = fake.calls("files.getUploadURLExternal")[-1]
+    assert "Kids hang around the square" in asked.params["alt_txt"]
+    file_id = json.loads(shared[0].params["files"])[0]["id"]
+    assert fake.uploads[file_id].startswith(b"\x89PNG")
+    assert "Kids hang around the square" in shared[0].params["initial_comment"]

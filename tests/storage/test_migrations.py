@@ -22,8 +22,9 @@ from bot.shell.storage.tables import UTCDateTime, channel_items, metadata
 from bot.shell.storage.views import Views
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups", "inbox"}
-HEAD = "0004"
+TABLES = {"channels", "channel_items", "processed_events", "event_log", "outbox", "message_refs", "wakeups", "inbox",
+          "page_links", "page_keys"}
+HEAD = "0005"
 
 
 def _schema_differences(connection: Connection) -> list[object]:

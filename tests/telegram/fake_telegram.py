@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 from typing import Any, ClassVar
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from tests.background_server import BackgroundServer, FakeServer, poll_until
 
@@ -156,7 +157,11 @@ class FakeTelegram(FakeServer):
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:
             return _error(401, "Unauthorized")
-        params = _decode(dict(await request.post()))
+        form = dict(await request.post())
+        params = _decode(form)
+        uploaded = {key: value.file.read() for key, value in form.items() if isinstance(value, FileField)}
+        if uploaded:
+            params["_files"] = uploaded
         call = Call(method, params)
         with self._lock:
             self._calls.append(call)
@@ -236,6 +241,19 @@ class FakeTelegram(FakeServer):
             self._messages[(chat_id, message_id)] = message
             call.params["_message_id"] = message_id
         return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _api_sendPhoto(self, call: Call) -> dict[str, Any]:
+        """A photo sent as an upload (its bytes are in the call's ``_files``)."""
+        chat_id = int(call.params["chat_id"])
+        message_id = next(self._ids)
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id),
+                                   "from": self.bot_user, "caption": call.params.get("caption", ""),
+                                   "photo": [{"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}",
+                                              "width": 1080, "height": 1350}]}
+        with self._lock:
+            self._messages[(chat_id, message_id)] = message
+            call.params["_message_id"] = message_id
+        return message
 
     def _api_editMessageText(self, call: Call) -> dict[str, Any]:
         chat_id, message_id = int(call.params["chat_id"]), int(call.params["message_id"])

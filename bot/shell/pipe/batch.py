@@ -29,14 +29,18 @@ from bot.core.model import (
     Notify,
     Observed,
     Post,
+    PostCard,
     Purge,
     Reply,
+    RevokePages,
     Schedule,
+    SharePage,
     Unschedule,
     WriteDraft,
 )
+from bot.core.sharing import link_note
 from bot.shell.pipe.outbox import CLAIM_LEASE
-from bot.shell.storage import channels, purge, queues
+from bot.shell.storage import channels, pages, purge, queues
 from bot.shell.storage.channels import LostRace, StoredState
 from bot.shell.storage.codec import decode_event
 from bot.shell.storage.queues import Claim
@@ -199,7 +203,7 @@ def has_messages(decisions: Sequence[Decision]) -> bool:
 
 
 def is_message(effect: Effect) -> bool:
-    return isinstance(effect, Post | Reply | Notify | Edit)
+    return isinstance(effect, Post | Reply | Notify | Edit | PostCard | SharePage)
 
 
 def _record_all(connection: Connection, channel: str, effects: Sequence[Effect], now: datetime) -> bool:
@@ -223,9 +227,15 @@ def _record_all(connection: Connection, channel: str, effects: Sequence[Effect],
 def _record(connection: Connection, channel: str, effect: Effect, now: datetime) -> bool:
     """Store what ``effect`` asks for; True when it is a message (enqueued)."""
     match effect:
-        case Post() | Reply() | Notify() | Edit():
+        case Post() | Reply() | Notify() | Edit() | PostCard():
             queues.enqueue(connection, channel, effect, now)
             return True
+        case SharePage():
+            token = pages.mint(connection, channel, effect.user, now, effect.until)
+            queues.enqueue(connection, channel, link_note(effect, f"{effect.base_url.rstrip('/')}/page/{token}"), now)
+            return True
+        case RevokePages(user=user):
+            pages.revoke(connection, channel, user, now)
         case Schedule(kind=kind, at=at):
             queues.set_wakeup(connection, channel, kind, at)
         case Unschedule(kind=kind):

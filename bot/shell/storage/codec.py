@@ -38,6 +38,8 @@ from bot.core.model import (
     OutboundMessage,
     ParkedItem,
     Post,
+    PostCard,
+    PrivateNote,
     React,
     Reply,
     Task,
@@ -46,8 +48,8 @@ from bot.core.model import (
     Tick,
 )
 
-_MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit]] = {
-    cls.__name__: cls for cls in (Post, Reply, React, Notify, AskReason, AskDraft, Edit)
+_MESSAGE_TYPES: dict[str, type[Post] | type[Reply] | type[Notify] | type[Edit] | type[PostCard]] = {
+    cls.__name__: cls for cls in (Post, Reply, React, Notify, AskReason, AskDraft, PrivateNote, Edit, PostCard)
 }
 
 

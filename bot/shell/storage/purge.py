@@ -26,6 +26,7 @@ from bot.shell.storage.tables import (
     event_log,
     message_refs,
     outbox,
+    page_links,
     processed_events,
     wakeups,
 )
@@ -33,7 +34,7 @@ from bot.shell.storage.tables import (
 # The tables a purge deletes from; after a purge these hold freed space worth scrubbing
 # (see ``bot.shell.storage.scrub``).
 PURGED_TABLES = ("inbox", "processed_events", "channels", "channel_items", "outbox", "message_refs", "wakeups",
-                 "event_log")
+                 "event_log", "page_links")
 
 
 def purge_channel(connection: Connection, channel: str, *, in_batch: bool = False) -> bool:
@@ -56,6 +57,7 @@ def purge_channel(connection: Connection, channel: str, *, in_batch: bool = Fals
         delete(message_refs).where(message_refs.c.channel == channel),
         delete(wakeups).where(wakeups.c.channel == channel),
         delete(event_log).where(event_log.c.channel == channel),
+        delete(page_links).where(page_links.c.channel == channel),  # a purged channel has no page
     ):
         deleted += connection.execute(statement).rowcount
     return deleted > 0

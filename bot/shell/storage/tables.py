@@ -154,3 +154,26 @@ inbox = Table(
     Index(None, "claimed_until"),
     Index(None, "channel", "id"),  # a channel's waiting events in arrival order (queues.take_inbox)
 )
+
+# Links to a channel's session page (``/problem page``). The token people get is never
+# stored: a row holds the SHA-256 of its random part. The user is who asked (to revoke
+# theirs); it never appears in a URL.
+page_links = Table(
+    "page_links",
+    metadata,
+    Column("id", String(64), primary_key=True),  # hex SHA-256 of the token's random part
+    Column("channel", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index(None, "channel"),
+)
+
+# The deployment's key that signs page links (one row, made on first use, shared by replicas).
+page_keys = Table(
+    "page_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", String(128), nullable=False),  # hex
+)

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 
-from bot.core.model import ChannelState
+from bot.core.model import ChannelState, Phase
+from bot.shell.storage import pages
 from bot.shell.storage.channels import read_state, read_states
 from bot.shell.storage.database import Transactor
 from bot.shell.storage.purge import prune
@@ -71,6 +72,12 @@ def _wakeups(connection: Connection, until: datetime | None) -> list[Wakeup]:
     if until is not None:
         query = query.where(wakeups.c.at <= until)
     return [Wakeup(row.channel, row.kind, row.at) for row in connection.execute(query)]
+
+
+def _page_state(connection: Connection, token: str, now: datetime) -> ChannelState | None:
+    channel = pages.channel_of(connection, token, now)
+    state = read_state(connection, channel) if channel is not None else None
+    return state if state is not None and state.phase is not Phase.IDLE else None
 
 
 def _version(connection: Connection, channel: str) -> int | None:
@@ -131,6 +138,11 @@ class Views:
 
     async def version(self, channel: str) -> int | None:
         return await self._db.read(_version, channel)
+
+    async def page_state(self, token: str, now: datetime) -> ChannelState | None:
+        """The state of the channel whose session page ``token`` opens now; None for a forged,
+        unknown, expired or revoked link, or a channel with no session to show."""
+        return await self._db.read_snapshot(_page_state, token, now)
 
     async def due_wakeups(self, now: datetime) -> list[Wakeup]:
         """Wakeups at or before ``now``, earliest first."""
