@@ -93,8 +93,8 @@ class Heard:
     unnamed: tuple[str, ...]  # silent participants who named no discipline (user ids)
 
 
-def heard(state: ChannelState, script: Script, step: int) -> Heard:
-    known = disciplines(state, script)
+def heard(state: ChannelState, script: Script, step: int, known: Mapping[str, str] | None = None) -> Heard:
+    known = disciplines(state, script) if known is None else known
     answered = list(dict.fromkeys(a.user for a in state.answers if a.step == step))
     heard_labels = list(dict.fromkeys(known.get(u) or state.participants.get(u, u) for u in answered))
     heard_keys = {_key(known[u]) for u in answered if u in known}
@@ -175,7 +175,8 @@ def room_lines(turn: Turn, names: bool = True) -> list[str]:
     (a check-in in its mention cool-down) disciplines only, and a count of the others."""
     if turn.state.phase is not Phase.ANALYSIS or not attributed(turn):
         return []
-    found = heard(turn.state, turn.script, turn.state.step)
+    known = disciplines(turn.state, turn.script)
+    found = heard(turn.state, turn.script, turn.state.step, known)
     lines = [turn.t("perspectives_heard", heard=", ".join(found.heard) or turn.t("perspectives_nobody"))]
     if names:
         waiting = [f"{label} ({turn.names([turn.name(u) for u in people])})" for label, people in found.silent]
@@ -185,7 +186,7 @@ def room_lines(turn: Turn, names: bool = True) -> list[str]:
         waiting += [turn.t("perspectives_others", count=len(found.unnamed))] if found.unnamed else []
     lines.append(turn.t("perspectives_not_yet", silent=", ".join(waiting)) if waiting
                  else turn.t("perspectives_all_heard"))
-    unnamed = [u for u in turn.state.participants if u not in disciplines(turn.state, turn.script)]
+    unnamed = [u for u in turn.state.participants if u not in known]
     if unnamed and names:
         lines.append(turn.t("perspectives_unnamed", names=turn.names([turn.name(u) for u in unnamed])))
     return lines
